@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# uploadcap: `make` builds the BPF meter, its skeleton, uploadctl and, when
+# headers for the target kernel are present, uploadcap.ko.
+#
+#   make [V=1] [KDIR=/lib/modules/<release>/build]
+#   make check      host tests (TAP)
+#   make demo       the demonstration
+#   make bench      benchmarks
+#   make install    [DESTDIR=...] [PREFIX=/usr/local]
+#   make clean
+
+VERSION		:= 0.1.0
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+DESTDIR		?=
+BUILD		:= build
+KRELEASE	?= $(shell uname -r)
+KDIR		?= /lib/modules/$(KRELEASE)/build
+
+CC		?= cc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+PKG_CONFIG	?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-9s %s\n' '$(1)' '$(2)'
+endif
+
+PKGS		:= libbpf libmnl json-c
+PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS		?= -O2 -g
+override CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -DUCAP_VERSION='"$(VERSION)"' \
+		   -Ibpf -I$(BUILD) -Iuserspace/lib $(PKG_CFLAGS)
+LDLIBS		+= $(PKG_LIBS)
+
+# BPF objects: the arch include dir supplies <asm/types.h> for <linux/bpf.h>.
+MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_CFLAGS	:= -target bpf -O2 -g -Wall -Werror -Ibpf \
+		   $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+LIB_SRCS	:= $(wildcard userspace/lib/*.c)
+LIB_OBJS	:= $(patsubst userspace/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+CTL_SRCS	:= $(wildcard userspace/*.c)
+CTL_OBJS	:= $(patsubst userspace/%.c,$(BUILD)/uploadctl.d/%.o,$(CTL_SRCS))
+TEST_BPF_OBJS	:= $(BUILD)/selftests/tc_verdicts.bpf.o
+TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
+BENCH_PROGS	:= $(patsubst scripts/bench/%.c,$(BUILD)/bench/%,$(wildcard scripts/bench/*.c))
+
+# The module is built only where headers for the target kernel exist.
+HAVE_KDIR	:= $(wildcard $(KDIR)/Makefile)
+
+.PHONY: all userspace module check demo bench install uninstall clean deps
+
+all: userspace $(if $(HAVE_KDIR),module)
+
+userspace: $(BUILD)/uploadctl $(TEST_PROGS) $(TEST_BPF_OBJS) $(BENCH_PROGS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/uploadcap.h
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/selftests/%.bpf.o: selftests/bpf/%.bpf.c
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name uploadcap > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libucap.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h) \
+		bpf/uploadcap.h $(BUILD)/uploadcap.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iuserspace -c $< -o $@
+
+$(BUILD)/uploadctl: $(CTL_OBJS) $(BUILD)/libucap.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iselftests $< $(BUILD)/libucap.a $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: scripts/bench/%.c $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libucap.a $(LDLIBS) -o $@
+
+module:
+	$(call msg,KBUILD,$(KDIR))
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(filter 1,$(V)),V=1) modules
+
+check: userspace
+	$(Q)selftests/run.sh
+
+demo: userspace
+	$(Q)scripts/demo.sh
+
+bench: userspace
+	$(Q)scripts/bench/run.sh
+
+install: $(BUILD)/uploadctl
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(BUILD)/uploadctl $(DESTDIR)$(SBINDIR)/uploadctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/uploadctl
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+	$(Q)rm -f kmod/*.o kmod/.*.cmd kmod/*.mod kmod/*.mod.c kmod/*.ko \
+		.*.cmd *.o *.ko *.mod *.mod.c Module.symvers modules.order \
+		kmod/modules.order
+	$(Q)rm -rf .tmp_versions

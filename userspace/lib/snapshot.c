@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One reading of every meter for the devices of the current network
+ * namespace. The commands render it; the agent compares successive ones.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ucap.h"
+
+int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
+{
+	struct ucap_iface *tab = NULL;
+	struct ucap_links links = { 0 };
+	struct ucap_meter m;
+	size_t i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = ucap_netns_self(&s->ns);
+	if (ret)
+		return ret;
+	ret = ucap_links_get(&links);
+	if (ret)
+		return ret;
+
+	ret = ucap_meter_open(&m, pin_dir);
+	if (ret == 0) {
+		s->meter_present = true;
+		tab = malloc(UCAP_MAX_SLOTS * sizeof(*tab));
+		if (!tab) {
+			ret = -ENOMEM;
+			goto close_meter;
+		}
+		ret = ucap_meter_ifaces(&m, tab);
+		if (!ret)
+			ret = ucap_meter_counters(&m, UCAP_SLOT_RETIRED, &s->retired);
+		if (ret)
+			goto free_tab;
+	} else if (ret != -ENOENT) {
+		goto free_links;
+	}
+
+	s->ifs = calloc(links.n ? links.n : 1, sizeof(*s->ifs));
+	if (!s->ifs) {
+		ret = -ENOMEM;
+		goto free_tab;
+	}
+	for (i = 0; i < links.n; i++) {
+		struct ucap_if_stat *st = &s->ifs[i];
+
+		st->link = links.v[i];
+		st->slot = -1;
+		ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
+		if (ret)
+			goto free_ifs;
+		if (!tab)
+			continue;
+		ret = ucap_meter_slot_of(tab, &s->ns, &st->link, st->prog_id);
+		if (ret < 0)
+			continue;
+		st->slot = ret;
+		st->attached = st->prog_id && tab[ret].prog_id == st->prog_id;
+		ret = ucap_meter_counters(&m, (__u32)st->slot, &st->bpf);
+		if (ret)
+			goto free_ifs;
+	}
+	s->n = links.n;
+	ret = 0;
+	goto free_tab;
+
+free_ifs:
+	free(s->ifs);
+	s->ifs = NULL;
+free_tab:
+	free(tab);
+close_meter:
+	if (s->meter_present)
+		ucap_meter_close(&m);
+free_links:
+	ucap_links_free(&links);
+	return ret;
+}
+
+void ucap_snapshot_free(struct ucap_snapshot *s)
+{
+	free(s->ifs);
+	s->ifs = NULL;
+	s->n = 0;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libucap: reads uploadcap's meters and parses sizes. Used by the uploadctl
+ * commands and by the agent alike; it knows nothing of presentation or of
+ * alarm policy.
+ *
+ * Conventions: functions return 0 or a negative errno. Where the errno
+ * alone would not tell an operator what went wrong, the reason in words is
+ * left for ucap_why().
+ */
+#ifndef UCAP_H
+#define UCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "uploadcap.h"
+
+/* ---- errors (error.c) ---- */
+
+/* Record a reason for the failure being returned; returns -abs(err). */
+int ucap_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The reason for the last failure, or strerror(err) when none was given. */
+const char *ucap_why(int err);
+void ucap_clear_why(void);
+
+/* ---- privileges and kernel support (sys.c) ---- */
+
+/* Fails with a reason unless we run as root and the kernel offers bpf(). */
+int ucap_require_root(void);
+int ucap_require_bpf(void);
+
+/* ---- network namespace (netns.c) ---- */
+
+struct ucap_netns {
+	__u64 cookie;	/* SO_NETNS_COOKIE: unique for the boot */
+	__u64 ino;	/* inode of /proc/self/ns/net */
+};
+
+int ucap_netns_self(struct ucap_netns *ns);
+
+/* ---- devices of the current network namespace (rtnl.c) ---- */
+
+struct ucap_link {
+	char name[UCAP_IFNAMSIZ];
+	__u32 ifindex;
+	__u32 flags;		/* IFF_* */
+	__u16 type;		/* ARPHRD_* */
+	__u32 addr_len;
+	__u8 addr[UCAP_MAX_ADDR_LEN];
+	__u64 tx_bytes;		/* the device's own counters (IFLA_STATS64) */
+	__u64 tx_packets;
+};
+
+struct ucap_links {
+	struct ucap_link *v;	/* sorted by ifindex */
+	size_t n;
+};
+
+/* Every device of the calling thread's network namespace, via rtnetlink. */
+int ucap_links_get(struct ucap_links *links);
+void ucap_links_free(struct ucap_links *links);
+const struct ucap_link *ucap_links_find(const struct ucap_links *links,
+					const char *name);
+bool ucap_link_is_loopback(const struct ucap_link *link);
+
+/* Number of tc filters on a device's clsact ingress and egress hooks. */
+int ucap_tc_count_filters(__u32 ifindex, unsigned int *count);
+
+/* ---- the BPF meter (bpfmeter.c) ---- */
+
+struct ucap_meter {
+	int counters_fd;
+	int ifaces_fd;
+	int meta_fd;
+	int ncpus;		/* possible CPUs: entries per per-CPU value */
+	char dir[256];
+};
+
+/*
+ * Make sure pin_dir can be used: its parent must be a bpf filesystem. When
+ * the default /sys/fs/bpf is not mounted and we are in the host's mount
+ * namespace, mount it; elsewhere (ip netns exec, containers) a fresh bpffs
+ * would be a private instance whose pins nobody else sees, so refuse.
+ * With create, also make pin_dir.
+ */
+int ucap_bpffs_prepare(const char *pin_dir, bool create);
+
+/* Open the pinned maps and check their layout. -ENOENT: no meter yet. */
+int ucap_meter_open(struct ucap_meter *m, const char *pin_dir);
+void ucap_meter_close(struct ucap_meter *m);
+
+/* Sum of one slot's per-CPU counters. */
+int ucap_meter_counters(const struct ucap_meter *m, __u32 slot,
+			struct ucap_counters *sum);
+/* The whole slot table: UCAP_MAX_SLOTS entries. */
+int ucap_meter_ifaces(const struct ucap_meter *m, struct ucap_iface *tab);
+
+/*
+ * Writers serialise on flock() of the pin directory: ucap_pin_dir_lock()
+ * returns the locked descriptor; close it to unlock. The functions below
+ * are for lock holders only.
+ */
+int ucap_pin_dir_lock(const char *pin_dir);
+int ucap_meter_init_meta(const struct ucap_meter *m);
+int ucap_meter_set_iface(const struct ucap_meter *m, __u32 slot,
+			 const struct ucap_iface *ifc);
+/* Add a slot's counts to the retired slot, zero it and mark it free. */
+int ucap_meter_reclaim(const struct ucap_meter *m, __u32 slot);
+
+/* Does slot record ifc describe this device of namespace ns? */
+bool ucap_iface_is(const struct ucap_iface *ifc, const struct ucap_netns *ns,
+		   const struct ucap_link *link);
+
+/*
+ * Which program sits at uploadcap's tc position (UCAP_TC_PRIO and
+ * UCAP_TC_HANDLE on the clsact egress hook) of a device: *prog_id is 0
+ * when there is none.
+ */
+int ucap_tc_prog_at_slot_position(__u32 ifindex, __u32 *prog_id);
+
+/* Does a program with this id still exist? */
+bool ucap_prog_exists(__u32 prog_id);
+
+/*
+ * The slot a device's counts are in: the slot whose program is attached to
+ * it (prog_id from ucap_tc_prog_at_slot_position), else the slot it had
+ * when last attached. -ENOENT when it has none.
+ */
+int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
+		       const struct ucap_link *link, __u32 prog_id);
+
+/* ---- snapshot of every meter for the current namespace (snapshot.c) ---- */
+
+struct ucap_if_stat {
+	struct ucap_link link;
+	__u32 prog_id;		/* program at uploadcap's tc position, 0: none */
+	bool attached;		/* that program is uploadcap's, for this slot */
+	int slot;		/* -1: the device has no slot */
+	struct ucap_counters bpf;
+};
+
+struct ucap_snapshot {
+	struct ucap_netns ns;
+	bool meter_present;	/* the pinned maps exist */
+	struct ucap_counters retired;	/* devices that are gone */
+	struct ucap_if_stat *ifs;
+	size_t n;
+};
+
+int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir);
+void ucap_snapshot_free(struct ucap_snapshot *s);
+
+/* ---- sizes (units.c) ---- */
+
+/* "1.50 MiB"; exact below 1 KiB ("512 B"). */
+const char *ucap_fmt_iec(__u64 v, char *buf, size_t len);
+
+#endif /* UCAP_H */

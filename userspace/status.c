@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadctl status: the meters for the devices of the current network
+ * namespace, as a table or as JSON (format version 1, documented in
+ * README.md: keys are only ever added, never renamed or removed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "table.h"
+#include "uploadctl.h"
+
+#define STATUS_JSON_VERSION 1
+
+static const char status_help[] =
+	"Usage: uploadctl status [--json|--pretty] [IFACE...]\n"
+	"\n"
+	"Show, for every device of the current network namespace (or the ones\n"
+	"named), whether uploadcap's egress meter is attached, what it counted\n"
+	"(bytes: skb length; wire bytes: with the headers GSO/TSO replicate;\n"
+	"packets; segments) and the device's own tx counters, and the state of\n"
+	"uploadcap.ko. --json prints the documented format, version 1.\n";
+
+static json_object *json_u64(__u64 v)
+{
+	return json_object_new_uint64(v);
+}
+
+static void print_json(const struct ucap_snapshot *s, const bool *shown)
+{
+	json_object *root = json_object_new_object();
+	json_object *ifs = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(root, "version", json_object_new_int(STATUS_JSON_VERSION));
+	/* uploadcap.ko is not part of this build yet: no module. */
+	json_object_object_add(root, "module", NULL);
+	for (i = 0; i < s->n; i++) {
+		const struct ucap_if_stat *st = &s->ifs[i];
+		json_object *o;
+
+		if (!shown[i])
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(st->link.name));
+		json_object_object_add(o, "ifindex", json_u64(st->link.ifindex));
+		json_object_object_add(o, "attached", json_object_new_boolean(st->attached));
+		json_object_object_add(o, "bpf_bytes", json_u64(st->bpf.bytes));
+		json_object_object_add(o, "bpf_wire_bytes", json_u64(st->bpf.wire_bytes));
+		json_object_object_add(o, "bpf_packets", json_u64(st->bpf.packets));
+		json_object_object_add(o, "bpf_segments", json_u64(st->bpf.segments));
+		json_object_object_add(o, "module_bytes", NULL);
+		json_object_object_add(o, "dev_tx_bytes", json_u64(st->link.tx_bytes));
+		json_object_object_add(o, "dev_tx_packets", json_u64(st->link.tx_packets));
+		json_object_array_add(ifs, o);
+	}
+	json_object_object_add(root, "interfaces", ifs);
+	puts(json_object_to_json_string_ext(root, uctl.pretty ? JSON_C_TO_STRING_PRETTY
+							     : JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+}
+
+static void print_text(const struct ucap_snapshot *s, const bool *shown)
+{
+	struct uctl_table *t = uctl_table_new(9);
+	char a[64], b[64], c[64];
+	unsigned int attached = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		attached += s->ifs[i].attached;
+
+	printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
+	if (s->meter_present)
+		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n",
+		       uctl.pin_dir, attached, attached == 1 ? "" : "s",
+		       (unsigned long long)s->ns.ino);
+	else if (ucap_bpffs_prepare(uctl.pin_dir, false) < 0)
+		printf("BPF meter:  not visible here: %s\n", ucap_why(-ENOENT));
+	else
+		printf("BPF meter:  not set up (no maps in %s; 'uploadctl attach' creates them)\n",
+		       uctl.pin_dir);
+	if (s->retired.packets)
+		printf("retired:    %s wire bytes, %llu packets from devices that are gone\n",
+		       uctl_size(s->retired.wire_bytes, a, sizeof(a)),
+		       (unsigned long long)s->retired.packets);
+	putchar('\n');
+
+	uctl_table_cell(t, "INTERFACE");
+	uctl_table_cell(t, "IFINDEX");
+	uctl_table_cell(t, "METER");
+	uctl_table_cell(t, "METER BYTES");
+	uctl_table_cell(t, "WIRE BYTES");
+	uctl_table_cell(t, "PACKETS");
+	uctl_table_cell(t, "SEGMENTS");
+	uctl_table_cell(t, "DEVICE TX BYTES");
+	uctl_table_cell(t, "DEVICE TX PACKETS");
+	for (i = 0; i < s->n; i++) {
+		const struct ucap_if_stat *st = &s->ifs[i];
+
+		if (!shown[i])
+			continue;
+		uctl_table_cell(t, "%s", st->link.name);
+		uctl_table_cell(t, "%u", st->link.ifindex);
+		uctl_table_cell(t, "%s", st->attached ? "attached" :
+				st->prog_id ? "foreign" :
+				ucap_link_is_loopback(&st->link) ? "-" : "off");
+		uctl_table_cell(t, "%s", uctl_size(st->bpf.bytes, a, sizeof(a)));
+		uctl_table_cell(t, "%s", uctl_size(st->bpf.wire_bytes, b, sizeof(b)));
+		uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.packets);
+		uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.segments);
+		uctl_table_cell(t, "%s", uctl_size(st->link.tx_bytes, c, sizeof(c)));
+		uctl_table_cell(t, "%llu", (unsigned long long)st->link.tx_packets);
+	}
+	uctl_table_print(t, stdout);
+	uctl_table_free(t);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ucap_snapshot s;
+	bool *shown = NULL;
+	int opt, ret, i;
+	size_t k;
+
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		ret = uctl_common_opt(opt, argv, "status", status_help);
+		if (ret >= 0)
+			return ret;
+	}
+
+	ret = ucap_require_root();
+	if (!ret)
+		ret = ucap_require_bpf();
+	if (!ret)
+		ret = ucap_snapshot_take(&s, uctl.pin_dir);
+	if (ret)
+		return uctl_err("status", ret);
+
+	shown = calloc(s.n ? s.n : 1, sizeof(*shown));
+	if (!shown) {
+		ret = uctl_err("status", -ENOMEM);
+		goto free_snapshot;
+	}
+	for (k = 0; k < s.n; k++)
+		shown[k] = optind >= argc;
+	for (i = optind; i < argc; i++) {
+		for (k = 0; k < s.n; k++)
+			if (!strcmp(s.ifs[k].link.name, argv[i]))
+				break;
+		if (k == s.n) {
+			ret = uctl_errf("status %s: no such interface in this network namespace",
+					argv[i]);
+			goto free_shown;
+		}
+		shown[k] = true;
+	}
+
+	/*
+	 * A program at our tc position but no maps to read: the counts exist
+	 * but not where we look. Say so rather than print zeros.
+	 */
+	if (!s.meter_present) {
+		for (k = 0; k < s.n; k++) {
+			if (!s.ifs[k].prog_id)
+				continue;
+			ret = ucap_bpffs_prepare(uctl.pin_dir, false);
+			ret = uctl_errf("status: %s has a program at uploadcap's tc position but "
+					"no meter maps are pinned in %s%s%s",
+					s.ifs[k].link.name, uctl.pin_dir, ret ? ": " : "",
+					ret ? ucap_why(ret) : " (deleted?)");
+			ucap_clear_why();
+			goto free_shown;
+		}
+	}
+
+	if (uctl.json)
+		print_json(&s, shown);
+	else
+		print_text(&s, shown);
+	ret = UCTL_OK;
+free_shown:
+	free(shown);
+free_snapshot:
+	ucap_snapshot_free(&s);
+	return ret;
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadctl: the command table, global options and the conventions every
+ * command shares (errors on stderr as "uploadctl: what: why", exit codes
+ * 0 ok, 1 failure, 2 usage).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "uploadctl.h"
+
+struct uctl_opts uctl = {
+	.pin_dir = UCAP_PIN_DIR,
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct uctl_cmd cmds[] = {
+	{ "attach", cmd_attach, "IFACE... | --all",
+	  "attach the egress meter to devices of this network namespace" },
+	{ "detach", cmd_detach, "IFACE... | --all",
+	  "remove uploadcap's egress meter (and nothing else) from devices" },
+	{ "status", cmd_status, "[IFACE...]",
+	  "show the meters for the devices of this network namespace" },
+	{ "version", cmd_version, "", "print the version" },
+	{ "help", cmd_help, "", "print this help" },
+};
+
+int uctl_err(const char *what, int err)
+{
+	fprintf(stderr, "uploadctl: %s: %s\n", what, ucap_why(err));
+	ucap_clear_why();
+	return UCTL_FAIL;
+}
+
+int uctl_errf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("uploadctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return UCTL_FAIL;
+}
+
+int uctl_usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uploadctl: %s: ", cmd ? cmd : "usage");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'uploadctl %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return UCTL_USAGE;
+}
+
+int uctl_bad_option(int c, char **argv, const char *cmd)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return uctl_usage_err(cmd, "option '%s' needs an argument", arg);
+	if (optopt && strncmp(arg, "--", 2))
+		return uctl_usage_err(cmd, "unknown option '-%c'", optopt);
+	return uctl_usage_err(cmd, "unknown option '%s'", arg);
+}
+
+int uctl_common_opt(int c, char **argv, const char *cmd, const char *help)
+{
+	switch (c) {
+	case 'j':
+		uctl.json = true;
+		return -1;
+	case 'p':
+		uctl.json = uctl.pretty = true;
+		return -1;
+	case 'h':
+		fputs(help, stdout);
+		return UCTL_OK;
+	default:
+		return uctl_bad_option(c, argv, cmd);
+	}
+}
+
+const char *uctl_size(__u64 v, char *buf, size_t len)
+{
+	char human[32];
+
+	snprintf(buf, len, "%llu (%s)", (unsigned long long)v,
+		 ucap_fmt_iec(v, human, sizeof(human)));
+	return buf;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: uploadctl [OPTIONS] COMMAND [ARGS...]\n"
+	      "\n"
+	      "uploadcap: a lifetime cap on the bytes this host uploads.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %-20s %s\n", cmds[i].name, cmds[i].args,
+			cmds[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  -j, --json          machine-readable output (JSON)\n"
+	      "  -p, --pretty        indented JSON (implies --json)\n"
+	      "      --pin-dir DIR   where the meter's maps are pinned\n"
+	      "                      (default " UCAP_PIN_DIR ")\n"
+	      "  -V, --version       print the version\n"
+	      "  -h, --help          print this help\n"
+	      "\n"
+	      "'uploadctl COMMAND --help' describes a command.\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage error.\n", f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return UCTL_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("uploadctl %s (BPF meter layout %u, libbpf %u.%u)\n", UCAP_VERSION,
+	       UCAP_LAYOUT_VERSION, libbpf_major_version(), libbpf_minor_version());
+	return UCTL_OK;
+}
+
+/* Keep libbpf quiet unless it has something to say about a real failure. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN || getenv("UPLOADCTL_DEBUG") == NULL)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name;
+	size_t i;
+	int c;
+
+	libbpf_set_print(libbpf_print);
+	opterr = 0;	/* uctl_bad_option() speaks for getopt */
+
+	/* '+': stop at the command; the command parses the rest. */
+	while ((c = getopt_long(argc, argv, "+:jpVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			uctl.json = true;
+			break;
+		case 'p':
+			uctl.json = uctl.pretty = true;
+			break;
+		case 'P':
+			if (!optarg[0])
+				return uctl_usage_err(NULL, "--pin-dir needs a directory");
+			uctl.pin_dir = optarg;
+			break;
+		case 'V':
+			return cmd_version(0, NULL);
+		case 'h':
+			usage(stdout);
+			return UCTL_OK;
+		default:
+			return uctl_bad_option(c, argv, NULL);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return UCTL_USAGE;
+	}
+	name = argv[optind];
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(cmds[i].name, name)) {
+			argc -= optind;
+			argv += optind;
+			optind = 0;	/* restart getopt for the command */
+			return cmds[i].run(argc, argv);
+		}
+	}
+	return uctl_usage_err(NULL, "unknown command '%s'", name);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* uploadctl: what the command files share. */
+#ifndef UPLOADCTL_H
+#define UPLOADCTL_H
+
+#include <stdbool.h>
+
+#include "ucap.h"
+
+/* Exit codes. */
+#define UCTL_OK		0
+#define UCTL_FAIL	1
+#define UCTL_USAGE	2
+
+struct uctl_opts {
+	bool json;
+	bool pretty;
+	const char *pin_dir;
+};
+
+extern struct uctl_opts uctl;
+
+struct uctl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+/* "uploadctl: what: why" on stderr; returns UCTL_FAIL. */
+int uctl_err(const char *what, int err);
+int uctl_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error for a command: message, hint, returns UCTL_USAGE. */
+int uctl_usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Options every command takes. A command lists UCTL_COMMON_LONGOPTS in its
+ * own table, starts its short options with UCTL_COMMON_SHORTOPTS (its
+ * ':' makes getopt quiet) and passes what getopt_long() returned for
+ * anything not its own to uctl_common_opt(): -1 means handled, carry on; otherwise return the
+ * value (UCTL_OK after --help, UCTL_USAGE after a bad option).
+ */
+#define UCTL_COMMON_SHORTOPTS	":jph"
+#define UCTL_COMMON_LONGOPTS					\
+	{ "json", no_argument, NULL, 'j' },			\
+	{ "pretty", no_argument, NULL, 'p' },			\
+	{ "help", no_argument, NULL, 'h' }
+int uctl_common_opt(int c, char **argv, const char *cmd, const char *help);
+/* For getopt_long() results that are errors: say what was wrong. */
+int uctl_bad_option(int c, char **argv, const char *cmd);
+
+/* Human size with the exact figure: "4202790 (4.01 MiB)". */
+const char *uctl_size(__u64 v, char *buf, size_t len);
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#endif /* UPLOADCTL_H */
