@@ -106,6 +106,11 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/libucap.a $(BUILD)/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iselftests $< $(BUILD)/libucap.a $(LDLIBS) -o $@
 
+$(BUILD)/selftests/nobpf: selftests/nobpf.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null) -o $@
+
 $(BUILD)/bench/%: scripts/bench/%.c $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

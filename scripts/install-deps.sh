@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev
 	zlib1g-dev libmnl-dev libjson-c-dev)
 # Tests and demo: namespaces, veth, traffic.
-TEST_PKGS=(iproute2 util-linux iperf3 procps)
+TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev)
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 

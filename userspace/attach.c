@@ -267,7 +267,7 @@ destroy:
 	return ret;
 }
 
-/* Remove a clsact that we created once nothing of anyone else is on it. */
+/* Remove a clsact that we created if nothing of anyone else is on it. */
 static int drop_own_clsact(__u32 ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
@@ -330,9 +330,12 @@ static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
 		return ucap_fail(ret, "create the clsact qdisc: %s", strerror(-ret));
-	/* An existing clsact is ours only if we made it for this slot before. */
-	own_clsact = !ret || (old.state != UCAP_SLOT_FREE &&
-			      (old.flags & UCAP_IFACE_F_OWN_CLSACT));
+	/*
+	 * Only a clsact made right here is ours to remove later: one that
+	 * exists may be someone else's, even if we once made one on this
+	 * device (it may have been removed and made again since).
+	 */
+	own_clsact = !ret;
 
 	ret = load_prog((__u32)slot, &skel, &prog_id);
 	if (ret)
@@ -400,6 +403,7 @@ static int detach_one(struct tc_ctx *c, const struct ucap_link *l)
 		if (ret && ret != -ENOENT)
 			return ucap_fail(ret, "detach from tc egress: %s", strerror(-ret));
 	}
+	/* In use by others: it stays, and from now on it is theirs. */
 	if (ifc.flags & UCAP_IFACE_F_OWN_CLSACT) {
 		ret = drop_own_clsact(l->ifindex);
 		if (ret)

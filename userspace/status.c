@@ -76,17 +76,22 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 
 	printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
 	if (s->meter_present)
-		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n",
+		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n"
+		       "            all namespaces: %s, wire %s, %llu packets\n",
 		       uctl.pin_dir, attached, attached == 1 ? "" : "s",
-		       (unsigned long long)s->ns.ino);
+		       (unsigned long long)s->ns.ino,
+		       uctl_size(s->total.bytes, a, sizeof(a)),
+		       uctl_size(s->total.wire_bytes, b, sizeof(b)),
+		       (unsigned long long)s->total.packets);
 	else if (ucap_bpffs_prepare(uctl.pin_dir, false) < 0)
 		printf("BPF meter:  not visible here: %s\n", ucap_why(-ENOENT));
 	else
 		printf("BPF meter:  not set up (no maps in %s; 'uploadctl attach' creates them)\n",
 		       uctl.pin_dir);
 	if (s->retired.packets)
-		printf("retired:    %s wire bytes, %llu packets from devices that are gone\n",
-		       uctl_size(s->retired.wire_bytes, a, sizeof(a)),
+		printf("retired:    %s, wire %s, %llu packets: devices that are gone\n",
+		       uctl_size(s->retired.bytes, a, sizeof(a)),
+		       uctl_size(s->retired.wire_bytes, b, sizeof(b)),
 		       (unsigned long long)s->retired.packets);
 	putchar('\n');
 

@@ -9,6 +9,30 @@
 
 #include "ucap.h"
 
+/* The retired slot, and the sum over every slot in use. */
+static int meter_total(const struct ucap_meter *m, const struct ucap_iface *tab,
+		       struct ucap_snapshot *s)
+{
+	struct ucap_counters c;
+	__u32 slot;
+	int ret;
+
+	for (slot = 0; slot < UCAP_MAX_SLOTS; slot++) {
+		if (tab[slot].state == UCAP_SLOT_FREE)
+			continue;
+		ret = ucap_meter_counters(m, slot, &c);
+		if (ret)
+			return ret;
+		if (slot == UCAP_SLOT_RETIRED)
+			s->retired = c;
+		s->total.bytes += c.bytes;
+		s->total.wire_bytes += c.wire_bytes;
+		s->total.packets += c.packets;
+		s->total.segments += c.segments;
+	}
+	return 0;
+}
+
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
 {
 	struct ucap_iface *tab = NULL;
@@ -35,7 +59,7 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
 		}
 		ret = ucap_meter_ifaces(&m, tab);
 		if (!ret)
-			ret = ucap_meter_counters(&m, UCAP_SLOT_RETIRED, &s->retired);
+			ret = meter_total(&m, tab, s);
 		if (ret)
 			goto free_tab;
 	} else if (ret != -ENOENT) {

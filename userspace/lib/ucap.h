@@ -146,6 +146,7 @@ struct ucap_snapshot {
 	struct ucap_netns ns;
 	bool meter_present;	/* the pinned maps exist */
 	struct ucap_counters retired;	/* devices that are gone */
+	struct ucap_counters total;	/* every slot: all namespaces, retired */
 	struct ucap_if_stat *ifs;
 	size_t n;
 };

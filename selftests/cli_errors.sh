@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# uploadctl's arguments and error paths: each gives its message on stderr
+# ("uploadctl: what: why") and its exit code (0 ok, 1 failure, 2 usage).
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+
+NOBPF=$BUILD/selftests/nobpf
+NSA=$(ns_new a) && NSB=$(ns_new b) || bail "create network namespaces"
+DA=uc${RUN_ID}a
+DB=uc${RUN_ID}b
+veth_pair "$NSA" "$DA" 198.18.0.9 "$NSB" "$DB" 198.18.0.10 || bail "create veth pair"
+U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
+ua() { in_ns "$NSA" "${U[@]}" "$@"; }
+
+# --- usage (exit 2) and help (exit 0)
+check_run "no command: usage, exit 2" 2 "^Usage: uploadctl" "$UPLOADCTL"
+check_run "unknown command" 2 "^uploadctl: usage: unknown command 'frobnicate'" "$UPLOADCTL" frobnicate
+check_run "unknown global option" 2 "^uploadctl: usage: unknown option '--frob'" "$UPLOADCTL" --frob status
+check_run "--pin-dir without its argument" 2 "needs an argument" "$UPLOADCTL" --pin-dir
+check_run "--help" 0 "^Usage: uploadctl" "$UPLOADCTL" --help
+check_run "help lists attach, detach, status" 0 "attach.*detach.*status" bash -c "'$UPLOADCTL' help | tr '\n' ' '"
+check_run "--version" 0 "^uploadctl [0-9]+\.[0-9]+\.[0-9]+ " "$UPLOADCTL" --version
+for cmd in attach detach status; do
+	check_run "$cmd --help" 0 "^Usage: uploadctl $cmd" "$UPLOADCTL" "$cmd" --help
+	check_run "$cmd with an unknown option" 2 "^uploadctl: $cmd: unknown option '--frob'" "$UPLOADCTL" "$cmd" --frob
+done
+check_run "attach with no interface" 2 "^uploadctl: attach: no interface given" "$UPLOADCTL" attach
+check_run "detach with no interface" 2 "^uploadctl: detach: no interface given" "$UPLOADCTL" detach
+check_run "attach with --all and a name" 2 "interfaces or --all, not both" "$UPLOADCTL" attach --all eth0
+
+# --- failures (exit 1)
+check_run "not root" 1 "^uploadctl: status: must run as root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$UPLOADCTL" status
+check_run "attach: no such interface" 1 "^uploadctl: attach nosuch0: no such interface in this network namespace" \
+	ua attach "$DA" nosuch0
+check "a typo attaches nothing, not half" bash -c "! tc -n '$NSA' filter show dev '$DA' egress 2>/dev/null | grep -q 0x75636170"
+check_eq "errors go to stderr, not stdout" "$(ua attach nosuch0 2>/dev/null)" ""
+check_run "detach: no such interface" 1 "^uploadctl: detach nosuch0: no such interface" ua detach nosuch0
+check_run "status: no such interface" 1 "^uploadctl: status nosuch0: no such interface" ua status nosuch0
+check_run "attach loopback" 1 "^uploadctl: attach lo: loopback devices are not metered" ua attach lo
+check_run "kernel without BPF (bpf() says ENOSYS)" 1 \
+	"^uploadctl: attach: BPF is not supported by this kernel" in_ns "$NSA" "$NOBPF" "${U[@]}" attach "$DA"
+check_run "status on a kernel without BPF" 1 "^uploadctl: status: BPF is not supported" "$NOBPF" "${U[@]}" status
+check_run "pin directory not on bpffs" 1 "^uploadctl: attach: /tmp is not on a bpf filesystem" \
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir /tmp/uploadcap-$RUN_ID attach "$DA"
+
+# bpffs missing in a private mount namespace (as under ip netns exec):
+# refuse rather than mount a private instance nobody else would see.
+check_run "bpffs missing in a private mount namespace: attach refuses" 1 \
+	"no bpf filesystem is mounted at /sys/fs/bpf in this mount namespace.*nsenter --net" \
+	unshare -m bash -c "umount /sys/fs/bpf && exec nsenter --net=/run/netns/$NSA ${U[*]} attach $DA"
+check_run "ip netns exec: status says the meter is not visible" 0 "^BPF meter: +not visible here" \
+	ip netns exec "$NSA" "${U[@]}" status
+# bpffs missing where we are the host (own PID and mount namespace): mount
+# it, or fail clearly when mounting is not allowed.
+check_run "bpffs missing, mount not permitted" 1 \
+	"^uploadctl: attach: no bpf filesystem at /sys/fs/bpf and mounting one failed: Operation not permitted" \
+	unshare -m -p -f --mount-proc bash -c "umount /sys/fs/bpf && exec nsenter --net=/run/netns/$NSA \
+		setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin ${U[*]} attach $DA"
+check_run "bpffs missing, mountable: attach mounts it" 0 "^$DA: attached" \
+	unshare -m -p -f --mount-proc bash -c "umount /sys/fs/bpf && exec nsenter --net=/run/netns/$NSA ${U[*]} attach $DA"
+# That meter lived in a bpffs that is gone now: its program is an orphan.
+check_run "status: program attached but no maps to read" 1 \
+	"^uploadctl: status: $DA has a program at uploadcap's tc position but no meter maps are pinned" ua status
+tc -n "$NSA" qdisc del dev "$DA" clsact
+
+# --- JSON output is well-formed
+check_run "attach --json" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} attach --json $DA | jq -e '.interfaces[0].result == \"attached\"'"
+check_run "status --json" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} status --json | jq -e '.version == 1 and .module == null'"
+check_run "status --pretty" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} status --pretty | jq -e '.interfaces | length == 2'"
+check_run "detach --json" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} detach --json $DA | jq -e '.interfaces[0].result == \"detached\"'"
+
+# --- maps left by an incompatible uploadcap version
+OLD=$PIN_DIR-old
+T_PINS+=("$OLD")
+mkdir -p "$OLD"
+bpftool map create "$OLD/ucap_counters" type percpu_array key 4 value 24 entries 1024 name ucap_counters ||
+	bail "bpftool map create"
+check_run "status: incompatible map layout" 1 \
+	"^uploadctl: status: $OLD/ucap_counters has an incompatible layout .*another uploadcap version" \
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$OLD" status
+check_run "attach: incompatible map layout" 1 "incompatible layout" \
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$OLD" attach "$DA"
+check "nothing attached on a layout error" bash -c "! tc -n '$NSA' filter show dev '$DA' egress 2>/dev/null | grep -q 0x75636170"
+rm -f "$OLD/ucap_counters"
+bpftool map create "$OLD/ucap_counters" type percpu_array key 4 value 32 entries 1024 name ucap_counters &&
+	bpftool map create "$OLD/ucap_ifaces" type array key 4 value 88 entries 1024 name ucap_ifaces &&
+	bpftool map create "$OLD/ucap_meta" type array key 4 value 16 entries 1 name ucap_meta &&
+	bpftool map update pinned "$OLD/ucap_meta" key 0 0 0 0 \
+		value 0x70 0x61 0x63 0x75 99 0 0 0 0 4 0 0 0 0 0 0 || bail "bpftool map create"
+check_run "status: layout version from another uploadcap" 1 \
+	"^uploadctl: status: the meter in $OLD has layout version 99 .*reads version 1" \
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$OLD" status
+
+done_testing

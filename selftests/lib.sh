@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for uploadcap's shell selftests: TAP output, network
+# namespaces and veth pairs that the test makes itself (198.18.0.0/15
+# addresses only), background processes tracked by PID, and one cleanup on
+# exit. Source it, then call ucap_test_init.
+
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$TOP/build
+UPLOADCTL=$BUILD/uploadctl
+TEST_BPF_OBJ=$BUILD/selftests/tc_verdicts.bpf.o
+
+T_N=0
+T_FAIL=0
+T_NETNS=()
+T_PIDS=()
+T_PINS=()
+T_CLEANUP=()
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+diag() { printf '# %s\n' "$@"; }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# check_eq DESC GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1 ($2)"
+	else
+		not_ok "$1 (got '$2', want '$3')"
+	fi
+}
+
+# check_ge DESC GOT MIN, check_gt DESC GOT MIN (integers)
+check_ge() {
+	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then
+		ok "$1 ($2 >= $3)"
+	else
+		not_ok "$1 (got '$2', want >= $3)"
+	fi
+}
+check_gt() {
+	if [ -n "$2" ] && [ "$2" -gt "$3" ] 2>/dev/null; then
+		ok "$1 ($2 > $3)"
+	else
+		not_ok "$1 (got '$2', want > $3)"
+	fi
+}
+
+# check_run DESC WANT_STATUS PATTERN CMD...: CMD exits WANT_STATUS and its
+# combined output matches the extended regex PATTERN (empty: anything).
+# The output is kept in $RUN_OUT.
+RUN_OUT=
+check_run() {
+	local desc=$1 want=$2 pat=$3 st
+	shift 3
+	RUN_OUT=$("$@" 2>&1)
+	st=$?
+	if [ "$st" -ne "$want" ]; then
+		not_ok "$desc (exit $st, want $want)"
+		diag "output: $RUN_OUT"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" <<<"$RUN_OUT"; then
+		not_ok "$desc (output does not match /$pat/)"
+		diag "output: $RUN_OUT"
+	else
+		ok "$desc"
+	fi
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
+
+# A missing prerequisite is a failure, never a skip.
+bail() {
+	not_ok "$*"
+	done_testing
+}
+
+cleanup() {
+	local pid ns p f
+	for f in "${T_CLEANUP[@]}"; do eval "$f" >/dev/null 2>&1; done
+	for pid in "${T_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for p in "${T_PINS[@]}"; do rm -rf "$p"; done
+}
+
+ucap_test_init() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	[ "$(id -u)" -eq 0 ] || bail "selftests must run as root"
+	[ -x "$UPLOADCTL" ] || bail "$UPLOADCTL is not built (make)"
+	if ! grep -qs ' /sys/fs/bpf bpf ' /proc/mounts; then
+		mount -t bpf bpf /sys/fs/bpf || bail "mount bpffs at /sys/fs/bpf"
+	fi
+	# Unique per run: namespaces, devices and pins of concurrent runs differ.
+	RUN_ID=$(printf '%04x' $(( ($$ ^ RANDOM) & 0xffff )))
+	PIN_DIR=/sys/fs/bpf/uploadcap-test-$RUN_ID
+	T_PINS+=("$PIN_DIR")
+}
+
+# uctl ARGS...: uploadctl on this run's pin directory.
+uctl() { "$UPLOADCTL" --pin-dir "$PIN_DIR" "$@"; }
+
+# in_ns NS CMD...: CMD in network namespace NS, with the mount namespace
+# (and so bpffs) kept, the way the README says to run uploadctl.
+in_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# ns_new NAME: a network namespace for this run, lo up; echoes its name.
+ns_new() {
+	local ns="ucap-$RUN_ID-$1"
+	ip netns add "$ns" || return 1
+	T_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# veth_pair NS_A DEV_A ADDR_A NS_B DEV_B ADDR_B [EXTRA_A...]: a veth pair
+# between two of our namespaces with /30 addresses from 198.18.0.0/15.
+# IPv6 is off so that nothing but the test's own traffic crosses it. The
+# devices stay down until veth_up, so a meter attached first sees all.
+veth_pair() {
+	local nsa=$1 da=$2 aa=$3 nsb=$4 db=$5 ab=$6
+	shift 6
+	ip -n "$nsa" link add name "$da" "$@" type veth peer name "$db" netns "$nsb" || return 1
+	ip netns exec "$nsa" sysctl -qw "net.ipv6.conf.$da.disable_ipv6=1"
+	ip netns exec "$nsb" sysctl -qw "net.ipv6.conf.$db.disable_ipv6=1"
+	ip -n "$nsa" addr add "$aa/30" dev "$da"
+	ip -n "$nsb" addr add "$ab/30" dev "$db"
+}
+
+veth_up() {
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# spawn NS CMD...: CMD in the background in NS; its PID is tracked and
+# left in $SPAWNED.
+SPAWNED=
+spawn() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	SPAWNED=$!
+	T_PIDS+=("$SPAWNED")
+}
+
+# wait_listen NS PORT: until something listens on TCP PORT (max 5 s).
+wait_listen() {
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# iperf NS_CLIENT NS_SERVER ADDR IPERF3_CLIENT_ARGS...: one bounded iperf3
+# test from NS_CLIENT to a one-off server at ADDR in NS_SERVER.
+iperf() {
+	local nsc=$1 nss=$2 addr=$3 port=$((20000 + RANDOM % 10000)) srv
+	shift 3
+	spawn "$nss" iperf3 -s -1 -B "$addr" -p "$port" >/dev/null
+	srv=$SPAWNED
+	wait_listen "$nss" "$port" || return 1
+	timeout 60 ip netns exec "$nsc" iperf3 -c "$addr" -p "$port" "$@" >/dev/null || return 1
+	wait "$srv" 2>/dev/null
+	return 0
+}
+
+# tcp_bulk NS_CLIENT NS_SERVER ADDR BYTES: iperf3 counts what it wrote to
+# the socket, and its server may close the connection with data still in
+# the sender's buffer; a small window bounds what can be lost that way
+# (the kernel doubles it: 512 KiB) so tests can rely on most of BYTES.
+tcp_bulk() { iperf "$1" "$2" "$3" -n "$4" -w 256K; }
+
+# udp_small NS_CLIENT NS_SERVER ADDR BYTES SIZE: BYTES of UDP datagrams
+# with SIZE bytes of payload, at a rate the receiver keeps up with.
+udp_small() { iperf "$1" "$2" "$3" -u -n "$4" -l "$5" -b 20M; }
+
+# settle NS DEV: wait (max 10 s) until DEV's tx counter stops moving, so
+# that data still queued in sockets after a sender exited has left.
+settle() {
+	local prev=-1 cur i
+	for i in $(seq 50); do
+		cur=$(ip -n "$1" -s -j link show dev "$2" | jq '.[0].stats64.tx.bytes')
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+		sleep 0.2
+	done
+	return 1
+}
+
+# status_field NS IFACE KEY: one figure of `uploadctl status --json`.
+status_field() {
+	in_ns "$1" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
+		jq -r --arg n "$2" --arg k "$3" '.interfaces[] | select(.name == $n) | .[$k]'
+}
