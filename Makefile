@@ -120,13 +120,21 @@ module:
 	$(call msg,KBUILD,$(KDIR))
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(filter 1,$(V)),V=1) modules
 
-check: userspace
+# The two README commands: each installs what it needs, then builds (in a
+# sub-make, so that pkg-config sees freshly installed libraries) and runs.
+check:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory userspace
 	$(Q)selftests/run.sh
 
-demo: userspace
+demo:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory userspace
 	$(Q)scripts/demo.sh
 
-bench: userspace
+bench:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory userspace
 	$(Q)scripts/bench/run.sh
 
 install: $(BUILD)/uploadctl
