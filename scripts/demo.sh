@@ -20,7 +20,7 @@ T_PINS+=("$PIN_DIR")
 say() { printf '\n=== %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-NSA=$(ns_new host) && NSB=$(ns_new peer) || die "create network namespaces"
+ns_new NSA host && ns_new NSB peer || die "create network namespaces"
 DEV=ucdemo${RUN_ID}
 veth_pair "$NSA" "$DEV" 198.18.0.1 "$NSB" ucpeer${RUN_ID} 198.18.0.2 ||
 	die "create veth pair"

@@ -6,10 +6,7 @@
 ucap_test_init
 
 NOBPF=$BUILD/selftests/nobpf
-NSA=$(ns_new a) && NSB=$(ns_new b) || bail "create network namespaces"
-DA=uc${RUN_ID}a
-DB=uc${RUN_ID}b
-veth_pair "$NSA" "$DA" 198.18.0.9 "$NSB" "$DB" 198.18.0.10 || bail "create veth pair"
+two_hosts 198.18.0.9 198.18.0.10
 U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
 ua() { in_ns "$NSA" "${U[@]}" "$@"; }
 

@@ -121,13 +121,14 @@ in_ns() {
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
-# ns_new NAME: a network namespace for this run, lo up; echoes its name.
+# ns_new VAR SUFFIX: make network namespace ucap-<run>-SUFFIX, lo up, and
+# put its name in VAR. (Not via $(...): cleanup must learn of it here.)
 ns_new() {
-	local ns="ucap-$RUN_ID-$1"
+	local ns="ucap-$RUN_ID-$2"
 	ip netns add "$ns" || return 1
 	T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
-	echo "$ns"
+	printf -v "$1" %s "$ns"
 }
 
 # veth_pair NS_A DEV_A ADDR_A NS_B DEV_B ADDR_B [EXTRA_A...]: a veth pair
@@ -142,6 +143,14 @@ veth_pair() {
 	ip netns exec "$nsb" sysctl -qw "net.ipv6.conf.$db.disable_ipv6=1"
 	ip -n "$nsa" addr add "$aa/30" dev "$da"
 	ip -n "$nsb" addr add "$ab/30" dev "$db"
+}
+
+# two_hosts ADDR_A ADDR_B: namespaces NSA and NSB joined by veth DA <-> DB.
+two_hosts() {
+	ns_new NSA a && ns_new NSB b || bail "create network namespaces"
+	DA=uc${RUN_ID}a
+	DB=uc${RUN_ID}b
+	veth_pair "$NSA" "$DA" "$1" "$NSB" "$DB" "$2" || bail "create veth pair"
 }
 
 veth_up() {

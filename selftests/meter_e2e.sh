@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
-NSA=$(ns_new a) && NSB=$(ns_new b) || bail "create network namespaces"
-DA=uc${RUN_ID}a
-DB=uc${RUN_ID}b
-veth_pair "$NSA" "$DA" 198.18.0.1 "$NSB" "$DB" 198.18.0.2 || bail "create veth pair"
+two_hosts 198.18.0.1 198.18.0.2
 
 # Attach while the devices are down: the meter sees every packet they send.
 check_run "attach $DA via nsenter --net" 0 "^$DA: attached" in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA"

@@ -8,8 +8,8 @@
 ucap_test_init
 
 BIG=2000000000	# ifindex values grow over months of device churn
-NS1=$(ns_new s1) && NS2=$(ns_new s2) && NS3=$(ns_new s3) && NS4=$(ns_new s4) &&
-	NS5=$(ns_new s5) || bail "create network namespaces"
+ns_new NS1 s1 && ns_new NS2 s2 && ns_new NS3 s3 && ns_new NS4 s4 &&
+	ns_new NS5 s5 || bail "create network namespaces"
 X1=uc${RUN_ID}x
 Y1=uc${RUN_ID}y
 

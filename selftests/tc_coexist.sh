@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
-NSA=$(ns_new a) && NSB=$(ns_new b) || bail "create network namespaces"
-DA=uc${RUN_ID}a
-DB=uc${RUN_ID}b
-veth_pair "$NSA" "$DA" 198.18.0.5 "$NSB" "$DB" 198.18.0.6 || bail "create veth pair"
+two_hosts 198.18.0.5 198.18.0.6
 veth_up "$NSA" "$DA" "$NSB" "$DB" || bail "bring veth pair up"
 
 # Foreign programs: tc_ok (TC_ACT_OK) and tc_shot (TC_ACT_SHOT).
