@@ -90,4 +90,10 @@ check_run "status: layout version from another uploadcap" 1 \
 	"^uploadctl: status: the meter in $OLD has layout version 99 .*reads version 1" \
 	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$OLD" status
 
+# --- scripts/install-deps.sh
+check_run "install-deps refuses without root" 1 "^install-deps: must run as root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TOP/scripts/install-deps.sh"
+check_run "install-deps does nothing when all is present" 0 "^install-deps: all packages present" \
+	"$TOP/scripts/install-deps.sh"
+
 done_testing
