@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Second stage of the test VM, in this machine's root shared read-only:
+# make the few writable places a test needs, run the command that
+# scripts/vmtest.sh wrote, leave its output, exit status and the kernel log
+# in the result folder, and power off.
+R=/run/vmresult
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp
+export TERM=dumb
+
+mount -t tmpfs -o mode=0755 tmpfs /var/log
+mount -t tmpfs -o mode=0755 tmpfs /var/tmp
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t bpf bpf /sys/fs/bpf
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mkdir -p /run/netns /run/lock
+ip link set lo up
+hostname uploadcap-vm
+
+bash "$R/cmd" >"$R/out" 2>&1 </dev/null
+echo $? >"$R/status"
+dmesg >"$R/dmesg"
+sync
+poweroff -f

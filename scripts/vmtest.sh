@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] -- CMD [ARGS...]
+#
+# Boot an installed Debian kernel under QEMU (software emulation) with this
+# machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
+# /var/log; bpffs mounted), run CMD as root in the guest from the current
+# directory, print its output, and exit with its exit status. On failure
+# or timeout the guest console follows on stderr. Without -k, the newest
+# kernel that uploadcap.ko has been built for (build/kmod/<release>/).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+krel=
+timeout=600
+mem=1024
+
+usage() {
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] -- CMD [ARGS...]" >&2
+	exit 2
+}
+die() { echo "vmtest: $*" >&2; exit 1; }
+
+while getopts "k:t:m:h" opt; do
+	case $opt in
+	k) krel=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || usage
+
+if [ -z "$krel" ]; then
+	krel=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V | tail -n1)
+	[ -n "$krel" ] || die "uploadcap.ko is not built for any kernel (make modules); or give -k"
+fi
+kernel=/boot/vmlinuz-$krel
+[ -r "$kernel" ] || die "no kernel image $kernel (is linux-image-$krel installed?)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (scripts/install-deps.sh)"
+
+initrd=$TOP/build/vm/$krel/initramfs.cpio.gz
+if [ ! -s "$initrd" ] || [ "$TOP/scripts/vm/init" -nt "$initrd" ] ||
+	[ "$TOP/scripts/vm/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$TOP/scripts/vm/mkinitramfs.sh" "$krel" "$initrd" || die "build the initramfs for $krel"
+fi
+
+res=$(mktemp -d /tmp/ucap-vm.XXXXXX)
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	rm -rf "$res"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The command, quoted for the guest's bash, run from the same directory.
+{
+	printf 'cd %q || exit 126\n' "$PWD"
+	for v in CI UCAP_TEST_TIMEOUT UPLOADCTL_DEBUG; do
+		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$res/cmd"
+echo "$TOP/scripts/vm/guest.sh" >"$res/guest"
+
+start=$SECONDS
+qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m "$mem" \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$res/console" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rw" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
+	>"$res/qemu.log" 2>&1 &
+qemu_pid=$!
+
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		timed_out=1
+		kill "$qemu_pid" 2>/dev/null
+		break
+	fi
+	sleep 0.2
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=
+
+[ -f "$res/out" ] && cat "$res/out"
+status=
+[ -f "$res/status" ] && status=$(cat "$res/status")
+if [ "$timed_out" = 1 ] || [ -z "$status" ] || [ "$status" != 0 ]; then
+	{
+		if [ "$timed_out" = 1 ]; then
+			echo "vmtest: timed out after ${timeout}s on $krel"
+		elif [ -z "$status" ]; then
+			echo "vmtest: the guest ($krel) ended without an exit status"
+		else
+			echo "vmtest: command exited with status $status on $krel"
+		fi
+		echo "vmtest: guest console:"
+		cat "$res/console" 2>/dev/null
+		cat "$res/qemu.log" 2>/dev/null
+	} >&2
+fi
+[ -n "$status" ] || exit 1
+exit "$status"
