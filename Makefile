@@ -54,10 +54,19 @@ TEST_BPF_OBJS	:= $(BUILD)/selftests/tc_verdicts.bpf.o
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 BENCH_PROGS	:= $(patsubst scripts/bench/%.c,$(BUILD)/bench/%,$(wildcard scripts/bench/*.c))
 
-# The module is built only where headers for the target kernel exist.
+# The module is built only where headers for the target kernel exist, in
+# build/kmod/<release>/ (sources linked there), so that it can be built for
+# several kernels side by side. It must build clean with W=1 and, where
+# sparse is installed, C=1: any warning fails the build.
 HAVE_KDIR	:= $(wildcard $(KDIR)/Makefile)
+MODREL		:= $(if $(filter /lib/modules/%/build,$(KDIR)),$(patsubst /lib/modules/%/build,%,$(KDIR)),$(KRELEASE))
+MODDIR		:= $(CURDIR)/$(BUILD)/kmod/$(MODREL)
+KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h)
+SPARSE		:= $(shell command -v sparse 2>/dev/null)
+# Kernels the VM tests boot: an image in /boot and headers to build for.
+VM_KERNELS	?= $(sort $(foreach k,$(wildcard /boot/vmlinuz-*),$(if $(wildcard /lib/modules/$(k:/boot/vmlinuz-%=%)/build/Makefile),$(k:/boot/vmlinuz-%=%))))
 
-.PHONY: all userspace module check demo bench install uninstall clean deps
+.PHONY: all userspace module modules check demo bench install uninstall clean deps
 
 all: userspace $(if $(HAVE_KDIR),module)
 
@@ -116,15 +125,30 @@ $(BUILD)/bench/%: scripts/bench/%.c $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libucap.a $(LDLIBS) -o $@
 
-module:
-	$(call msg,KBUILD,$(KDIR))
-	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(filter 1,$(V)),V=1) modules
+module: $(MODDIR)/uploadcap.ko
+
+$(MODDIR)/uploadcap.ko: Kbuild $(KMOD_SRCS)
+	$(call msg,KBUILD,$(MODREL))
+	$(Q)mkdir -p $(MODDIR)/kmod
+	$(Q)ln -sf $(CURDIR)/Kbuild $(MODDIR)/Kbuild
+	$(Q)for f in $(KMOD_SRCS); do ln -sf $(CURDIR)/$$f $(MODDIR)/$$f; done
+	$(Q)$(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(if $(SPARSE),C=1) \
+		$(if $(filter 1,$(V)),V=1) modules >$(MODDIR)/build.log 2>&1 || \
+		{ cat $(MODDIR)/build.log; exit 1; }
+	$(Q)if grep -E 'warning:|error:' $(MODDIR)/build.log; then \
+		echo "uploadcap.ko: the build for $(MODREL) has warnings" >&2; exit 1; fi
+	$(Q)$(if $(filter 1,$(V)),cat $(MODDIR)/build.log,true)
+
+# uploadcap.ko for every kernel the VM tests boot.
+modules:
+	$(Q)$(if $(VM_KERNELS),,echo "no kernel with headers in /lib/modules/*/build and an image in /boot" >&2; exit 1)
+	$(Q)$(foreach k,$(VM_KERNELS),$(MAKE) --no-print-directory module KRELEASE=$(k) KDIR=/lib/modules/$(k)/build &&) true
 
 # The two README commands: each installs what it needs, then builds (in a
 # sub-make, so that pkg-config sees freshly installed libraries) and runs.
 check:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace
+	$(Q)$(MAKE) --no-print-directory userspace modules
 	$(Q)selftests/run.sh
 
 demo:
@@ -149,5 +173,5 @@ clean:
 	$(Q)rm -rf $(BUILD)
 	$(Q)rm -f kmod/*.o kmod/.*.cmd kmod/*.mod kmod/*.mod.c kmod/*.ko \
 		.*.cmd *.o *.ko *.mod *.mod.c Module.symvers modules.order \
-		kmod/modules.order
+		kmod/modules.order .module-common.o
 	$(Q)rm -rf .tmp_versions

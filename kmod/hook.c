@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The netfilter egress hook, kept on every guarded device: every network
+ * device in every network namespace except loopback devices and devices
+ * exempted by name at load time.
+ *
+ * A netdevice notifier (global: it sees every namespace, and replays the
+ * devices that exist when it is registered) puts a hook on each device as
+ * it registers. A device moving between namespaces is unregistered from
+ * the old one and registered in the new one without being freed: its
+ * record, counts and guard decision are kept, and the hook is put back in
+ * the new namespace. The exempt list is consulted only when a device is
+ * first seen, so renaming or moving a guarded device never unguards it.
+ *
+ * If a hook cannot be put on a new device, its registration fails: no
+ * device ever runs unguarded.
+ *
+ * Locking: the device list is changed under RTNL (the notifier) and
+ * ucap_devs_lock, and read under ucap_devs_lock alone. The hook reaches
+ * its record through nf_hook_ops.priv; records are freed only after an
+ * RCU grace period, when no packet can still be in the hook.
+ */
+#include <linux/list.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_netdev.h>
+#include <linux/percpu.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/u64_stats_sync.h>
+#include <net/net_namespace.h>
+#include <net/sch_generic.h>
+
+#include "uploadcap.h"
+
+#define UCAP_MAX_EXEMPT 16
+
+static char *exempt = "";
+module_param(exempt, charp, 0444);
+MODULE_PARM_DESC(exempt, "Comma-separated names of devices not to guard, decided when a device is first seen (default: none). Dangerous: see README.");
+
+static char ucap_exempt[UCAP_MAX_EXEMPT][IFNAMSIZ];
+static unsigned int ucap_nr_exempt;
+
+struct ucap_dev_stats {
+	u64_stats_t bytes;
+	u64_stats_t packets;
+	u64_stats_t dropped_bytes;
+	u64_stats_t dropped_packets;
+	struct u64_stats_sync syncp;
+};
+
+struct ucap_dev {
+	struct list_head list;
+	struct net_device *dev;
+	struct nf_hook_ops ops;
+	bool hooked;
+	/* Copies for readers of the list, who must not touch dev. */
+	char name[IFNAMSIZ];
+	int ifindex;
+	unsigned int netns_ino;
+	struct ucap_dev_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(ucap_devs);
+static DEFINE_MUTEX(ucap_devs_lock);
+
+static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	struct ucap_dev *ud = priv;
+	struct ucap_dev_stats *st;
+	unsigned int len;
+	bool pass;
+
+	/* The wire length, GSO headers included, set before this hook. */
+	len = qdisc_skb_cb(skb)->pkt_len;
+	if (unlikely(!len))
+		len = skb->len;
+	pass = ucap_charge(len);
+
+	st = this_cpu_ptr(ud->stats);
+	u64_stats_update_begin(&st->syncp);
+	if (pass) {
+		u64_stats_add(&st->bytes, len);
+		u64_stats_inc(&st->packets);
+	} else {
+		u64_stats_add(&st->dropped_bytes, len);
+		u64_stats_inc(&st->dropped_packets);
+	}
+	u64_stats_update_end(&st->syncp);
+	return pass ? NF_ACCEPT : NF_DROP;
+}
+
+static bool ucap_is_exempt(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ucap_nr_exempt; i++)
+		if (!strcmp(ucap_exempt[i], name))
+			return true;
+	return false;
+}
+
+/* Caller holds RTNL and ucap_devs_lock. */
+static struct ucap_dev *ucap_find(const struct net_device *dev)
+{
+	struct ucap_dev *ud;
+
+	list_for_each_entry(ud, &ucap_devs, list)
+		if (ud->dev == dev)
+			return ud;
+	return NULL;
+}
+
+static void ucap_note_place(struct ucap_dev *ud)
+{
+	strscpy(ud->name, ud->dev->name, sizeof(ud->name));
+	ud->ifindex = ud->dev->ifindex;
+	ud->netns_ino = dev_net(ud->dev)->ns.inum;
+}
+
+/* RTNL held. Put the hook on ud's device, in the device's namespace. */
+static int ucap_hook_on(struct ucap_dev *ud)
+{
+	int err;
+
+	ud->ops.dev = ud->dev;
+	err = nf_register_net_hook(dev_net(ud->dev), &ud->ops);
+	if (err)
+		return err;
+	ud->hooked = true;
+	return 0;
+}
+
+/* RTNL held. Take it off again (before the device leaves its namespace). */
+static void ucap_hook_off(struct ucap_dev *ud)
+{
+	if (!ud->hooked)
+		return;
+	nf_unregister_net_hook(dev_net(ud->dev), &ud->ops);
+	ud->hooked = false;
+}
+
+static void ucap_dev_free_rcu(struct rcu_head *rcu)
+{
+	struct ucap_dev *ud = container_of(rcu, struct ucap_dev, rcu);
+
+	free_percpu(ud->stats);
+	kfree(ud);
+}
+
+static int ucap_dev_register(struct net_device *dev)
+{
+	struct ucap_dev *ud;
+	int err, cpu;
+
+	if (dev->flags & IFF_LOOPBACK)
+		return 0;
+
+	mutex_lock(&ucap_devs_lock);
+	ud = ucap_find(dev);
+	if (ud) {
+		/* Moved in from another namespace: guard it here too. */
+		err = ucap_hook_on(ud);
+		if (!err)
+			ucap_note_place(ud);
+		goto unlock;
+	}
+	err = 0;
+	if (ucap_is_exempt(dev->name)) {
+		pr_info("not guarding %s (exempt)\n", dev->name);
+		goto unlock;
+	}
+
+	err = -ENOMEM;
+	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
+	if (!ud)
+		goto unlock;
+	ud->stats = alloc_percpu(struct ucap_dev_stats);
+	if (!ud->stats)
+		goto free_ud;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(ud->stats, cpu)->syncp);
+	ud->dev = dev;
+	ud->ops.hook = ucap_hook;
+	ud->ops.pf = NFPROTO_NETDEV;
+	ud->ops.hooknum = NF_NETDEV_EGRESS;
+	/* First: nothing else on the hook sees the packet before it is charged. */
+	ud->ops.priority = INT_MIN;
+	ud->ops.priv = ud;
+	err = ucap_hook_on(ud);
+	if (err)
+		goto free_stats;
+	ucap_note_place(ud);
+	list_add_tail(&ud->list, &ucap_devs);
+	mutex_unlock(&ucap_devs_lock);
+	return 0;
+
+free_stats:
+	free_percpu(ud->stats);
+free_ud:
+	kfree(ud);
+unlock:
+	mutex_unlock(&ucap_devs_lock);
+	if (err)
+		pr_err("cannot guard %s (%d): refusing the device\n", dev->name, err);
+	return err;
+}
+
+static void ucap_dev_unregister(struct net_device *dev)
+{
+	struct ucap_dev *ud;
+
+	mutex_lock(&ucap_devs_lock);
+	ud = ucap_find(dev);
+	if (!ud)
+		goto unlock;
+	ucap_hook_off(ud);
+	/* Only leaving its namespace: keep the record for its next one. */
+	if (dev->reg_state != NETREG_UNREGISTERING)
+		goto unlock;
+	list_del(&ud->list);
+	call_rcu(&ud->rcu, ucap_dev_free_rcu);
+unlock:
+	mutex_unlock(&ucap_devs_lock);
+}
+
+static int ucap_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct ucap_dev *ud;
+
+	switch (event) {
+	case NETDEV_REGISTER:
+		return notifier_from_errno(ucap_dev_register(dev));
+	case NETDEV_UNREGISTER:
+		ucap_dev_unregister(dev);
+		break;
+	case NETDEV_CHANGENAME:
+		mutex_lock(&ucap_devs_lock);
+		ud = ucap_find(dev);
+		if (ud)
+			ucap_note_place(ud);
+		mutex_unlock(&ucap_devs_lock);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ucap_netdev_nb = {
+	.notifier_call = ucap_netdev_event,
+};
+
+/* Format ud's line of the devices table, or the header for NULL. */
+static void ucap_dev_line(char *line, const struct ucap_dev *ud)
+{
+	u64 bytes = 0, packets = 0, dbytes = 0, dpackets = 0;
+	unsigned int start;
+	int n, cpu;
+
+	if (!ud) {
+		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s",
+			      "netns", "ifindex", "name", "bytes", "packets",
+			      "dropped_packets", "dropped_bytes");
+	} else {
+		for_each_possible_cpu(cpu) {
+			const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
+			u64 b, p, db, dp;
+
+			do {
+				start = u64_stats_fetch_begin(&st->syncp);
+				b = u64_stats_read(&st->bytes);
+				p = u64_stats_read(&st->packets);
+				db = u64_stats_read(&st->dropped_bytes);
+				dp = u64_stats_read(&st->dropped_packets);
+			} while (u64_stats_fetch_retry(&st->syncp, start));
+			bytes += b;
+			packets += p;
+			dbytes += db;
+			dpackets += dp;
+		}
+		n = scnprintf(line, UCAP_DEV_LINE, "%-10u %-10d %-15s %20llu %20llu %20llu %20llu",
+			      ud->netns_ino, ud->ifindex, ud->name, bytes, packets,
+			      dpackets, dbytes);
+	}
+	/* Pad to the fixed width so that line i always starts at i * width. */
+	memset(line + n, ' ', UCAP_DEV_LINE - 1 - n);
+	line[UCAP_DEV_LINE - 1] = '\n';
+}
+
+/*
+ * The table is longer than the one page a sysfs read may fill, so it is
+ * produced at any offset: fixed-width lines make line i start at byte
+ * i * UCAP_DEV_LINE, and each line is formatted whole, so a reader whose
+ * reads start on line boundaries never sees a torn number.
+ */
+ssize_t ucap_devices_read(char *buf, loff_t off, size_t count)
+{
+	char line[UCAP_DEV_LINE];
+	const struct ucap_dev *ud = NULL;
+	loff_t pos = 0, end = off + count;
+	size_t done = 0;
+	unsigned int i = 0;
+
+	mutex_lock(&ucap_devs_lock);
+	ud = list_prepare_entry(ud, &ucap_devs, list);
+	for (;;) {
+		if (pos + UCAP_DEV_LINE > off) {
+			size_t from = off > pos ? off - pos : 0;
+			size_t n = min_t(size_t, UCAP_DEV_LINE - from, end - (pos + from));
+
+			ucap_dev_line(line, i ? ud : NULL);
+			memcpy(buf + done, line + from, n);
+			done += n;
+		}
+		pos += UCAP_DEV_LINE;
+		if (pos >= end)
+			break;
+		ud = list_next_entry(ud, list);
+		if (list_entry_is_head(ud, &ucap_devs, list))
+			break;
+		i++;
+	}
+	mutex_unlock(&ucap_devs_lock);
+	return done;
+}
+
+static int ucap_parse_exempt(void)
+{
+	char *list, *cur, *name;
+	int err = 0;
+
+	list = kstrdup(exempt, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((name = strsep(&cur, ",")) != NULL) {
+		if (!*name)
+			continue;
+		if (strlen(name) >= IFNAMSIZ || ucap_nr_exempt == UCAP_MAX_EXEMPT) {
+			pr_err("exempt=: '%s' is not a device name, or more than %d names\n",
+			       name, UCAP_MAX_EXEMPT);
+			err = -EINVAL;
+			break;
+		}
+		strscpy(ucap_exempt[ucap_nr_exempt++], name, IFNAMSIZ);
+		pr_warn("devices named %s are exempt: their traffic is not capped\n", name);
+	}
+	kfree(list);
+	return err;
+}
+
+/*
+ * With the notifier gone (its removal replays NETDEV_UNREGISTER for every
+ * device, which unhooks them, as does a failed registration's rollback),
+ * drop every record.
+ */
+static void ucap_free_devs(void)
+{
+	struct ucap_dev *ud, *tmp;
+
+	rtnl_lock();
+	mutex_lock(&ucap_devs_lock);
+	list_for_each_entry_safe(ud, tmp, &ucap_devs, list) {
+		ucap_hook_off(ud);
+		list_del(&ud->list);
+		call_rcu(&ud->rcu, ucap_dev_free_rcu);
+	}
+	mutex_unlock(&ucap_devs_lock);
+	rtnl_unlock();
+	/* The callbacks run module code: wait for them before unloading. */
+	rcu_barrier();
+}
+
+int ucap_hook_init(void)
+{
+	int err;
+
+	err = ucap_parse_exempt();
+	if (err)
+		return err;
+	/* Replays NETDEV_REGISTER for every device in every namespace. */
+	err = register_netdevice_notifier(&ucap_netdev_nb);
+	if (err)
+		ucap_free_devs();
+	return err;
+}
+
+void ucap_hook_exit(void)
+{
+	unregister_netdevice_notifier(&ucap_netdev_nb);
+	ucap_free_devs();
+}

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger: the host's lifetime upload counter and its write-once cap.
+ *
+ * Invariant, at every instant and under any concurrency:
+ *
+ *	used <= granted <= cap
+ *
+ * where used is the sum of the wire lengths of every packet let through
+ * (plus the count restored at load), and granted is what the global
+ * budget has handed out: used plus the credit the CPUs hold but have not
+ * spent yet. A packet is let through only after its length was taken from
+ * credit or granted directly, so used can never pass the cap.
+ *
+ * Far from the cap, each CPU takes credit from the budget in chunks and
+ * spends it with a cmpxchg on its own per-CPU word: no cache line is
+ * shared between CPUs per packet. Near the cap (less than two chunks per
+ * possible CPU left), the ledger takes every CPU's unspent credit back,
+ * once, and from then on charges each packet exactly under the lock, so
+ * the last bytes of the cap are not stranded on idle CPUs.
+ *
+ * Locking: ucap_ledger.lock (a spinlock, taken with BHs off) protects the
+ * cap, granted, exact and state. Credit is atomic64 because the lock
+ * holder takes it back from other CPUs. charged and the drop counters are
+ * per-CPU and written only by their own CPU, in the egress path where BHs
+ * are already off.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
+
+#include "uploadcap.h"
+
+/* Credit a CPU takes from the budget at a time, far from the cap. */
+#define UCAP_CHUNK	(256 * 1024)
+
+static unsigned long long cap_bytes;
+module_param(cap_bytes, ullong, 0444);
+MODULE_PARM_DESC(cap_bytes, "Arm with this lifetime cap in bytes at load (0: unarmed). The file shows the load-time value; /sys/kernel/uploadcap/cap_bytes is authoritative.");
+
+static unsigned long long used_bytes;
+module_param(used_bytes, ullong, 0444);
+MODULE_PARM_DESC(used_bytes, "Lifetime bytes already used, restored at load (from the agent's ledger).");
+
+struct ucap_cpu {
+	atomic64_t credit;	/* granted to this CPU, not yet spent */
+	u64_stats_t charged;	/* bytes let through on this CPU */
+	u64_stats_t dropped_bytes;
+	u64_stats_t dropped_packets;
+	struct u64_stats_sync syncp;
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct ucap_cpu, ucap_cpu);
+
+static struct {
+	spinlock_t lock;
+	u64 cap;		/* U64_MAX while unarmed */
+	u64 granted;
+	u64 base;		/* used_bytes restored at load */
+	u64 far;		/* budget left below which charging is exact */
+	bool exact;
+	enum ucap_state state;	/* written under lock, read locklessly */
+	atomic64_t tamper;
+} ucap_ledger = {
+	.lock = __SPIN_LOCK_UNLOCKED(ucap_ledger.lock),
+	.cap = U64_MAX,
+};
+
+const char *ucap_state_name(enum ucap_state state)
+{
+	switch (state) {
+	case UCAP_UNARMED:
+		return "unarmed";
+	case UCAP_ARMED:
+		return "armed";
+	case UCAP_EXHAUSTED:
+		return "exhausted";
+	}
+	return "unknown";
+}
+
+enum ucap_state ucap_state(void)
+{
+	return READ_ONCE(ucap_ledger.state);
+}
+
+static u64 ucap_used(void)
+{
+	u64 sum = ucap_ledger.base;
+	unsigned int start;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ucap_cpu *c = per_cpu_ptr(&ucap_cpu, cpu);
+		u64 v;
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			v = u64_stats_read(&c->charged);
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		sum += v;
+	}
+	return sum;
+}
+
+/* Lock held. Take back every CPU's unspent credit. */
+static void ucap_reclaim_credit(void)
+{
+	int cpu;
+
+	lockdep_assert_held(&ucap_ledger.lock);
+	for_each_possible_cpu(cpu)
+		ucap_ledger.granted -= atomic64_xchg(&per_cpu_ptr(&ucap_cpu, cpu)->credit, 0);
+}
+
+/* Lock held. Move to state s; returns true when it changed. */
+static bool ucap_set_state(enum ucap_state s)
+{
+	lockdep_assert_held(&ucap_ledger.lock);
+	if (ucap_ledger.state == s)
+		return false;
+	WRITE_ONCE(ucap_ledger.state, s);
+	return true;
+}
+
+/*
+ * Lock held, credit reclaimed. After the cap or used changed: go exact if
+ * close to the cap, exhausted if nothing is left.
+ */
+static bool ucap_update_mode(void)
+{
+	u64 left = ucap_ledger.cap - ucap_ledger.granted;
+
+	if (left < ucap_ledger.far)
+		ucap_ledger.exact = true;
+	if (left == 0)
+		return ucap_set_state(UCAP_EXHAUSTED);
+	return false;
+}
+
+/* Any context. The uevents follow from ucap_sysfs_state_changed(). */
+static void ucap_log_exhausted(u64 used, u64 cap)
+{
+	pr_crit("upload cap exhausted: %llu bytes used of %llu; nothing more leaves this host through guarded devices\n",
+		used, cap);
+}
+
+enum ucap_grant { UCAP_GRANT_DROP, UCAP_GRANT_CREDIT, UCAP_GRANT_CHARGED };
+
+/*
+ * The budget could not cover len from this CPU's credit. Far from the
+ * cap: add a chunk of credit (the caller spends from it). Near it: charge
+ * len exactly, or refuse it.
+ */
+static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
+{
+	enum ucap_grant ret = UCAP_GRANT_DROP;
+	bool exhausted = false;
+	u64 left, grant;
+
+	spin_lock(&ucap_ledger.lock);
+	if (ucap_ledger.state == UCAP_EXHAUSTED)
+		goto unlock;
+	left = ucap_ledger.cap - ucap_ledger.granted;
+	if (!ucap_ledger.exact) {
+		grant = max_t(u64, len, UCAP_CHUNK);
+		if (left >= grant && left - grant >= ucap_ledger.far) {
+			atomic64_add(grant, &c->credit);
+			ucap_ledger.granted += grant;
+			ret = UCAP_GRANT_CREDIT;
+			goto unlock;
+		}
+		ucap_reclaim_credit();
+		ucap_ledger.exact = true;
+		left = ucap_ledger.cap - ucap_ledger.granted;
+	}
+	if (left >= len) {
+		ucap_ledger.granted += len;
+		ret = UCAP_GRANT_CHARGED;
+		if (left == len)
+			exhausted = ucap_set_state(UCAP_EXHAUSTED);
+	} else {
+		/* This packet does not fit: the cap has stopped traffic. */
+		exhausted = ucap_set_state(UCAP_EXHAUSTED);
+	}
+unlock:
+	/* Exact mode: granted is what was used. */
+	if (exhausted)
+		ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
+	spin_unlock(&ucap_ledger.lock);
+	if (exhausted)
+		ucap_sysfs_state_changed();
+	return ret;
+}
+
+/*
+ * Charge a packet of len wire bytes. Called from the egress hook, BHs
+ * off. Returns false when the packet must be dropped; it is then counted
+ * as dropped and not charged.
+ */
+bool ucap_charge(unsigned int len)
+{
+	struct ucap_cpu *c = this_cpu_ptr(&ucap_cpu);
+	s64 credit;
+
+	if (unlikely(READ_ONCE(ucap_ledger.state) == UCAP_EXHAUSTED))
+		goto drop;
+	credit = atomic64_read(&c->credit);
+	for (;;) {
+		if (likely(credit >= len)) {
+			if (atomic64_try_cmpxchg(&c->credit, &credit, credit - len))
+				break;
+			continue;	/* the lock holder took our credit */
+		}
+		switch (ucap_charge_slow(c, len)) {
+		case UCAP_GRANT_CREDIT:
+			credit = atomic64_read(&c->credit);
+			continue;
+		case UCAP_GRANT_CHARGED:
+			goto charged;
+		case UCAP_GRANT_DROP:
+			goto drop;
+		}
+	}
+charged:
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_add(&c->charged, len);
+	u64_stats_update_end(&c->syncp);
+	return true;
+drop:
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_add(&c->dropped_bytes, len);
+	u64_stats_inc(&c->dropped_packets);
+	u64_stats_update_end(&c->syncp);
+	return false;
+}
+
+void ucap_tamper(const char *what, const char *value)
+{
+	atomic64_inc(&ucap_ledger.tamper);
+	pr_warn_ratelimited("refused to %s the cap (%s) for %s[%d]\n", what, value,
+			    current->comm, task_pid_nr(current));
+}
+
+/*
+ * Lock held. Arm with cap, or lower it. A cap below what is already used
+ * becomes the used count: the invariant holds and nothing more leaves.
+ */
+static bool ucap_apply_cap(u64 cap)
+{
+	bool changed = false;
+
+	ucap_reclaim_credit();	/* now granted == used */
+	if (cap < ucap_ledger.granted) {
+		pr_notice("cap %llu is below the %llu bytes already used: cap set to %llu\n",
+			  cap, ucap_ledger.granted, ucap_ledger.granted);
+		cap = ucap_ledger.granted;
+	}
+	ucap_ledger.cap = cap;
+	if (ucap_ledger.state == UCAP_UNARMED) {
+		ucap_set_state(UCAP_ARMED);
+		/* Armed for good: the module stays until reboot. */
+		__module_get(THIS_MODULE);
+		changed = true;
+	}
+	return ucap_update_mode() || changed;
+}
+
+int ucap_set_cap(u64 cap)
+{
+	enum ucap_state before, after;
+	char value[24];
+	u64 old;
+	bool changed;
+
+	snprintf(value, sizeof(value), "%llu", cap);
+	if (cap == 0) {
+		ucap_tamper("clear", value);
+		return -EPERM;
+	}
+	spin_lock_bh(&ucap_ledger.lock);
+	before = ucap_ledger.state;
+	old = ucap_ledger.cap;
+	if (before != UCAP_UNARMED && cap > old) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		ucap_tamper("raise", value);
+		return -EPERM;
+	}
+	if (before != UCAP_UNARMED && cap == old) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		return 0;
+	}
+	changed = ucap_apply_cap(cap);
+	after = ucap_ledger.state;
+	cap = ucap_ledger.cap;
+	spin_unlock_bh(&ucap_ledger.lock);
+
+	if (before == UCAP_UNARMED)
+		pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n", cap, ucap_used());
+	else
+		pr_notice("cap lowered from %llu to %llu bytes\n", old, cap);
+	if (after == UCAP_EXHAUSTED && before != UCAP_EXHAUSTED)
+		ucap_log_exhausted(ucap_used(), cap);
+	if (changed)
+		ucap_sysfs_state_changed();
+	return 0;
+}
+
+void ucap_read_totals(struct ucap_totals *t)
+{
+	unsigned int start;
+	int cpu;
+
+	memset(t, 0, sizeof(*t));
+	t->state = READ_ONCE(ucap_ledger.state);
+	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_ledger.cap);
+	t->used_bytes = ucap_used();
+	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
+	for_each_possible_cpu(cpu) {
+		struct ucap_cpu *c = per_cpu_ptr(&ucap_cpu, cpu);
+		u64 bytes, packets;
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			bytes = u64_stats_read(&c->dropped_bytes);
+			packets = u64_stats_read(&c->dropped_packets);
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		t->dropped_bytes += bytes;
+		t->dropped_packets += packets;
+	}
+}
+
+void ucap_ledger_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(&ucap_cpu, cpu)->syncp);
+
+	/* Two chunks per possible CPU: what the CPUs may hold between them. */
+	ucap_ledger.far = 2ULL * UCAP_CHUNK * num_possible_cpus();
+	ucap_ledger.base = used_bytes;
+	ucap_ledger.granted = used_bytes;
+	if (used_bytes)
+		pr_info("restored %llu bytes used\n", used_bytes);
+	if (cap_bytes) {
+		spin_lock_bh(&ucap_ledger.lock);
+		ucap_apply_cap(cap_bytes);
+		spin_unlock_bh(&ucap_ledger.lock);
+		pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n",
+			  ucap_ledger.cap, used_bytes);
+		if (ucap_ledger.state == UCAP_EXHAUSTED)
+			ucap_log_exhausted(used_bytes, ucap_ledger.cap);
+	}
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadcap: a write-once lifetime cap on the bytes this host uploads,
+ * enforced at the netfilter egress hook of every network device.
+ */
+#include <linux/module.h>
+
+#include "uploadcap.h"
+
+static int __init ucap_init(void)
+{
+	int err;
+
+	ucap_ledger_init();
+	err = ucap_sysfs_init();
+	if (err)
+		return err;
+	err = ucap_hook_init();
+	if (err)
+		goto err_sysfs;
+	pr_info("loaded, %s\n", ucap_state_name(ucap_state()));
+	return 0;
+
+err_sysfs:
+	ucap_sysfs_exit();
+	return err;
+}
+
+static void __exit ucap_exit(void)
+{
+	ucap_hook_exit();
+	ucap_sysfs_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(ucap_init);
+module_exit(ucap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Write-once lifetime cap on the bytes a host uploads");
+MODULE_AUTHOR("The uploadcap developers");

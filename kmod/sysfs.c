@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/uploadcap/: the ledger's figures, the one writable file
+ * (cap_bytes: arm, or lower), the devices table, and the uevents that
+ * announce state changes.
+ *
+ * Every file is 0444 but cap_bytes (0644); writes to the others fail in
+ * kernfs before reaching us.
+ */
+#include <linux/kobject.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+
+#include "uploadcap.h"
+
+static struct kobject *ucap_kobj;
+
+/*
+ * States only move forward (unarmed, armed, exhausted), so one work item
+ * can announce each state between the last announced and the current one,
+ * in order, however many changes happened before it ran.
+ */
+static enum ucap_state ucap_announced = UCAP_UNARMED;
+
+static void ucap_state_work(struct work_struct *work)
+{
+	enum ucap_state now = ucap_state();
+	char env[32];
+	char *envp[] = { env, NULL };
+
+	while (ucap_announced < now) {
+		ucap_announced++;
+		snprintf(env, sizeof(env), "UPLOADCAP_STATE=%s", ucap_state_name(ucap_announced));
+		kobject_uevent_env(ucap_kobj, KOBJ_CHANGE, envp);
+	}
+}
+
+static DECLARE_WORK(ucap_state_wk, ucap_state_work);
+
+void ucap_sysfs_state_changed(void)
+{
+	/* Before sysfs is up, ucap_sysfs_init() announces what was missed. */
+	if (READ_ONCE(ucap_kobj))
+		schedule_work(&ucap_state_wk);
+}
+
+#define UCAP_SHOW_U64(field)						\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct ucap_totals t;						\
+									\
+	ucap_read_totals(&t);						\
+	return sysfs_emit(buf, "%llu\n", t.field);			\
+}
+
+UCAP_SHOW_U64(cap_bytes)
+UCAP_SHOW_U64(used_bytes)
+UCAP_SHOW_U64(dropped_bytes)
+UCAP_SHOW_U64(dropped_packets)
+UCAP_SHOW_U64(tamper_attempts)
+
+static ssize_t cap_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	char value[24];
+	u64 cap;
+	int err;
+
+	err = kstrtoull(buf, 10, &cap);
+	if (err) {
+		/* The offending input, quoted and cut short, for the log. */
+		snprintf(value, sizeof(value), "'%.*s'", (int)min_t(size_t, count, 16),
+			 buf);
+		strreplace(value, '\n', ' ');
+		ucap_tamper("set", value);
+		return -EINVAL;
+	}
+	err = ucap_set_cap(cap);
+	return err ? err : count;
+}
+
+static ssize_t remaining_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
+				    char *buf)
+{
+	struct ucap_totals t;
+
+	ucap_read_totals(&t);
+	/* No cap while unarmed: 0, as cap_bytes. */
+	return sysfs_emit(buf, "%llu\n", t.cap_bytes > t.used_bytes ?
+			  t.cap_bytes - t.used_bytes : 0);
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", ucap_state_name(ucap_state()));
+}
+
+static struct kobj_attribute ucap_cap_attr = __ATTR_RW_MODE(cap_bytes, 0644);
+static struct kobj_attribute ucap_used_attr = __ATTR_RO(used_bytes);
+static struct kobj_attribute ucap_remaining_attr = __ATTR_RO(remaining_bytes);
+static struct kobj_attribute ucap_state_attr = __ATTR_RO(state);
+static struct kobj_attribute ucap_dropped_bytes_attr = __ATTR_RO(dropped_bytes);
+static struct kobj_attribute ucap_dropped_packets_attr = __ATTR_RO(dropped_packets);
+static struct kobj_attribute ucap_tamper_attr = __ATTR_RO(tamper_attempts);
+
+static ssize_t devices_read(struct file *file, struct kobject *kobj,
+			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return ucap_devices_read(buf, off, count);
+}
+
+static struct bin_attribute ucap_devices_attr = {
+	.attr = { .name = "devices", .mode = 0444 },
+	.read = devices_read,
+};
+
+static struct attribute *ucap_attrs[] = {
+	&ucap_cap_attr.attr,
+	&ucap_used_attr.attr,
+	&ucap_remaining_attr.attr,
+	&ucap_state_attr.attr,
+	&ucap_dropped_bytes_attr.attr,
+	&ucap_dropped_packets_attr.attr,
+	&ucap_tamper_attr.attr,
+	NULL,
+};
+
+static struct bin_attribute *ucap_bin_attrs[] = {
+	&ucap_devices_attr,
+	NULL,
+};
+
+static const struct attribute_group ucap_group = {
+	.attrs = ucap_attrs,
+	.bin_attrs = ucap_bin_attrs,
+};
+
+int ucap_sysfs_init(void)
+{
+	struct kobject *kobj;
+	int err;
+
+	kobj = kobject_create_and_add("uploadcap", kernel_kobj);
+	if (!kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(kobj, &ucap_group);
+	if (err)
+		goto put_kobj;
+	WRITE_ONCE(ucap_kobj, kobj);
+	/* Armed by parameter at load: announce it now that we can. */
+	ucap_sysfs_state_changed();
+	return 0;
+
+put_kobj:
+	kobject_put(kobj);
+	return err;
+}
+
+void ucap_sysfs_exit(void)
+{
+	struct kobject *kobj = ucap_kobj;
+
+	/*
+	 * The hooks are gone and, once the group is removed, no writer is
+	 * left: nothing can queue the work again after it is cancelled.
+	 */
+	sysfs_remove_group(kobj, &ucap_group);
+	WRITE_ONCE(ucap_kobj, NULL);
+	cancel_work_sync(&ucap_state_wk);
+	kobject_put(kobj);
+}
