@@ -9,6 +9,7 @@
  */
 #include <linux/kobject.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -20,7 +21,9 @@ static struct kobject *ucap_kobj;
 /*
  * States only move forward (unarmed, armed, exhausted), so one work item
  * can announce each state between the last announced and the current one,
- * in order, however many changes happened before it ran.
+ * in order, however many changes happened before it ran. The uevents go
+ * out on the module's kobject (change@/module/uploadcap): a kobject
+ * needs a kset to send uevents, and /sys/kernel has none.
  */
 static enum ucap_state ucap_announced = UCAP_UNARMED;
 
@@ -33,7 +36,7 @@ static void ucap_state_work(struct work_struct *work)
 	while (ucap_announced < now) {
 		ucap_announced++;
 		snprintf(env, sizeof(env), "UPLOADCAP_STATE=%s", ucap_state_name(ucap_announced));
-		kobject_uevent_env(ucap_kobj, KOBJ_CHANGE, envp);
+		kobject_uevent_env(&THIS_MODULE->mkobj.kobj, KOBJ_CHANGE, envp);
 	}
 }
 

@@ -157,15 +157,20 @@ veth_up() {
 	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 
-# spawn NS CMD...: CMD in the background in NS; its PID is tracked and
-# left in $SPAWNED.
+# spawn_bg CMD...: CMD in the background; its PID is tracked (cleanup
+# stops it) and left in $SPAWNED.
 SPAWNED=
+spawn_bg() {
+	"$@" &
+	SPAWNED=$!
+	T_PIDS+=("$SPAWNED")
+}
+
+# spawn NS CMD...: the same, in network namespace NS.
 spawn() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" "$@" &
-	SPAWNED=$!
-	T_PIDS+=("$SPAWNED")
+	spawn_bg ip netns exec "$ns" "$@"
 }
 
 # wait_listen NS PORT: until something listens on TCP PORT (max 5 s).
@@ -183,7 +188,7 @@ wait_listen() {
 iperf() {
 	local nsc=$1 nss=$2 addr=$3 port=$((20000 + RANDOM % 10000)) srv
 	shift 3
-	spawn "$nss" iperf3 -s -1 -B "$addr" -p "$port" >/dev/null
+	spawn "$nss" iperf3 -s -1 -B "$addr" -p "$port" >/dev/null 2>&1
 	srv=$SPAWNED
 	wait_listen "$nss" "$port" || return 1
 	timeout 60 ip netns exec "$nsc" iperf3 -c "$addr" -p "$port" "$@" >/dev/null || return 1
@@ -219,3 +224,42 @@ status_field() {
 	in_ns "$1" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
 		jq -r --arg n "$2" --arg k "$3" '.interfaces[] | select(.name == $n) | .[$k]'
 }
+
+# --- uploadcap.ko (tests that run in the VM, scripts/vmtest.sh)
+
+SYSFS=/sys/kernel/uploadcap
+KMOD=$BUILD/kmod/$(uname -r)/uploadcap.ko
+
+# Module tests need a kernel with loadable modules and a module built for it.
+require_module_kernel() {
+	[ -e /proc/modules ] ||
+		bail "this kernel has no loadable modules: run in the VM (scripts/vmtest.sh -- $0)"
+	[ -f "$KMOD" ] || bail "uploadcap.ko is not built for $(uname -r) (make modules)"
+	T_CLEANUP+=("mod_unload")
+}
+
+mod_load() { insmod "$KMOD" "$@"; }
+mod_loaded() { [ -d "$SYSFS" ]; }
+# Remove the module whatever its state: an armed module only goes by force
+# (possible until modules are locked).
+mod_unload() {
+	mod_loaded || return 0
+	rmmod uploadcap 2>/dev/null || rmmod -f uploadcap
+}
+mod_get() { cat "$SYSFS/$1"; }
+mod_set() { echo "$2" >"$SYSFS/$1"; }
+# mod_dev_field NETNS_NAME DEV FIELD: a figure of the module's devices table.
+mod_dev_field() {
+	local ino idx
+	ino=$(in_ns "$1" stat -L -c %i /proc/self/ns/net)
+	idx=$(ip -n "$1" -j link show dev "$2" | jq '.[0].ifindex')
+	awk -v ino="$ino" -v idx="$idx" -v f="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == ino && $2 == idx { print $col[f] }' "$SYSFS/devices"
+}
+# dmesg_since MARK: the kernel log after the line holding MARK.
+dmesg_mark() {
+	DMESG_MARK="ucap-mark-$RUN_ID-$RANDOM"
+	echo "$DMESG_MARK" >/dev/kmsg
+}
+dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }

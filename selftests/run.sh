@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run uploadcap's selftests and merge their TAP into one stream:
-#   selftests/run.sh [TEST...]
+#   selftests/run.sh             host tests, then the VM suite on every kernel
+#   selftests/run.sh TEST...     just those (name.sh or a C test's name)
+#   selftests/run.sh --suite vm  the VM suite (inside the guest)
 # Each test (a selftests/*.sh script or a build/selftests C program) prints
 # its own TAP; here every result is renumbered, prefixed with the test's
 # name, and counted. A test that exits non-zero without reporting a
@@ -11,27 +13,61 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 TIMEOUT=${UCAP_TEST_TIMEOUT:-600}
+VM_TIMEOUT=${UCAP_VM_TIMEOUT:-1500}
 
-# Host tests, in order: unit tests first, then end to end.
+# Host tests, in order: unit tests first, then end to end. Then the VM
+# suite, once per kernel that uploadcap.ko is built for.
 HOST_TESTS=(
-	"$TOP/build/selftests/prog_test"
-	"$TOP/selftests/cli_errors.sh"
-	"$TOP/selftests/meter_e2e.sh"
-	"$TOP/selftests/tc_coexist.sh"
-	"$TOP/selftests/meter_slots.sh"
+	prog_test
+	units_test
+	cli_errors.sh
+	meter_e2e.sh
+	tc_coexist.sh
+	meter_slots.sh
 )
+# In the VM: the meter again on that kernel, then the module. module_lock
+# disables module loading for the rest of the boot: it comes last but for
+# the kernel log check.
+VM_TESTS=(
+	prog_test
+	cli_errors.sh
+	meter_e2e.sh
+	tc_coexist.sh
+	meter_slots.sh
+	module_basic.sh
+	module_race.sh
+	module_enforce.sh
+	module_devices.sh
+	cap_cli.sh
+	module_lock.sh
+	kernel_log.sh
+)
+# The Debian kernel lines every make check must cover.
+VM_KERNEL_LINES=("6.1." "6.12.")
 
-if [ $# -gt 0 ]; then
-	tests=()
-	for t in "$@"; do
-		case $t in
-		/*) tests+=("$t") ;;
-		*.sh) tests+=("$TOP/selftests/$t") ;;
-		*) tests+=("$TOP/build/selftests/$t") ;;
-		esac
-	done
+path_of() {
+	case $1 in
+	vm:*) echo "$1" ;;
+	/*) echo "$1" ;;
+	*.sh) echo "$TOP/selftests/$1" ;;
+	*) echo "$TOP/build/selftests/$1" ;;
+	esac
+}
+
+vm_kernels() {
+	ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V
+}
+
+tests=()
+if [ "${1:-}" = "--suite" ] && [ "${2:-}" = "vm" ]; then
+	for t in "${VM_TESTS[@]}"; do tests+=("$(path_of "$t")"); done
+elif [ $# -gt 0 ]; then
+	for t in "$@"; do tests+=("$(path_of "$t")"); done
 else
-	tests=("${HOST_TESTS[@]}")
+	for t in "${HOST_TESTS[@]}"; do tests+=("$(path_of "$t")"); done
+	for k in $(vm_kernels); do tests+=("vm:$k"); done
+	CHECK_VM_LINES=1
 fi
 
 n=0
@@ -49,16 +85,39 @@ result() {	# result ok|fail|skip NAME DESC
 }
 
 run_one() {
-	if [ -x "$1" ]; then
-		timeout --kill-after=10 "$TIMEOUT" "$1" 2>&1
+	case $1 in
+	vm:*)
+		# The guest's own run.sh numbers and counts; we re-number.
+		"$TOP/scripts/vmtest.sh" -k "${1#vm:}" -t "$VM_TIMEOUT" -- \
+			"$TOP/selftests/run.sh" --suite vm 2>&1
 		echo "@@exit $?"
-	else
-		echo "@@missing"
-	fi
+		;;
+	*)
+		if [ -x "$1" ]; then
+			timeout --kill-after=10 "$TIMEOUT" "$1" 2>&1
+			echo "@@exit $?"
+		else
+			echo "@@missing"
+		fi
+		;;
+	esac
 }
 
+if [ -n "${CHECK_VM_LINES:-}" ]; then
+	for line in "${VM_KERNEL_LINES[@]}"; do
+		if vm_kernels | grep -q "^${line//./\\.}"; then
+			result ok "vm kernels" "uploadcap.ko built for a Debian ${line}x kernel"
+		else
+			result fail "vm kernels" "no Debian ${line}x kernel with uploadcap.ko built (scripts/install-deps.sh; make modules)"
+		fi
+	done
+fi
+
 for t in "${tests[@]}"; do
-	name=$(basename "$t")
+	case $t in
+	vm:*) name="vm-${t#vm:}" ;;
+	*) name=$(basename "$t") ;;
+	esac
 	echo "# === $name"
 	t_results=0
 	t_fail=0

@@ -22,12 +22,56 @@ static const char status_help[] =
 	"Show, for every device of the current network namespace (or the ones\n"
 	"named), whether uploadcap's egress meter is attached, what it counted\n"
 	"(bytes: skb length; wire bytes: with the headers GSO/TSO replicate;\n"
-	"packets; segments) and the device's own tx counters, and the state of\n"
-	"uploadcap.ko. --json prints the documented format, version 1.\n";
+	"packets; segments), what uploadcap.ko charged for it, and the device's\n"
+	"own tx counters; first, the module's state, cap and use. --json prints\n"
+	"the documented format, version 1.\n";
 
-static json_object *json_u64(__u64 v)
+json_object *uctl_json_u64(__u64 v)
 {
 	return json_object_new_uint64(v);
+}
+
+json_object *uctl_module_json(const struct ucap_module *m)
+{
+	json_object *o = json_object_new_object();
+	bool armed = m->state != UCAP_MOD_UNARMED;
+
+	json_object_object_add(o, "state", json_object_new_string(ucap_mod_state_name(m->state)));
+	json_object_object_add(o, "cap_bytes", armed ? uctl_json_u64(m->cap_bytes) : NULL);
+	json_object_object_add(o, "used_bytes", uctl_json_u64(m->used_bytes));
+	json_object_object_add(o, "remaining_bytes", armed ? uctl_json_u64(m->remaining_bytes) : NULL);
+	json_object_object_add(o, "dropped_bytes", uctl_json_u64(m->dropped_bytes));
+	json_object_object_add(o, "dropped_packets", uctl_json_u64(m->dropped_packets));
+	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
+	return o;
+}
+
+void uctl_module_text(const struct ucap_module *m)
+{
+	char a[64], b[64], c[64];
+	char bar[UCTL_BAR_WIDTH + 1];
+	double pct;
+	int i, fill;
+
+	if (m->state == UCAP_MOD_UNARMED) {
+		printf("module:     unarmed: no cap set yet, counting only; used %s\n",
+		       uctl_size(m->used_bytes, a, sizeof(a)));
+		return;
+	}
+	pct = m->cap_bytes ? 100.0 * (double)m->used_bytes / (double)m->cap_bytes : 100.0;
+	fill = (int)(pct * UCTL_BAR_WIDTH / 100.0);
+	for (i = 0; i < UCTL_BAR_WIDTH; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[UCTL_BAR_WIDTH] = '\0';
+	printf("module:     %s, cap %s\n"
+	       "            used %s [%s] %.2f%%\n"
+	       "            remaining %s; dropped %s in %llu packets; tamper attempts %llu\n",
+	       ucap_mod_state_name(m->state), uctl_size(m->cap_bytes, a, sizeof(a)),
+	       uctl_size(m->used_bytes, b, sizeof(b)), bar, pct,
+	       uctl_size(m->remaining_bytes, c, sizeof(c)),
+	       uctl_size(m->dropped_bytes, a, sizeof(a)),
+	       (unsigned long long)m->dropped_packets,
+	       (unsigned long long)m->tamper_attempts);
 }
 
 static void print_json(const struct ucap_snapshot *s, const bool *shown)
@@ -37,8 +81,8 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 	size_t i;
 
 	json_object_object_add(root, "version", json_object_new_int(STATUS_JSON_VERSION));
-	/* uploadcap.ko is not part of this build yet: no module. */
-	json_object_object_add(root, "module", NULL);
+	json_object_object_add(root, "module",
+			       s->module_present ? uctl_module_json(&s->module) : NULL);
 	for (i = 0; i < s->n; i++) {
 		const struct ucap_if_stat *st = &s->ifs[i];
 		json_object *o;
@@ -47,15 +91,15 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(st->link.name));
-		json_object_object_add(o, "ifindex", json_u64(st->link.ifindex));
+		json_object_object_add(o, "ifindex", uctl_json_u64(st->link.ifindex));
 		json_object_object_add(o, "attached", json_object_new_boolean(st->attached));
-		json_object_object_add(o, "bpf_bytes", json_u64(st->bpf.bytes));
-		json_object_object_add(o, "bpf_wire_bytes", json_u64(st->bpf.wire_bytes));
-		json_object_object_add(o, "bpf_packets", json_u64(st->bpf.packets));
-		json_object_object_add(o, "bpf_segments", json_u64(st->bpf.segments));
-		json_object_object_add(o, "module_bytes", NULL);
-		json_object_object_add(o, "dev_tx_bytes", json_u64(st->link.tx_bytes));
-		json_object_object_add(o, "dev_tx_packets", json_u64(st->link.tx_packets));
+		json_object_object_add(o, "bpf_bytes", uctl_json_u64(st->bpf.bytes));
+		json_object_object_add(o, "bpf_wire_bytes", uctl_json_u64(st->bpf.wire_bytes));
+		json_object_object_add(o, "bpf_packets", uctl_json_u64(st->bpf.packets));
+		json_object_object_add(o, "bpf_segments", uctl_json_u64(st->bpf.segments));
+		json_object_object_add(o, "module_bytes", st->mod ? uctl_json_u64(st->mod->bytes) : NULL);
+		json_object_object_add(o, "dev_tx_bytes", uctl_json_u64(st->link.tx_bytes));
+		json_object_object_add(o, "dev_tx_packets", uctl_json_u64(st->link.tx_packets));
 		json_object_array_add(ifs, o);
 	}
 	json_object_object_add(root, "interfaces", ifs);
@@ -66,7 +110,7 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 
 static void print_text(const struct ucap_snapshot *s, const bool *shown)
 {
-	struct uctl_table *t = uctl_table_new(9);
+	struct uctl_table *t = uctl_table_new(10);
 	char a[64], b[64], c[64];
 	unsigned int attached = 0;
 	size_t i;
@@ -74,7 +118,10 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 	for (i = 0; i < s->n; i++)
 		attached += s->ifs[i].attached;
 
-	printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
+	if (s->module_present)
+		uctl_module_text(&s->module);
+	else
+		printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
 	if (s->meter_present)
 		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n"
 		       "            all namespaces: %s, wire %s, %llu packets\n",
@@ -104,6 +151,7 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 	uctl_table_cell(t, "SEGMENTS");
 	uctl_table_cell(t, "DEVICE TX BYTES");
 	uctl_table_cell(t, "DEVICE TX PACKETS");
+	uctl_table_cell(t, "MODULE BYTES");
 	for (i = 0; i < s->n; i++) {
 		const struct ucap_if_stat *st = &s->ifs[i];
 
@@ -120,6 +168,12 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 		uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.segments);
 		uctl_table_cell(t, "%s", uctl_size(st->link.tx_bytes, c, sizeof(c)));
 		uctl_table_cell(t, "%llu", (unsigned long long)st->link.tx_packets);
+		if (st->mod)
+			uctl_table_cell(t, "%s", uctl_size(st->mod->bytes, a, sizeof(a)));
+		else
+			uctl_table_cell(t, "%s", !s->module_present ? "-" :
+					ucap_link_is_loopback(&st->link) ? "- (loopback)" :
+					"- (not guarded)");
 	}
 	uctl_table_print(t, stdout);
 	uctl_table_free(t);
@@ -146,7 +200,7 @@ int cmd_status(int argc, char **argv)
 	if (!ret)
 		ret = ucap_require_bpf();
 	if (!ret)
-		ret = ucap_snapshot_take(&s, uctl.pin_dir);
+		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
 	if (ret)
 		return uctl_err("status", ret);
 

@@ -28,6 +28,8 @@ static const struct uctl_cmd cmds[] = {
 	  "remove uploadcap's egress meter (and nothing else) from devices" },
 	{ "status", cmd_status, "[IFACE...]",
 	  "show the meters for the devices of this network namespace" },
+	{ "cap", cmd_cap, "set SIZE | show",
+	  "arm or lower uploadcap.ko's write-once cap; show it" },
 	{ "version", cmd_version, "", "print the version" },
 	{ "help", cmd_help, "", "print this help" },
 };
@@ -110,7 +112,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %-20s %s\n", cmds[i].name, cmds[i].args,
+		fprintf(f, "  %-8s %-22s %s\n", cmds[i].name, cmds[i].args,
 			cmds[i].summary);
 	fputs("\n"
 	      "Options:\n"

@@ -53,7 +53,15 @@ int uctl_bad_option(int c, char **argv, const char *cmd);
 /* Human size with the exact figure: "4202790 (4.01 MiB)". */
 const char *uctl_size(__u64 v, char *buf, size_t len);
 
+/* Presentation of the module's figures, shared by status and cap show. */
+#define UCTL_BAR_WIDTH 40
+struct json_object;
+struct json_object *uctl_json_u64(__u64 v);
+struct json_object *uctl_module_json(const struct ucap_module *m);
+void uctl_module_text(const struct ucap_module *m);
+
 int cmd_attach(int argc, char **argv);
+int cmd_cap(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 

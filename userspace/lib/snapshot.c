@@ -33,7 +33,8 @@ static int meter_total(const struct ucap_meter *m, const struct ucap_iface *tab,
 	return 0;
 }
 
-int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
+int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
+		       const char *sysfs_dir)
 {
 	struct ucap_iface *tab = NULL;
 	struct ucap_links links = { 0 };
@@ -48,6 +49,12 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
 	ret = ucap_links_get(&links);
 	if (ret)
 		return ret;
+
+	ret = ucap_module_read(&s->module, sysfs_dir);
+	if (ret && ret != -ENOENT)
+		goto free_links;
+	s->module_present = !ret;
+	ucap_clear_why();
 
 	ret = ucap_meter_open(&m, pin_dir);
 	if (ret == 0) {
@@ -76,6 +83,8 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir)
 
 		st->link = links.v[i];
 		st->slot = -1;
+		if (s->module_present)
+			st->mod = ucap_module_dev(&s->module, s->ns.ino, st->link.ifindex);
 		ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
 		if (ret)
 			goto free_ifs;
@@ -104,6 +113,8 @@ close_meter:
 		ucap_meter_close(&m);
 free_links:
 	ucap_links_free(&links);
+	if (ret)
+		ucap_module_free(&s->module);
 	return ret;
 }
 
@@ -112,4 +123,5 @@ void ucap_snapshot_free(struct ucap_snapshot *s)
 	free(s->ifs);
 	s->ifs = NULL;
 	s->n = 0;
+	ucap_module_free(&s->module);
 }

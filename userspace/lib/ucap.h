@@ -132,6 +132,51 @@ bool ucap_prog_exists(__u32 prog_id);
 int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
 		       const struct ucap_link *link, __u32 prog_id);
 
+/* ---- uploadcap.ko, through /sys/kernel/uploadcap (modmeter.c) ---- */
+
+#define UCAP_SYSFS_DIR "/sys/kernel/uploadcap"
+
+enum ucap_mod_state { UCAP_MOD_UNARMED, UCAP_MOD_ARMED, UCAP_MOD_EXHAUSTED };
+
+/* One line of the module's devices table. */
+struct ucap_mod_dev {
+	__u64 netns_ino;
+	__u32 ifindex;
+	char name[UCAP_IFNAMSIZ];
+	__u64 bytes;
+	__u64 packets;
+	__u64 dropped_packets;
+	__u64 dropped_bytes;
+};
+
+struct ucap_module {
+	enum ucap_mod_state state;
+	__u64 cap_bytes;	/* 0 while unarmed */
+	__u64 used_bytes;
+	__u64 remaining_bytes;
+	__u64 dropped_bytes;
+	__u64 dropped_packets;
+	__u64 tamper_attempts;
+	struct ucap_mod_dev *devs;
+	size_t ndevs;
+};
+
+/*
+ * Read the module's figures from sysfs_dir (UCAP_SYSFS_DIR). -ENOENT:
+ * the module is not loaded.
+ */
+int ucap_module_read(struct ucap_module *mod, const char *sysfs_dir);
+void ucap_module_free(struct ucap_module *mod);
+const char *ucap_mod_state_name(enum ucap_mod_state state);
+/* The module's line for a device of namespace netns_ino, or NULL. */
+const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
+					   __u64 netns_ino, __u32 ifindex);
+/*
+ * Write a cap. The module's refusals come back as -EPERM (raise or
+ * clear after arming) and -EINVAL (not a number).
+ */
+int ucap_module_set_cap(const char *sysfs_dir, __u64 cap);
+
 /* ---- snapshot of every meter for the current namespace (snapshot.c) ---- */
 
 struct ucap_if_stat {
@@ -140,6 +185,7 @@ struct ucap_if_stat {
 	bool attached;		/* that program is uploadcap's, for this slot */
 	int slot;		/* -1: the device has no slot */
 	struct ucap_counters bpf;
+	const struct ucap_mod_dev *mod;	/* the module's line; NULL: not guarded */
 };
 
 struct ucap_snapshot {
@@ -147,16 +193,29 @@ struct ucap_snapshot {
 	bool meter_present;	/* the pinned maps exist */
 	struct ucap_counters retired;	/* devices that are gone */
 	struct ucap_counters total;	/* every slot: all namespaces, retired */
+	bool module_present;	/* uploadcap.ko is loaded */
+	struct ucap_module module;
 	struct ucap_if_stat *ifs;
 	size_t n;
 };
 
-int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir);
+int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
+		       const char *sysfs_dir);
 void ucap_snapshot_free(struct ucap_snapshot *s);
 
 /* ---- sizes (units.c) ---- */
 
 /* "1.50 MiB"; exact below 1 KiB ("512 B"). */
 const char *ucap_fmt_iec(__u64 v, char *buf, size_t len);
+
+/*
+ * Parse a size: a number, with an optional decimal fraction and exponent
+ * (8e14), and an optional unit, case-insensitive, with or without a space:
+ * K M G T P E or KB MB GB TB PB EB (powers of 1000), KiB MiB GiB TiB PiB
+ * EiB (powers of 1024), B. Zero, negative, fractional bytes, overflow past
+ * 2^64-1, unknown units and trailing garbage are refused with -EINVAL or
+ * -ERANGE and a reason in ucap_why().
+ */
+int ucap_parse_size(const char *s, __u64 *out);
 
 #endif /* UCAP_H */

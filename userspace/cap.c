@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadctl cap: set (arm, or lower) and show uploadcap.ko's lifetime cap.
+ * The module enforces write-once semantics itself; here we only translate
+ * its answers, and lock module loading when asked.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "uploadctl.h"
+
+#define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
+
+static const char cap_help[] =
+	"Usage: uploadctl cap set SIZE [--lock-modules]\n"
+	"       uploadctl cap show [--json]\n"
+	"\n"
+	"set arms uploadcap.ko with a lifetime upload cap of SIZE bytes, or\n"
+	"lowers the cap it has. Once armed, the cap can never be raised or\n"
+	"cleared; the module refuses, counts and logs such attempts. SIZE: a\n"
+	"number of bytes with an optional unit, case-insensitive, with or without\n"
+	"a space: K M G T P E or KB MB GB TB PB EB (powers of 1000), KiB MiB GiB\n"
+	"TiB PiB EiB (powers of 1024); e.g. 800GB, 1.5TiB, 2000000000000.\n"
+	"\n"
+	"--lock-modules then sets kernel.modules_disabled=1: no module can be\n"
+	"loaded or unloaded any more, not even with rmmod -f. This is one-way\n"
+	"until the next reboot.\n"
+	"\n"
+	"show prints the module's state, cap and use.\n";
+
+static int lock_modules(void)
+{
+	int fd, err = 0;
+
+	fd = open(MODULES_DISABLED, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return uctl_errf("cap set: lock modules: open %s: %s", MODULES_DISABLED,
+				 strerror(errno));
+	if (write(fd, "1\n", 2) != 2)
+		err = errno;
+	close(fd);
+	if (err)
+		return uctl_errf("cap set: lock modules: write %s: %s", MODULES_DISABLED,
+				 strerror(err));
+	printf("modules locked: kernel.modules_disabled=1 until reboot; uploadcap.ko can no longer be removed\n");
+	return UCTL_OK;
+}
+
+static int size_usage_err(const char *arg)
+{
+	__u64 size;
+	int ret = ucap_parse_size(arg, &size);
+
+	uctl_usage_err("cap set", "%s", ucap_why(ret));
+	ucap_clear_why();
+	return UCTL_USAGE;
+}
+
+static int cap_set(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "lock-modules", no_argument, NULL, 'L' },
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ucap_module before, after;
+	char a[64], b[64];
+	bool lock = false;
+	__u64 size;
+	int opt, ret, i;
+
+	/* "-5G" is a negative size, not an option: say so. */
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && (isdigit((unsigned char)argv[i][1]) || argv[i][1] == '.'))
+			return size_usage_err(argv[i]);
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (opt == 'L') {
+			lock = true;
+			continue;
+		}
+		ret = uctl_common_opt(opt, argv, "cap set", cap_help);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind != argc - 1)
+		return uctl_usage_err("cap set", "give one SIZE");
+	if (ucap_parse_size(argv[optind], &size))
+		return size_usage_err(argv[optind]);
+
+	ret = ucap_require_root();
+	if (!ret)
+		ret = ucap_module_read(&before, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("cap set", ret);
+	ucap_module_free(&before);
+
+	ret = ucap_module_set_cap(UCAP_SYSFS_DIR, size);
+	if (ret == -EPERM)
+		return uctl_errf("cap set: uploadcap.ko refused: the cap is %s and can only be lowered; "
+				 "this attempt was counted and logged",
+				 uctl_size(before.cap_bytes, a, sizeof(a)));
+	if (ret)
+		return uctl_errf("cap set: write %s/cap_bytes: %s", UCAP_SYSFS_DIR, strerror(-ret));
+
+	ret = ucap_module_read(&after, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("cap set", ret);
+	if (before.state == UCAP_MOD_UNARMED)
+		printf("armed: cap %s\n", uctl_size(after.cap_bytes, a, sizeof(a)));
+	else if (after.cap_bytes != before.cap_bytes)
+		printf("cap lowered from %s to %s\n", uctl_size(before.cap_bytes, a, sizeof(a)),
+		       uctl_size(after.cap_bytes, b, sizeof(b)));
+	else
+		printf("cap unchanged: %s\n", uctl_size(after.cap_bytes, a, sizeof(a)));
+	if (after.cap_bytes > size)
+		printf("note: %s is below what was already used; the cap is the used count, "
+		       "and nothing more leaves\n", uctl_size(size, a, sizeof(a)));
+	ucap_module_free(&after);
+	return lock ? lock_modules() : UCTL_OK;
+}
+
+static int cap_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ucap_module m;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		ret = uctl_common_opt(opt, argv, "cap show", cap_help);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind != argc)
+		return uctl_usage_err("cap show", "unexpected argument '%s'", argv[optind]);
+	ret = ucap_require_root();
+	if (!ret)
+		ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("cap show", ret);
+	if (uctl.json) {
+		json_object *o = uctl_module_json(&m);
+
+		puts(json_object_to_json_string_ext(o, uctl.pretty ? JSON_C_TO_STRING_PRETTY
+							      : JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		uctl_module_text(&m);
+	}
+	ucap_module_free(&m);
+	return UCTL_OK;
+}
+
+static int cap_help_cmd(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs(cap_help, stdout);
+	return UCTL_OK;
+}
+
+static const struct uctl_cmd cap_cmds[] = {
+	{ "set", cap_set, "SIZE [--lock-modules]", "arm, or lower the cap" },
+	{ "show", cap_show, "", "show state, cap and use" },
+	{ "help", cap_help_cmd, "", "print help" },
+};
+
+int cmd_cap(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return uctl_usage_err("cap", "give a command: set, show or help");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cap_help_cmd(0, NULL);
+	for (i = 0; i < sizeof(cap_cmds) / sizeof(cap_cmds[0]); i++)
+		if (!strcmp(cap_cmds[i].name, argv[1]))
+			return cap_cmds[i].run(argc - 1, argv + 1);
+	return uctl_usage_err("cap", "unknown command '%s' (set, show or help)", argv[1]);
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadcap.ko's figures, read from its sysfs directory, and the one write
+ * userspace makes there: the cap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ucap.h"
+
+static const char *const state_names[] = {
+	[UCAP_MOD_UNARMED] = "unarmed",
+	[UCAP_MOD_ARMED] = "armed",
+	[UCAP_MOD_EXHAUSTED] = "exhausted",
+};
+
+const char *ucap_mod_state_name(enum ucap_mod_state state)
+{
+	return state <= UCAP_MOD_EXHAUSTED ? state_names[state] : "unknown";
+}
+
+static int read_text(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ucap_fail(errno, "open %s: %m", path);
+	n = read(fd, buf, len - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return ucap_fail(err, "read %s: %s", path, strerror(err));
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int read_u64(const char *dir, const char *name, __u64 *v)
+{
+	char buf[32], *end;
+	int ret;
+
+	ret = read_text(dir, name, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return ucap_fail(EPROTO, "%s/%s: not a number: '%s'", dir, name, buf);
+	return 0;
+}
+
+/* The devices table: a header naming the columns, then one line each. */
+static int read_devices(struct ucap_module *mod, const char *dir)
+{
+	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NCOLS };
+	static const char *const names[NCOLS] = {
+		"netns", "ifindex", "name", "bytes", "packets", "dropped_packets", "dropped_bytes",
+	};
+	int col[NCOLS], ncol = 0, i, ret = 0;
+	char path[512], *line = NULL, *tok, *save;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/devices", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return ucap_fail(errno, "open %s: %m", path);
+	if (getline(&line, &cap, f) < 0) {
+		ret = ucap_fail(EPROTO, "%s: no header line", path);
+		goto out;
+	}
+	for (i = 0; i < NCOLS; i++)
+		col[i] = -1;
+	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), ncol++)
+		for (i = 0; i < NCOLS; i++)
+			if (!strcmp(tok, names[i]))
+				col[i] = ncol;
+	for (i = 0; i < NCOLS; i++)
+		if (col[i] < 0) {
+			ret = ucap_fail(EPROTO, "%s: no column '%s' in the header", path, names[i]);
+			goto out;
+		}
+
+	while (getline(&line, &cap, f) >= 0) {
+		struct ucap_mod_dev d = { 0 }, *v;
+		char *field[16];
+		int n = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok && n < 16;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			field[n++] = tok;
+		if (!n)
+			continue;
+		if (n < NCOLS) {
+			ret = ucap_fail(EPROTO, "%s: short line", path);
+			goto out;
+		}
+		d.netns_ino = strtoull(field[col[NETNS]], NULL, 10);
+		d.ifindex = (__u32)strtoul(field[col[IFINDEX]], NULL, 10);
+		snprintf(d.name, sizeof(d.name), "%s", field[col[NAME]]);
+		d.bytes = strtoull(field[col[BYTES]], NULL, 10);
+		d.packets = strtoull(field[col[PACKETS]], NULL, 10);
+		d.dropped_packets = strtoull(field[col[DPACKETS]], NULL, 10);
+		d.dropped_bytes = strtoull(field[col[DBYTES]], NULL, 10);
+		v = realloc(mod->devs, (mod->ndevs + 1) * sizeof(*v));
+		if (!v) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		mod->devs = v;
+		mod->devs[mod->ndevs++] = d;
+	}
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int ucap_module_read(struct ucap_module *mod, const char *dir)
+{
+	char state[32];
+	int ret;
+
+	memset(mod, 0, sizeof(*mod));
+	if (access(dir, F_OK))
+		return ucap_fail(ENOENT, "uploadcap.ko is not loaded (%s does not exist)", dir);
+	ret = read_text(dir, "state", state, sizeof(state));
+	if (ret)
+		return ret;
+	if (!strcmp(state, "unarmed"))
+		mod->state = UCAP_MOD_UNARMED;
+	else if (!strcmp(state, "armed"))
+		mod->state = UCAP_MOD_ARMED;
+	else if (!strcmp(state, "exhausted"))
+		mod->state = UCAP_MOD_EXHAUSTED;
+	else
+		return ucap_fail(EPROTO, "%s/state: unknown state '%s'", dir, state);
+
+	/* used_bytes last: what it says is then at least what the rest saw. */
+	ret = read_u64(dir, "cap_bytes", &mod->cap_bytes);
+	if (!ret)
+		ret = read_u64(dir, "dropped_bytes", &mod->dropped_bytes);
+	if (!ret)
+		ret = read_u64(dir, "dropped_packets", &mod->dropped_packets);
+	if (!ret)
+		ret = read_u64(dir, "tamper_attempts", &mod->tamper_attempts);
+	if (!ret)
+		ret = read_devices(mod, dir);
+	if (!ret)
+		ret = read_u64(dir, "used_bytes", &mod->used_bytes);
+	if (ret) {
+		ucap_module_free(mod);
+		return ret;
+	}
+	mod->remaining_bytes = mod->cap_bytes > mod->used_bytes ?
+			       mod->cap_bytes - mod->used_bytes : 0;
+	return 0;
+}
+
+void ucap_module_free(struct ucap_module *mod)
+{
+	free(mod->devs);
+	mod->devs = NULL;
+	mod->ndevs = 0;
+}
+
+const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
+					   __u64 netns_ino, __u32 ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < mod->ndevs; i++)
+		if (mod->devs[i].netns_ino == netns_ino && mod->devs[i].ifindex == ifindex)
+			return &mod->devs[i];
+	return NULL;
+}
+
+int ucap_module_set_cap(const char *dir, __u64 cap)
+{
+	char path[512], buf[32];
+	int fd, len, err = 0;
+
+	snprintf(path, sizeof(path), "%s/cap_bytes", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ucap_fail(ENOENT, "uploadcap.ko is not loaded (%s does not exist)", dir);
+		return ucap_fail(errno, "open %s: %m", path);
+	}
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)cap);
+	if (write(fd, buf, (size_t)len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
