@@ -153,7 +153,7 @@ check:
 
 demo:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace
+	$(Q)$(MAKE) --no-print-directory userspace modules
 	$(Q)scripts/demo.sh
 
 bench:

@@ -48,7 +48,7 @@ json_object *uctl_module_json(const struct ucap_module *m)
 
 void uctl_module_text(const struct ucap_module *m)
 {
-	char a[64], b[64], c[64];
+	char a[64], b[64], c[64], d[64];
 	char bar[UCTL_BAR_WIDTH + 1];
 	double pct;
 	int i, fill;
@@ -69,7 +69,7 @@ void uctl_module_text(const struct ucap_module *m)
 	       ucap_mod_state_name(m->state), uctl_size(m->cap_bytes, a, sizeof(a)),
 	       uctl_size(m->used_bytes, b, sizeof(b)), bar, pct,
 	       uctl_size(m->remaining_bytes, c, sizeof(c)),
-	       uctl_size(m->dropped_bytes, a, sizeof(a)),
+	       uctl_size(m->dropped_bytes, d, sizeof(d)),
 	       (unsigned long long)m->dropped_packets,
 	       (unsigned long long)m->tamper_attempts);
 }
