@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Install, with apt-get, exactly the Debian packages that uploadcap's build,
 # tests and demo need. Idempotent: does nothing when everything is present.
+#
+# On Debian 12 (bookworm) the VM tests boot two kernels: bookworm's 6.1
+# (linux-image-amd64) and 6.12 from bookworm-backports, whose suite this
+# script adds to the apt sources (same mirror, same keyring) when missing.
 set -euo pipefail
 
-# Build: BPF object, skeleton, uploadctl.
+# Build: BPF object, skeleton, uploadctl, uploadcap.ko (W=1, sparse).
 BUILD_PKGS=(make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev
-	zlib1g-dev libmnl-dev libjson-c-dev)
-# Tests and demo: namespaces, veth, traffic.
-TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev)
+	zlib1g-dev libmnl-dev libjson-c-dev sparse)
+# Tests and demo: namespaces, veth, traffic, JSON, the no-BPF wrapper.
+TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod)
+# The VM: QEMU, a busybox initramfs, and the kernels with their headers.
+VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
+	linux-headers-amd64)
+BACKPORTS_LIST=/etc/apt/sources.list.d/uploadcap-backports.sources
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
@@ -20,22 +29,47 @@ case " ${ID:-} ${ID_LIKE:-} " in
 *) die "this is ${PRETTY_NAME:-an unknown system}: only Debian and Ubuntu are supported" ;;
 esac
 command -v apt-get >/dev/null || die "apt-get not found"
+export DEBIAN_FRONTEND=noninteractive
 
 installed() {
-	dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^ii'
+	dpkg-query -W -f='${db:Status-Abbrev}\n' "$@" 2>/dev/null | grep -q '^ii'
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${VM_PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+# The second kernel line: a 6.12 image and its headers, from backports.
+need_612=
+if [ "${VERSION_CODENAME:-}" = bookworm ] &&
+	! { installed 'linux-image-6.12.*-amd64' && installed 'linux-headers-6.12.*-amd64'; }; then
+	need_612=1
+fi
+
+if [ ${#missing[@]} -eq 0 ] && [ -z "$need_612" ]; then
 	echo "install-deps: all packages present"
 	exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
+if [ -n "$need_612" ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	echo "install-deps: adding bookworm-backports to $BACKPORTS_LIST"
+	cat >"$BACKPORTS_LIST" <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+fi
+
 apt-get update -q
+if [ -n "$need_612" ]; then
+	# The metapackage names the versioned packages of the current 6.12.
+	img=$(apt-cache depends -t bookworm-backports linux-image-amd64 |
+		sed -n 's/^ *Depends: \(linux-image-6\.12\.[^ ]*-amd64\)$/\1/p' | head -n1)
+	[ -n "$img" ] || die "bookworm-backports offers no linux-image-6.12.*-amd64"
+	missing+=("$img" "linux-headers-${img#linux-image-}")
+fi
+echo "install-deps: installing ${missing[*]}"
 apt-get install -y -q --no-install-recommends "${missing[@]}"

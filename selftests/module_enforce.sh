@@ -40,17 +40,28 @@ check_eq "nothing dropped while unarmed" "$(mod_get dropped_packets)" 0
 used0=$(mod_get used_bytes)
 CAP=$((used0 + 16 * 1048576))
 check_run "arm with cap = used + 16 MiB" 0 "^armed: cap $CAP" "$UPLOADCTL" cap set "$CAP"
+# While the flows run, watch used_bytes against the cap, as often as we can.
+SAMPLES=$(mktemp)
+spawn_bg bash -c 'for i in $(seq 20000); do
+	read -r u <"$1/used_bytes"; echo "$u"
+	[ "$(cat "$1/state")" = exhausted ] && break
+done >"$2"' _ "$SYSFS" "$SAMPLES"
+sampler=$SPAWNED
 spawn "$NSB" iperf3 -s -1 -B 198.18.2.2 -p 5301 >/dev/null 2>&1
 srv=$SPAWNED
 wait_listen "$NSB" 5301
-spawn "$NSA" timeout 60 iperf3 -c 198.18.2.2 -p 5301 -n 64M >/dev/null 2>&1
+# Four TCP streams and small UDP at once, from both CPUs.
+spawn "$NSA" timeout 60 iperf3 -c 198.18.2.2 -p 5301 -P 4 -n 64M >/dev/null 2>&1
 cli=$SPAWNED
 udp_small "$NSA" "$NSB" 198.18.2.2 2M 64 >/dev/null 2>&1
 for i in $(seq 300); do [ "$(mod_get state)" = exhausted ] && break; sleep 0.1; done
 check_eq "the cap is exhausted" "$(mod_get state)" exhausted
 kill "$cli" "$srv" 2>/dev/null
-wait "$cli" "$srv" 2>/dev/null
+wait "$cli" "$srv" "$sampler" 2>/dev/null
 settle "$NSA" "$DA"
+check_gt "used_bytes sampled while the flows ran" "$(wc -l <"$SAMPLES")" 10
+check_ge "no sample of used_bytes ever passed the cap" "$CAP" "$(sort -n "$SAMPLES" | tail -n1)"
+rm -f "$SAMPLES"
 
 used=$(mod_get used_bytes)
 cap=$(mod_get cap_bytes)
