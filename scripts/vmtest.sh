@@ -68,6 +68,13 @@ trap 'exit 130' INT TERM
 	printf '\n'
 } >"$res/cmd"
 echo "$TOP/scripts/vm/guest.sh" >"$res/guest"
+# Places the guest covers with tmpfs would hide a checkout or working
+# directory below them: list those to keep visible.
+for p in "$TOP" "$PWD"; do
+	case $p in
+	/tmp/* | /run/* | /var/tmp/* | /var/log/*) echo "$p" ;;
+	esac
+done | sort -u >"$res/keep"
 
 start=$SECONDS
 qemu-system-x86_64 \

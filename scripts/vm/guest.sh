@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Second stage of the test VM, in this machine's root shared read-only:
-# make the few writable places a test needs, run the command that
+# Second stage of the test VM, in this machine's root shared read-only
+# (with tmpfs on /tmp, /run, /var/tmp, /var/log): mount what a test needs,
+# run the command that
 # scripts/vmtest.sh wrote, leave its output, exit status and the kernel log
 # in the result folder, and power off.
 R=/run/vmresult
@@ -9,8 +10,6 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
 export TERM=dumb
 
-mount -t tmpfs -o mode=0755 tmpfs /var/log
-mount -t tmpfs -o mode=0755 tmpfs /var/tmp
 ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
