@@ -76,13 +76,14 @@ total() {
 }
 t0=$(total "$NS1")
 ip -n "$NS3" link set "$X1" netns "$NS5"
-ip -n "$NS5" addr add 198.18.1.1/30 dev "$X1"
-ip -n "$NS5" link set "$X1" up
 check_eq "moved device: not attached in its new namespace" "$(status_field "$NS5" "$X1" attached)" false
 check_eq "meter total unchanged by the move" "$(total "$NS5")" "$t0"
+# The move left it down: attach before it can send again.
 check_run "attach it in the new namespace" 0 "^$X1: attached" \
 	in_ns "$NS5" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$X1"
 tx0=$(status_field "$NS5" "$X1" dev_tx_bytes)
+ip -n "$NS5" addr add 198.18.1.1/30 dev "$X1"
+ip -n "$NS5" link set "$X1" up
 check "TCP from the new namespace" tcp_bulk "$NS5" "$NS4" 198.18.1.2 1M
 settle "$NS5" "$X1"
 check_eq "moved device: meter equals growth of its tx counter" \
