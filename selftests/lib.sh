@@ -133,8 +133,9 @@ ns_new() {
 
 # veth_pair NS_A DEV_A ADDR_A NS_B DEV_B ADDR_B [EXTRA_A...]: a veth pair
 # between two of our namespaces with /30 addresses from 198.18.0.0/15.
-# IPv6 is off so that nothing but the test's own traffic crosses it. The
-# devices stay down until veth_up, so a meter attached first sees all.
+# Nothing but the test's own traffic crosses it: IPv6 is off, and each
+# side knows the other's MAC for good, so there is no ARP. The devices
+# stay down until veth_up, so a meter attached first sees all.
 veth_pair() {
 	local nsa=$1 da=$2 aa=$3 nsb=$4 db=$5 ab=$6
 	shift 6
@@ -143,7 +144,11 @@ veth_pair() {
 	ip netns exec "$nsb" sysctl -qw "net.ipv6.conf.$db.disable_ipv6=1"
 	ip -n "$nsa" addr add "$aa/30" dev "$da"
 	ip -n "$nsb" addr add "$ab/30" dev "$db"
+	ip -n "$nsa" neigh replace "$ab" dev "$da" nud permanent lladdr "$(mac_of "$nsb" "$db")"
+	ip -n "$nsb" neigh replace "$aa" dev "$db" nud permanent lladdr "$(mac_of "$nsa" "$da")"
 }
+
+mac_of() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
 
 # two_hosts ADDR_A ADDR_B: namespaces NSA and NSB joined by veth DA <-> DB.
 two_hosts() {

@@ -29,9 +29,7 @@ check_run "attach, creating clsact" 0 "attached" uctl_a attach "$DA"
 check "foreign tc_shot filter added at egress priority 10" foreign egress 10 tc_shot
 rx0=$(rx_packets)
 pk0=$(status_field "$NSA" "$DA" bpf_packets)
-# A static neighbour: ARP would be dropped too and hold the datagrams back.
-ip -n "$NSA" neigh replace 198.18.0.6 dev "$DA" nud permanent \
-	lladdr "$(ip -n "$NSB" -j link show dev "$DB" | jq -r '.[0].address')"
+# (veth_pair gave NSA a static neighbour: no ARP to be dropped first.)
 timeout 10 ip netns exec "$NSA" bash -c \
 	'exec 3>/dev/udp/198.18.0.6/9; for i in $(seq 25); do printf x >&3; done' 2>/dev/null
 settle "$NSA" "$DA"
@@ -49,12 +47,14 @@ tc -n "$NSA" filter del dev "$DA" egress prio 10
 check "foreign tc_ok filter at egress priority 10" foreign egress 10 tc_ok
 check_run "attach beside tc_ok" 0 "attached" uctl_a attach "$DA"
 # The 25 dropped datagrams above were metered but never sent: compare growth.
-bp0=$(status_field "$NSA" "$DA" bpf_packets)
-dp0=$(status_field "$NSA" "$DA" dev_tx_packets)
+pkts() {
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
+		jq -r --arg n "$DA" '.interfaces[] | select(.name == $n) | "\(.bpf_packets) \(.dev_tx_packets)"'
+}
+read -r bp0 dp0 < <(pkts)
 check "UDP flows through meter and tc_ok" udp_small "$NSA" "$NSB" 198.18.0.6 8K 64
 settle "$NSA" "$DA"
-bp1=$(status_field "$NSA" "$DA" bpf_packets)
-dp1=$(status_field "$NSA" "$DA" dev_tx_packets)
+read -r bp1 dp1 < <(pkts)
 check_gt "the meter counted the traffic" "$((bp1 - bp0))" 100
 check_eq "meter grew exactly as the device counter" "$((bp1 - bp0))" "$((dp1 - dp0))"
 check_run "detach" 0 "detached" uctl_a detach "$DA"
