@@ -145,6 +145,11 @@ static bool ucap_update_mode(void)
 	return false;
 }
 
+static void ucap_log_armed(u64 cap, u64 used)
+{
+	pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n", cap, used);
+}
+
 /* Any context. The uevents follow from ucap_sysfs_state_changed(). */
 static void ucap_log_exhausted(u64 used, u64 cap)
 {
@@ -303,8 +308,8 @@ int ucap_set_cap(u64 cap)
 	spin_unlock_bh(&ucap_ledger.lock);
 
 	if (before == UCAP_UNARMED)
-		pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n", cap, ucap_used());
-	else
+		ucap_log_armed(cap, ucap_used());
+	else if (cap != old)
 		pr_notice("cap lowered from %llu to %llu bytes\n", old, cap);
 	if (after == UCAP_EXHAUSTED && before != UCAP_EXHAUSTED)
 		ucap_log_exhausted(ucap_used(), cap);
@@ -354,8 +359,7 @@ void ucap_ledger_init(void)
 		spin_lock_bh(&ucap_ledger.lock);
 		ucap_apply_cap(cap_bytes);
 		spin_unlock_bh(&ucap_ledger.lock);
-		pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n",
-			  ucap_ledger.cap, used_bytes);
+		ucap_log_armed(ucap_ledger.cap, used_bytes);
 		if (ucap_ledger.state == UCAP_EXHAUSTED)
 			ucap_log_exhausted(used_bytes, ucap_ledger.cap);
 	}

@@ -301,14 +301,13 @@ static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
 	if (ret)
 		return ret;
 	if (prog_id) {
-		for (s = 1; s < UCAP_MAX_SLOTS; s++)
-			if (c->tab[s].state == UCAP_SLOT_ATTACHED && c->tab[s].prog_id == prog_id)
-				break;
-		if (s == UCAP_MAX_SLOTS)
+		slot = ucap_meter_slot_by_prog(c->tab, prog_id);
+		if (slot < 0)
 			return ucap_fail(EEXIST,
 					 "uploadcap's tc position (egress, priority %u, handle 0x%x) "
 					 "holds another program (id %u); not touching it",
 					 UCAP_TC_PRIO, UCAP_TC_HANDLE, prog_id);
+		s = (__u32)slot;
 		/* Ours already. After a move between namespaces, re-key it. */
 		if (!ucap_iface_is(&c->tab[s], &c->ns, l) ||
 		    strncmp(c->tab[s].name, l->name, sizeof(c->tab[s].name))) {

@@ -393,17 +393,24 @@ bool ucap_prog_exists(__u32 prog_id)
 	return true;
 }
 
-int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
-		       const struct ucap_link *link, __u32 prog_id)
+int ucap_meter_slot_by_prog(const struct ucap_iface *tab, __u32 prog_id)
 {
 	__u32 slot;
 
-	if (prog_id) {
-		for (slot = 1; slot < UCAP_MAX_SLOTS; slot++)
-			if (tab[slot].state == UCAP_SLOT_ATTACHED &&
-			    tab[slot].prog_id == prog_id)
-				return (int)slot;
-	}
+	for (slot = 1; prog_id && slot < UCAP_MAX_SLOTS; slot++)
+		if (tab[slot].state == UCAP_SLOT_ATTACHED && tab[slot].prog_id == prog_id)
+			return (int)slot;
+	return -ENOENT;
+}
+
+int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
+		       const struct ucap_link *link, __u32 prog_id)
+{
+	int ret = ucap_meter_slot_by_prog(tab, prog_id);
+	__u32 slot;
+
+	if (ret >= 0)
+		return ret;
 	for (slot = 1; slot < UCAP_MAX_SLOTS; slot++)
 		if (ucap_iface_is(&tab[slot], ns, link))
 			return (int)slot;

@@ -124,6 +124,9 @@ int ucap_tc_prog_at_slot_position(__u32 ifindex, __u32 *prog_id);
 /* Does a program with this id still exist? */
 bool ucap_prog_exists(__u32 prog_id);
 
+/* The slot whose program has this id; -ENOENT: none (a foreign program). */
+int ucap_meter_slot_by_prog(const struct ucap_iface *tab, __u32 prog_id);
+
 /*
  * The slot a device's counts are in: the slot whose program is attached to
  * it (prog_id from ucap_tc_prog_at_slot_position), else the slot it had
