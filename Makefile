@@ -31,7 +31,7 @@ Q := @
 msg = @printf '  %-9s %s\n' '$(1)' '$(2)'
 endif
 
-PKGS		:= libbpf libmnl json-c
+PKGS		:= libbpf libmnl json-c libcrypto libkmod
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -39,7 +39,7 @@ CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -DUCAP_VERSION='"$(VERSION)"' \
 		   -Ibpf -I$(BUILD) -Iuserspace/lib $(PKG_CFLAGS)
-LDLIBS		+= $(PKG_LIBS)
+LDLIBS		+= $(PKG_LIBS) -lm
 
 # BPF objects: the arch include dir supplies <asm/types.h> for <linux/bpf.h>.
 MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)

@@ -10,7 +10,7 @@ set -euo pipefail
 
 # Build: BPF object, skeleton, uploadctl, uploadcap.ko (W=1, sparse).
 BUILD_PKGS=(make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev
-	zlib1g-dev libmnl-dev libjson-c-dev sparse)
+	zlib1g-dev libmnl-dev libjson-c-dev libssl-dev libkmod-dev sparse)
 # Tests and demo: namespaces, veth, traffic, JSON, the no-BPF wrapper.
 TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod)
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.

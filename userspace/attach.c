@@ -539,8 +539,7 @@ static int run(enum tc_verb verb, int argc, char **argv)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "interfaces", c.results);
-		puts(json_object_to_json_string_ext(o, uctl.pretty ? JSON_C_TO_STRING_PRETTY
-								   : JSON_C_TO_STRING_PLAIN));
+		uctl_json_print(o);
 		json_object_put(o);
 	}
 	ret = status;

@@ -34,19 +34,19 @@ static const char cap_help[] =
 	"\n"
 	"show prints the module's state, cap and use.\n";
 
-static int lock_modules(void)
+int uctl_lock_modules(void)
 {
 	int fd, err = 0;
 
 	fd = open(MODULES_DISABLED, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return uctl_errf("cap set: lock modules: open %s: %s", MODULES_DISABLED,
+		return uctl_errf("lock modules: open %s: %s", MODULES_DISABLED,
 				 strerror(errno));
 	if (write(fd, "1\n", 2) != 2)
 		err = errno;
 	close(fd);
 	if (err)
-		return uctl_errf("cap set: lock modules: write %s: %s", MODULES_DISABLED,
+		return uctl_errf("lock modules: write %s: %s", MODULES_DISABLED,
 				 strerror(err));
 	printf("modules locked: kernel.modules_disabled=1 until reboot; uploadcap.ko can no longer be removed\n");
 	return UCTL_OK;
@@ -122,7 +122,7 @@ static int cap_set(int argc, char **argv)
 		printf("note: %s is below what was already used; the cap is the used count, "
 		       "and nothing more leaves\n", uctl_size(size, a, sizeof(a)));
 	ucap_module_free(&after);
-	return lock ? lock_modules() : UCTL_OK;
+	return lock ? uctl_lock_modules() : UCTL_OK;
 }
 
 static int cap_show(int argc, char **argv)
@@ -149,8 +149,7 @@ static int cap_show(int argc, char **argv)
 	if (uctl.json) {
 		json_object *o = uctl_module_json(&m);
 
-		puts(json_object_to_json_string_ext(o, uctl.pretty ? JSON_C_TO_STRING_PRETTY
-							      : JSON_C_TO_STRING_PLAIN));
+		uctl_json_print(o);
 		json_object_put(o);
 	} else {
 		uctl_module_text(&m);
@@ -175,14 +174,6 @@ static const struct uctl_cmd cap_cmds[] = {
 
 int cmd_cap(int argc, char **argv)
 {
-	size_t i;
-
-	if (argc < 2)
-		return uctl_usage_err("cap", "give a command: set, show or help");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cap_help_cmd(0, NULL);
-	for (i = 0; i < sizeof(cap_cmds) / sizeof(cap_cmds[0]); i++)
-		if (!strcmp(cap_cmds[i].name, argv[1]))
-			return cap_cmds[i].run(argc - 1, argv + 1);
-	return uctl_usage_err("cap", "unknown command '%s' (set, show or help)", argv[1]);
+	return uctl_subcommand("cap", cap_cmds, sizeof(cap_cmds) / sizeof(cap_cmds[0]),
+			       cap_help, argc, argv);
 }

@@ -103,8 +103,7 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 		json_object_array_add(ifs, o);
 	}
 	json_object_object_add(root, "interfaces", ifs);
-	puts(json_object_to_json_string_ext(root, uctl.pretty ? JSON_C_TO_STRING_PRETTY
-							     : JSON_C_TO_STRING_PLAIN));
+	uctl_json_print(root);
 	json_object_put(root);
 }
 

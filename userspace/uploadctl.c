@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "uploadctl.h"
 
@@ -30,6 +31,11 @@ static const struct uctl_cmd cmds[] = {
 	  "show the meters for the devices of this network namespace" },
 	{ "cap", cmd_cap, "set SIZE | show",
 	  "arm or lower uploadcap.ko's write-once cap; show it" },
+	{ "load", cmd_load, "[--cap SIZE] ...",
+	  "load uploadcap.ko with the ledger's used and cap" },
+	{ "agent", cmd_agent, "[OPTIONS]",
+	  "watch the meters, raise alarms, keep the ledger" },
+	{ "ledger", cmd_ledger, "verify [PATH]", "check the ledger's hash chain" },
 	{ "version", cmd_version, "", "print the version" },
 	{ "help", cmd_help, "", "print this help" },
 };
@@ -91,6 +97,35 @@ int uctl_common_opt(int c, char **argv, const char *cmd, const char *help)
 	default:
 		return uctl_bad_option(c, argv, cmd);
 	}
+}
+
+int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,
+		    const char *help, int argc, char **argv)
+{
+	char names[128] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? (i + 1 == n ? " or " : ", ") : "", cmds[i].name);
+	if (argc < 2)
+		return uctl_usage_err(object, "give a command: %s", names);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(help, stdout);
+		return UCTL_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(cmds[i].name, argv[1]))
+			return cmds[i].run(argc - 1, argv + 1);
+	return uctl_usage_err(object, "unknown command '%s' (%s)", argv[1], names);
+}
+
+void uctl_json_print(struct json_object *o)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= uctl.pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(o, flags));
 }
 
 const char *uctl_size(__u64 v, char *buf, size_t len)

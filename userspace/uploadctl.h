@@ -59,8 +59,19 @@ struct json_object;
 struct json_object *uctl_json_u64(__u64 v);
 struct json_object *uctl_module_json(const struct ucap_module *m);
 void uctl_module_text(const struct ucap_module *m);
+/* Print a JSON document as --json or --pretty asked. */
+void uctl_json_print(struct json_object *o);
 
+/* Run argv[1] of a command table ("uploadctl cap set ..."). */
+int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,
+		    const char *help, int argc, char **argv);
+/* kernel.modules_disabled=1: one-way until reboot. */
+int uctl_lock_modules(void);
+
+int cmd_agent(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 int cmd_cap(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadctl agent: once a tick, read the three meters (uploadcap.ko, the
+ * BPF meter, the devices' own tx counters) through libucap, compare them,
+ * raise alarms to syslog, and checkpoint the lifetime count in the ledger.
+ *
+ * Every alarm is raised once per occurrence: a condition raises it when it
+ * starts and is re-armed only when it has ended. Thresholds already
+ * alarmed are kept in the ledger, so a restarted agent does not repeat
+ * them. Memory is bounded: one entry per present device, a fixed ring of
+ * rate samples, a fixed alarm table.
+ *
+ * The loop sleeps on a timerfd and takes signals through a signalfd:
+ * SIGTERM/SIGINT end it after a final checkpoint, SIGHUP re-reads the
+ * configuration and re-verifies the ledger.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+
+#include "alarm.h"
+#include "config.h"
+#include "ledger.h"
+#include "uploadctl.h"
+
+/* A checkpoint is due this long after used changed, at the latest. */
+#define CHECKPOINT_SECONDS	60
+/* Ticks of agreement before a divergence or bypass alarm is re-armed. */
+#define REARM_TICKS		3
+
+static const char agent_help[] =
+	"Usage: uploadctl agent [--interval SECONDS] [--ledger PATH] [--thresholds LIST]\n"
+	"                       [--facility NAME] [--config FILE] [--once] [--foreground]\n"
+	"                       [--rate-multiple X] [--rate-window SECONDS]\n"
+	"                       [--rate-history N] [--rate-min-bytes SIZE]\n"
+	"                       [--checkpoint-bytes SIZE]\n"
+	"\n"
+	"Each tick (default 1 s), read uploadcap.ko, the BPF meter and the devices'\n"
+	"own tx counters, raise alarms to syslog (ident uploadcap, facility daemon)\n"
+	"as \"event=NAME severity=LEVEL key=value...\", and checkpoint the lifetime\n"
+	"count in the ledger (default " LEDGER_DEFAULT_PATH "): when the cap, the\n"
+	"state or the alarms raised change, when used grew by --checkpoint-bytes\n"
+	"(default 1 MiB), and a minute after any other change.\n"
+	"\n"
+	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
+	"counter_reset, meter_missing, module_missing, new_interface, rate_anomaly,\n"
+	"ledger_tampered, ledger_regressed, ledger_missing, ledger_torn.\n"
+	"\n"
+	"--once runs one tick and exits. Without --foreground the agent detaches\n"
+	"and runs as a daemon; with it, alarms also go to stderr. The configuration\n"
+	"file (default " CONFIG_DEFAULT_PATH ", if present) is re-read on SIGHUP;\n"
+	"options given here override it. SIGTERM or SIGINT: final checkpoint, exit.\n";
+
+struct dev_state {
+	__u32 ifindex;
+	char name[UCAP_IFNAMSIZ];
+	bool seen;
+	bool attached;
+	int slot;
+	bool have_mod;
+	__u64 mod_bytes;
+	__u64 bpf_wire;
+	__u64 tx_bytes;
+	__u64 tx_packets;
+	bool diverged;
+	unsigned int agree_ticks;
+	bool bypass;
+	unsigned int clean_ticks;
+};
+
+struct agent {
+	struct uctl_config cfg;
+	const char *config_path;
+	bool config_required;
+	/* Command-line settings, re-applied over the file on SIGHUP. */
+	const char *cli_key[16];
+	const char *cli_val[16];
+	unsigned int ncli;
+
+	struct ledger ledger;
+	bool ledger_writable;		/* open, and its chain intact */
+	bool tamper_alarmed;
+	bool missing_alarmed;
+	struct stat ledger_st;		/* as we left it after our last write */
+	struct ledger_rec state;	/* what the next checkpoint will say */
+	time_t last_write;
+	char boot[40];
+
+	bool first;
+	bool module_seen;		/* present at some tick since we started */
+	bool module_alarmed;
+	__u64 mod_used;
+	bool meter_seen;
+	struct dev_state *devs;
+	size_t ndevs;
+
+	/* rate_anomaly: bytes per window, over the last rate_history windows */
+	__u64 *hist;
+	unsigned int nhist, hpos;
+	double window_start;
+	__u64 window_used;
+	bool rate_alarmed;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void add_alarmed(struct ledger_rec *r, unsigned int p)
+{
+	unsigned int i;
+
+	if (ledger_alarmed(r, p) || r->nalarmed == LEDGER_MAX_ALARMED)
+		return;
+	for (i = r->nalarmed; i > 0 && r->alarmed[i - 1] > p; i--)
+		r->alarmed[i] = r->alarmed[i - 1];
+	r->alarmed[i] = p;
+	r->nalarmed++;
+}
+
+static __u64 next_seq(const struct agent *a)
+{
+	return a->ledger.have_last ? a->ledger.last.seq + 1 : 1;
+}
+
+/* ---- the ledger ---- */
+
+static void ledger_remember_stat(struct agent *a)
+{
+	if (stat(a->cfg.ledger, &a->ledger_st))
+		memset(&a->ledger_st, 0, sizeof(a->ledger_st));
+}
+
+/*
+ * Verify the ledger and open it for appending. A broken chain suspends
+ * checkpoints (and is alarmed) until the ledger is intact again.
+ */
+static void ledger_start(struct agent *a, bool at_startup)
+{
+	struct ledger_check c;
+	int ret;
+
+	ledger_close(&a->ledger);
+	a->ledger_writable = false;
+	ret = ledger_verify(a->cfg.ledger, &c);
+	if (ret && ret != -ENOENT) {
+		alarm_raise("ledger_tampered", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
+			    ucap_why(ret));
+		ucap_clear_why();
+		a->tamper_alarmed = true;
+		return;
+	}
+	ucap_clear_why();
+	if (!ret && !ledger_intact(&c)) {
+		if (!a->tamper_alarmed)
+			alarm_raise("ledger_tampered", LOG_ALERT,
+				    "ledger=%s record=%zu reason=\"%s\" verified_records=%zu",
+				    a->cfg.ledger, c.bad_record, c.bad_why, c.records);
+		a->tamper_alarmed = true;
+		return;
+	}
+	if (!ret && c.torn)
+		alarm_raise("ledger_torn", LOG_WARNING,
+			    "ledger=%s records=%zu action=\"cut the incomplete last line\"",
+			    a->cfg.ledger, c.records);
+	if (ledger_open(&a->ledger, a->cfg.ledger, ret ? NULL : &c)) {
+		alarm_raise("ledger_missing", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
+			    ucap_why(-EIO));
+		ucap_clear_why();
+		return;
+	}
+	a->ledger_writable = true;
+	a->tamper_alarmed = false;
+	if (at_startup) {
+		/* Carry the lifetime figures and the alarms already raised. */
+		if (!ret && c.have_last)
+			a->state = c.last;
+	} else if (!ret && c.have_last && a->state.seq && c.last.seq != a->state.seq) {
+		/*
+		 * The chain is whole but not the one we wrote: records were cut
+		 * off or added behind our back. We keep what we know (used only
+		 * grows, cap only falls) and go on from the file's last record.
+		 */
+		alarm_raise("ledger_tampered", LOG_ALERT,
+			    "ledger=%s reason=\"last record is %llu, the agent wrote %llu\" used_bytes=%llu ledger_used_bytes=%llu",
+			    a->cfg.ledger, (unsigned long long)c.last.seq,
+			    (unsigned long long)a->state.seq, (unsigned long long)a->state.used,
+			    (unsigned long long)c.last.used);
+	}
+	ledger_remember_stat(a);
+}
+
+/* Someone touched the file between our writes: check it again. */
+static void ledger_watch(struct agent *a)
+{
+	struct stat st;
+
+	if (stat(a->cfg.ledger, &st)) {
+		if (!a->missing_alarmed)
+			alarm_raise("ledger_missing", LOG_ALERT,
+				    "ledger=%s used_bytes=%llu cap_bytes=%llu action=\"recreated from the agent's state\"",
+				    a->cfg.ledger, (unsigned long long)a->state.used,
+				    (unsigned long long)a->state.cap);
+		a->missing_alarmed = true;
+		ledger_start(a, false);
+		return;
+	}
+	a->missing_alarmed = false;
+	if (!a->ledger_writable)
+		return;
+	if (st.st_ino != a->ledger_st.st_ino || st.st_size != a->ledger_st.st_size ||
+	    st.st_ctim.tv_sec != a->ledger_st.st_ctim.tv_sec ||
+	    st.st_ctim.tv_nsec != a->ledger_st.st_ctim.tv_nsec)
+		ledger_start(a, false);
+}
+
+static bool state_changed(const struct ledger_rec *a, const struct ledger_rec *b)
+{
+	return a->cap != b->cap || strcmp(a->state, b->state) || a->nalarmed != b->nalarmed ||
+	       memcmp(a->alarmed, b->alarmed, a->nalarmed * sizeof(a->alarmed[0]));
+}
+
+/* Write a checkpoint if one is due (force: if anything changed at all). */
+static void checkpoint(struct agent *a, bool force)
+{
+	const struct ledger_rec *last = a->ledger.have_last ? &a->ledger.last : NULL;
+	struct ledger_rec rec = a->state;
+	time_t now = time(NULL);
+	bool due;
+
+	if (!a->ledger_writable)
+		return;
+	if (!last)
+		due = true;
+	else if (state_changed(&rec, last))
+		due = true;
+	else if (rec.used == last->used)
+		due = false;
+	else
+		due = force || rec.used - last->used >= a->cfg.checkpoint_bytes ||
+		      now - a->last_write >= CHECKPOINT_SECONDS;
+	if (!due)
+		return;
+	rec.time = (__u64)now;
+	snprintf(rec.boot, sizeof(rec.boot), "%s", a->boot);
+	if (ledger_append(&a->ledger, &rec)) {
+		alarm_raise("ledger_missing", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
+			    ucap_why(-EIO));
+		ucap_clear_why();
+		a->ledger_writable = false;
+		return;
+	}
+	a->state = rec;
+	a->last_write = now;
+	ledger_remember_stat(a);
+}
+
+/* ---- the module: lifetime figures, thresholds ---- */
+
+static void check_module(struct agent *a, const struct ucap_snapshot *s)
+{
+	const struct ucap_module *m = &s->module;
+	unsigned int i, p;
+
+	if (!s->module_present) {
+		if (!a->module_alarmed)
+			alarm_raise("module_missing", LOG_ALERT,
+				    "module=uploadcap.ko used_bytes=%llu cap_bytes=%llu ledger_seq=%llu",
+				    (unsigned long long)a->state.used, (unsigned long long)a->state.cap,
+				    (unsigned long long)a->state.seq);
+		a->module_alarmed = true;
+		snprintf(a->state.state, sizeof(a->state.state), "absent");
+		return;
+	}
+	a->module_alarmed = false;
+
+	/*
+	 * The first time we see the module, a count below the ledger's means
+	 * it came up without the ledger's figures; after that, any step back
+	 * (a reload included) is a reset.
+	 */
+	if (!a->module_seen && m->used_bytes < a->state.used)
+		alarm_raise("ledger_regressed", LOG_ALERT,
+			    "module_used_bytes=%llu ledger_used_bytes=%llu ledger_seq=%llu",
+			    (unsigned long long)m->used_bytes, (unsigned long long)a->state.used,
+			    (unsigned long long)a->state.seq);
+	else if (a->module_seen && m->used_bytes < a->mod_used)
+		alarm_raise("counter_reset", LOG_ALERT, "meter=module before=%llu after=%llu",
+			    (unsigned long long)a->mod_used, (unsigned long long)m->used_bytes);
+	a->module_seen = true;
+	a->mod_used = m->used_bytes;
+
+	/* The ledger keeps the high-water marks: used only grows, cap only falls. */
+	if (m->used_bytes > a->state.used)
+		a->state.used = m->used_bytes;
+	if (m->state != UCAP_MOD_UNARMED && (!a->state.cap || m->cap_bytes < a->state.cap))
+		a->state.cap = m->cap_bytes;
+	if (a->state.cap && m->state != UCAP_MOD_UNARMED && m->cap_bytes > a->state.cap)
+		alarm_raise("counter_reset", LOG_ALERT,
+			    "meter=module what=cap before=%llu after=%llu",
+			    (unsigned long long)a->state.cap, (unsigned long long)m->cap_bytes);
+	snprintf(a->state.state, sizeof(a->state.state), "%s", ucap_mod_state_name(m->state));
+
+	if (m->state == UCAP_MOD_UNARMED || !a->state.cap)
+		return;
+	for (i = 0; i < a->cfg.nthresholds; i++) {
+		p = a->cfg.thresholds[i];
+		if (p >= 100 || ledger_alarmed(&a->state, p))
+			continue;
+		if ((unsigned __int128)m->used_bytes * 100 < (unsigned __int128)p * a->state.cap)
+			break;
+		add_alarmed(&a->state, p);
+		alarm_raise("threshold", LOG_WARNING,
+			    "percent=%u used_bytes=%llu cap_bytes=%llu ledger_seq=%llu", p,
+			    (unsigned long long)m->used_bytes, (unsigned long long)a->state.cap,
+			    (unsigned long long)next_seq(a));
+	}
+	if ((m->state == UCAP_MOD_EXHAUSTED || m->used_bytes >= a->state.cap) &&
+	    !ledger_alarmed(&a->state, 100)) {
+		add_alarmed(&a->state, 100);
+		alarm_raise("exhausted", LOG_CRIT,
+			    "used_bytes=%llu cap_bytes=%llu dropped_bytes=%llu ledger_seq=%llu",
+			    (unsigned long long)m->used_bytes, (unsigned long long)a->state.cap,
+			    (unsigned long long)m->dropped_bytes, (unsigned long long)next_seq(a));
+	}
+}
+
+/* ---- devices: the three meters compared ---- */
+
+static struct dev_state *dev_find(struct agent *a, const struct ucap_link *l, bool *is_new)
+{
+	struct dev_state *d;
+	size_t i;
+
+	*is_new = false;
+	for (i = 0; i < a->ndevs; i++)
+		if (a->devs[i].ifindex == l->ifindex && !strcmp(a->devs[i].name, l->name))
+			return &a->devs[i];
+	d = realloc(a->devs, (a->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	a->devs = d;
+	d = &a->devs[a->ndevs++];
+	memset(d, 0, sizeof(*d));
+	d->ifindex = l->ifindex;
+	snprintf(d->name, sizeof(d->name), "%s", l->name);
+	*is_new = true;
+	return d;
+}
+
+static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 after)
+{
+	alarm_raise("counter_reset", LOG_ALERT, "meter=%s device=%s before=%llu after=%llu", meter,
+		    dev, (unsigned long long)before, (unsigned long long)after);
+}
+
+static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
+{
+	__u64 dm, db, dd, dp, tol;
+
+	if (!d->have_mod || !st->mod || st->mod->bytes < d->mod_bytes)
+		return;
+	dm = st->mod->bytes - d->mod_bytes;
+
+	/*
+	 * Module and meter count the same packets, both the wire length; the
+	 * meter runs after the module, so it misses only what the stack drops
+	 * in between. Allow for reads made a moment apart.
+	 */
+	if (d->attached && st->attached && st->slot == d->slot && st->bpf.wire_bytes >= d->bpf_wire) {
+		db = st->bpf.wire_bytes - d->bpf_wire;
+		tol = 65536 + dm / 50;
+		if (dm > db + tol || db > dm + tol) {
+			if (!d->diverged)
+				alarm_raise("meter_divergence", LOG_ALERT,
+					    "device=%s module_bytes=%llu bpf_wire_bytes=%llu",
+					    st->link.name, (unsigned long long)dm,
+					    (unsigned long long)db);
+			d->diverged = true;
+			d->agree_ticks = 0;
+		} else if (d->diverged && ++d->agree_ticks >= REARM_TICKS) {
+			d->diverged = false;
+		}
+	}
+
+	/*
+	 * The device's own counter may count a little more than the wire
+	 * length the module charged (drivers pad short frames to 60 bytes,
+	 * may add a VLAN tag), never much more: veth counts skb length,
+	 * which is less. More than that went around the hooks.
+	 */
+	if (st->link.tx_bytes >= d->tx_bytes && st->link.tx_packets >= d->tx_packets) {
+		dd = st->link.tx_bytes - d->tx_bytes;
+		dp = st->link.tx_packets - d->tx_packets;
+		tol = 4096 + 24 * dp + dm / 50;
+		if (dd > dm + tol) {
+			if (!d->bypass)
+				alarm_raise("bypass_suspected", LOG_ALERT,
+					    "device=%s dev_tx_bytes=%llu module_bytes=%llu",
+					    st->link.name, (unsigned long long)dd,
+					    (unsigned long long)dm);
+			d->bypass = true;
+			d->clean_ticks = 0;
+		} else if (d->bypass && ++d->clean_ticks >= REARM_TICKS) {
+			d->bypass = false;
+		}
+	}
+}
+
+static void check_devices(struct agent *a, const struct ucap_snapshot *s)
+{
+	struct dev_state *d;
+	bool is_new;
+	size_t i, k;
+
+	for (i = 0; i < a->ndevs; i++)
+		a->devs[i].seen = false;
+	for (i = 0; i < s->n; i++) {
+		const struct ucap_if_stat *st = &s->ifs[i];
+
+		if (ucap_link_is_loopback(&st->link))
+			continue;
+		d = dev_find(a, &st->link, &is_new);
+		if (!d)
+			continue;
+		d->seen = true;
+		if (is_new && !a->first)
+			alarm_raise("new_interface", LOG_NOTICE, "device=%s ifindex=%u guarded=%s",
+				    st->link.name, st->link.ifindex, st->mod ? "yes" : "no");
+		if (!is_new) {
+			if (st->link.tx_bytes < d->tx_bytes)
+				reset_alarm("device", st->link.name, d->tx_bytes, st->link.tx_bytes);
+			if (d->attached && st->attached && st->slot == d->slot &&
+			    st->bpf.wire_bytes < d->bpf_wire)
+				reset_alarm("bpf", st->link.name, d->bpf_wire, st->bpf.wire_bytes);
+			if (d->have_mod && st->mod && st->mod->bytes < d->mod_bytes)
+				reset_alarm("module", st->link.name, d->mod_bytes, st->mod->bytes);
+			/* Without the maps no device looks attached: one alarm says it. */
+			if (d->attached && !st->attached && s->meter_present)
+				alarm_raise("meter_missing", LOG_ALERT,
+					    "device=%s what=program detail=\"%s\"", st->link.name,
+					    st->prog_id ? "another program holds uploadcap's tc position" :
+					    "uploadcap's tc filter is gone");
+			compare_meters(d, st);
+		}
+		d->attached = st->attached;
+		d->slot = st->slot;
+		d->have_mod = st->mod != NULL;
+		d->mod_bytes = st->mod ? st->mod->bytes : 0;
+		d->bpf_wire = st->bpf.wire_bytes;
+		d->tx_bytes = st->link.tx_bytes;
+		d->tx_packets = st->link.tx_packets;
+	}
+	/* Devices that are gone leave the table: memory follows the device count. */
+	for (i = k = 0; i < a->ndevs; i++)
+		if (a->devs[i].seen)
+			a->devs[k++] = a->devs[i];
+	a->ndevs = k;
+
+	if (a->meter_seen && !s->meter_present)
+		alarm_raise("meter_missing", LOG_ALERT, "what=maps pin_dir=%s", uctl.pin_dir);
+	a->meter_seen = s->meter_present;
+}
+
+/* ---- rate_anomaly ---- */
+
+static int cmp_u64(const void *x, const void *y)
+{
+	__u64 a = *(const __u64 *)x, b = *(const __u64 *)y;
+
+	return (a > b) - (a < b);
+}
+
+static void check_rate(struct agent *a, const struct ucap_snapshot *s)
+{
+	__u64 used = s->module_present ? s->module.used_bytes : a->window_used;
+	__u64 bytes, median, sorted[1440], limit;
+	unsigned int need;
+	double now = now_mono();
+
+	if (a->window_start == 0 || used < a->window_used) {
+		a->window_start = now;
+		a->window_used = used;
+		return;
+	}
+	if (now - a->window_start < a->cfg.rate_window)
+		return;
+	bytes = used - a->window_used;
+	need = a->cfg.rate_history < 5 ? a->cfg.rate_history : 5;
+	if (a->nhist >= need) {
+		memcpy(sorted, a->hist, a->nhist * sizeof(sorted[0]));
+		qsort(sorted, a->nhist, sizeof(sorted[0]), cmp_u64);
+		median = sorted[a->nhist / 2];
+		limit = (__u64)(a->cfg.rate_multiple * (double)median);
+		if (limit < a->cfg.rate_min_bytes)
+			limit = a->cfg.rate_min_bytes;
+		if (bytes > limit) {
+			if (!a->rate_alarmed)
+				alarm_raise("rate_anomaly", LOG_WARNING,
+					    "window_bytes=%llu median_bytes=%llu multiple=%g window_seconds=%g used_bytes=%llu cap_bytes=%llu",
+					    (unsigned long long)bytes, (unsigned long long)median,
+					    a->cfg.rate_multiple, a->cfg.rate_window,
+					    (unsigned long long)used, (unsigned long long)a->state.cap);
+			a->rate_alarmed = true;
+		} else {
+			a->rate_alarmed = false;
+		}
+	}
+	a->hist[a->hpos] = bytes;
+	a->hpos = (a->hpos + 1) % a->cfg.rate_history;
+	if (a->nhist < a->cfg.rate_history)
+		a->nhist++;
+	a->window_start += a->cfg.rate_window;
+	if (now - a->window_start >= a->cfg.rate_window)
+		a->window_start = now;	/* we were stopped: do not catch up */
+	a->window_used = used;
+}
+
+static int tick(struct agent *a)
+{
+	struct ucap_snapshot s;
+	int ret;
+
+	ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
+	if (ret) {
+		fprintf(stderr, "uploadctl: agent: read the meters: %s\n", ucap_why(ret));
+		ucap_clear_why();
+		return ret;
+	}
+	ledger_watch(a);
+	check_module(a, &s);
+	check_devices(a, &s);
+	check_rate(a, &s);
+	checkpoint(a, false);
+	alarm_flush();
+	ucap_snapshot_free(&s);
+	a->first = false;
+	return 0;
+}
+
+/* ---- configuration ---- */
+
+static int configure(struct agent *a)
+{
+	struct uctl_config c;
+	unsigned int i;
+	int ret;
+
+	config_defaults(&c);
+	ret = config_load(&c, a->config_path);
+	if (ret == -ENOENT && !a->config_required)
+		ret = 0;
+	for (i = 0; !ret && i < a->ncli; i++)
+		ret = config_set(&c, a->cli_key[i], a->cli_val[i]);
+	if (ret)
+		return ret;
+	if (c.rate_history != a->cfg.rate_history || !a->hist) {
+		__u64 *h = calloc(c.rate_history, sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		free(a->hist);
+		a->hist = h;
+		a->nhist = a->hpos = 0;
+	}
+	a->cfg = c;
+	return alarm_open(c.facility) ? ucap_fail(EINVAL, "facility %s", c.facility) : 0;
+}
+
+static int set_timer(int tfd, double interval)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_interval.tv_sec = (time_t)interval;
+	its.it_interval.tv_nsec = (long)((interval - floor(interval)) * 1e9);
+	its.it_value = its.it_interval;
+	return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static int run_loop(struct agent *a)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	sigset_t mask;
+	__u64 expirations;
+	int tfd, sfd, ret = UCTL_OK;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || set_timer(tfd, a->cfg.interval))
+		return uctl_errf("agent: timer and signals: %s", strerror(errno));
+	pfd[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = uctl_errf("agent: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				if (configure(a)) {
+					alarm_raise("config_error", LOG_ERR, "config=%s reason=\"%s\"",
+						    a->config_path, ucap_why(-EINVAL));
+					ucap_clear_why();
+				} else {
+					set_timer(tfd, a->cfg.interval);
+					ledger_start(a, false);
+				}
+				continue;
+			}
+			break;	/* SIGTERM, SIGINT */
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(tfd, &expirations, sizeof(expirations)) < 0)
+				continue;
+			tick(a);
+		}
+	}
+	checkpoint(a, true);
+	close(tfd);
+	close(sfd);
+	return ret;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "ledger", required_argument, NULL, 'l' },
+		{ "thresholds", required_argument, NULL, 't' },
+		{ "facility", required_argument, NULL, 'f' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "rate-multiple", required_argument, NULL, 'M' },
+		{ "rate-window", required_argument, NULL, 'W' },
+		{ "rate-history", required_argument, NULL, 'H' },
+		{ "rate-min-bytes", required_argument, NULL, 'B' },
+		{ "checkpoint-bytes", required_argument, NULL, 'K' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "foreground", no_argument, NULL, 'F' },
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct { int opt; const char *key; } keys[] = {
+		{ 'i', "interval" }, { 'l', "ledger" }, { 't', "thresholds" }, { 'f', "facility" },
+		{ 'M', "rate_multiple" }, { 'W', "rate_window" }, { 'H', "rate_history" },
+		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" },
+	};
+	struct agent a = { .ledger = { .fd = -1 }, .first = true,
+			   .config_path = CONFIG_DEFAULT_PATH };
+	bool once = false, foreground = false;
+	struct uctl_config probe;
+	int opt, ret;
+	size_t k;
+
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (keys[k].opt == opt)
+				break;
+		if (k < sizeof(keys) / sizeof(keys[0])) {
+			/* Check now, so that a typo is a usage error. */
+			config_defaults(&probe);
+			if (config_set(&probe, keys[k].key, optarg)) {
+				uctl_usage_err("agent", "%s", ucap_why(-EINVAL));
+				return UCTL_USAGE;
+			}
+			if (a.ncli < sizeof(a.cli_key) / sizeof(a.cli_key[0])) {
+				a.cli_key[a.ncli] = keys[k].key;
+				a.cli_val[a.ncli++] = optarg;
+			}
+			continue;
+		}
+		switch (opt) {
+		case 'c':
+			a.config_path = optarg;
+			a.config_required = true;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'F':
+			foreground = true;
+			break;
+		default:
+			ret = uctl_common_opt(opt, argv, "agent", agent_help);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	if (optind < argc)
+		return uctl_usage_err("agent", "unexpected argument '%s'", argv[optind]);
+
+	ret = ucap_require_root();
+	if (!ret)
+		ret = configure(&a);
+	if (!ret)
+		ret = ledger_boot_id(a.boot, sizeof(a.boot));
+	if (ret)
+		return uctl_err("agent", ret);
+	alarm_to_stderr(foreground || once);
+	snprintf(a.state.state, sizeof(a.state.state), "absent");
+	ledger_start(&a, true);
+
+	if (!once && !foreground && daemon(0, 0))
+		return uctl_errf("agent: detach: %s", strerror(errno));
+	ret = tick(&a);
+	if (once) {
+		checkpoint(&a, true);
+		ret = ret ? UCTL_FAIL : UCTL_OK;
+	} else {
+		ret = run_loop(&a);
+	}
+	ledger_close(&a.ledger);
+	free(a.devs);
+	free(a.hist);
+	return ret;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * syslog(3) output of the agent's alarms, rate-limited per event name: a
+ * device flapping cannot flood the log (or the SIEM it is forwarded to),
+ * and what was held back is still counted and reported.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alarm.h"
+
+#define ALARM_WINDOW 60		/* seconds */
+#define ALARM_NAMES 32
+
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "syslog", LOG_SYSLOG }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+/* Fixed table: memory stays bounded whatever happens. */
+static struct {
+	char name[32];
+	time_t window_start;
+	unsigned int sent;
+	unsigned int held;
+} limits[ALARM_NAMES];
+
+static int to_stderr;
+
+static const char *severity_name(int severity)
+{
+	switch (severity) {
+	case LOG_EMERG: return "emerg";
+	case LOG_ALERT: return "alert";
+	case LOG_CRIT: return "crit";
+	case LOG_ERR: return "err";
+	case LOG_WARNING: return "warning";
+	case LOG_NOTICE: return "notice";
+	case LOG_INFO: return "info";
+	default: return "debug";
+	}
+}
+
+int alarm_facility(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (!strcasecmp(facilities[i].name, name))
+			return facilities[i].code;
+	return -1;
+}
+
+int alarm_open(const char *facility)
+{
+	int code = alarm_facility(facility);
+
+	if (code < 0)
+		return -1;
+	closelog();
+	openlog("uploadcap", LOG_PID | LOG_NDELAY, code);
+	return 0;
+}
+
+void alarm_to_stderr(int on)
+{
+	to_stderr = on;
+}
+
+static void emit(int severity, const char *msg)
+{
+	syslog(severity, "%s", msg);
+	if (to_stderr)
+		fprintf(stderr, "uploadcap: %s\n", msg);
+}
+
+void alarm_flush(void)
+{
+	time_t now = time(NULL);
+	char msg[192];
+	size_t i;
+
+	for (i = 0; i < ALARM_NAMES; i++) {
+		if (!limits[i].name[0] || now - limits[i].window_start < ALARM_WINDOW)
+			continue;
+		if (limits[i].held) {
+			snprintf(msg, sizeof(msg), "event=alarms_suppressed severity=warning alarm=%.31s count=%u",
+				 limits[i].name, limits[i].held);
+			emit(LOG_WARNING, msg);
+		}
+		limits[i].window_start = now;
+		limits[i].sent = 0;
+		limits[i].held = 0;
+	}
+}
+
+/* The rate-limit slot of an event name; the table is big enough for all. */
+static unsigned int slot_of(const char *event)
+{
+	unsigned int i, free_slot = ALARM_NAMES - 1;
+
+	for (i = 0; i < ALARM_NAMES; i++) {
+		if (!strcmp(limits[i].name, event))
+			return i;
+		if (!limits[i].name[0] && free_slot == ALARM_NAMES - 1)
+			free_slot = i;
+	}
+	snprintf(limits[free_slot].name, sizeof(limits[free_slot].name), "%s", event);
+	limits[free_slot].window_start = time(NULL);
+	return free_slot;
+}
+
+void alarm_raise(const char *event, int severity, const char *fmt, ...)
+{
+	char msg[768];
+	unsigned int s;
+	va_list ap;
+	int n;
+
+	alarm_flush();
+	s = slot_of(event);
+	if (limits[s].sent >= ALARM_BURST) {
+		limits[s].held++;
+		return;
+	}
+	limits[s].sent++;
+	n = snprintf(msg, sizeof(msg), "event=%s severity=%s", event, severity_name(severity));
+	if (fmt && fmt[0] && n > 0 && (size_t)n < sizeof(msg) - 1) {
+		msg[n++] = ' ';
+		va_start(ap, fmt);
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	emit(severity, msg);
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The configuration file and the values it shares with the command line. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alarm.h"
+#include "config.h"
+#include "ledger.h"
+#include "ucap.h"
+
+void config_defaults(struct uctl_config *c)
+{
+	static const unsigned int thresholds[] = { 50, 80, 90, 95, 100 };
+
+	memset(c, 0, sizeof(*c));
+	c->interval = 1.0;
+	snprintf(c->ledger, sizeof(c->ledger), "%s", LEDGER_DEFAULT_PATH);
+	memcpy(c->thresholds, thresholds, sizeof(thresholds));
+	c->nthresholds = sizeof(thresholds) / sizeof(thresholds[0]);
+	snprintf(c->facility, sizeof(c->facility), "daemon");
+	snprintf(c->module, sizeof(c->module), "uploadcap");
+	c->rate_multiple = 10.0;
+	c->rate_window = 60.0;
+	c->rate_history = 60;
+	c->rate_min_bytes = 1048576;
+	c->checkpoint_bytes = 1048576;
+}
+
+static int parse_seconds(const char *key, const char *v, double min, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(d) || d < min || d > 86400)
+		return ucap_fail(EINVAL, "%s: '%s' is not a number of seconds from %g to 86400",
+				 key, v, min);
+	*out = d;
+	return 0;
+}
+
+static int parse_thresholds(struct uctl_config *c, const char *v)
+{
+	unsigned int t[CONFIG_MAX_THRESHOLDS], n = 0;
+	const char *p = v;
+	char *end;
+	long x;
+
+	while (*p) {
+		errno = 0;
+		x = strtol(p, &end, 10);
+		if (errno || end == p || x < 1 || x > 100 || (*end && *end != ','))
+			return ucap_fail(EINVAL, "thresholds: '%s' is not a list of percentages 1..100 (e.g. 50,80,90,95,100)", v);
+		if (n == CONFIG_MAX_THRESHOLDS)
+			return ucap_fail(EINVAL, "thresholds: at most %d", CONFIG_MAX_THRESHOLDS);
+		if (n && (unsigned int)x <= t[n - 1])
+			return ucap_fail(EINVAL, "thresholds: '%s' must be ascending, each once", v);
+		t[n++] = (unsigned int)x;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return ucap_fail(EINVAL, "thresholds: '%s' ends with a comma", v);
+	}
+	if (!n)
+		return ucap_fail(EINVAL, "thresholds: empty list");
+	memcpy(c->thresholds, t, n * sizeof(t[0]));
+	c->nthresholds = n;
+	return 0;
+}
+
+static int parse_size(const char *key, const char *v, __u64 *out)
+{
+	char why[256];
+	int ret = ucap_parse_size(v, out);
+
+	if (!ret)
+		return 0;
+	snprintf(why, sizeof(why), "%s", ucap_why(ret));
+	return ucap_fail(-ret, "%s: %s", key, why);
+}
+
+static int parse_bool(const char *key, const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return ucap_fail(EINVAL, "%s: '%s' is not yes or no", key, v);
+	return 0;
+}
+
+static int copy_str(const char *key, const char *v, char *dst, size_t len)
+{
+	if (!*v || strlen(v) >= len)
+		return ucap_fail(EINVAL, "%s: '%s' is empty or too long", key, v);
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
+int config_set(struct uctl_config *c, const char *key, const char *v)
+{
+	char *end;
+	double d;
+	long n;
+
+	if (!strcmp(key, "interval"))
+		return parse_seconds(key, v, 0.05, &c->interval);
+	if (!strcmp(key, "ledger"))
+		return v[0] == '/' ? copy_str(key, v, c->ledger, sizeof(c->ledger)) :
+		       ucap_fail(EINVAL, "ledger: '%s' is not an absolute path", v);
+	if (!strcmp(key, "thresholds"))
+		return parse_thresholds(c, v);
+	if (!strcmp(key, "facility"))
+		return alarm_facility(v) >= 0 ? copy_str(key, v, c->facility, sizeof(c->facility)) :
+		       ucap_fail(EINVAL, "facility: unknown syslog facility '%s' (daemon, local0..local7, ...)", v);
+	if (!strcmp(key, "cap"))
+		return parse_size(key, v, &c->cap);
+	if (!strcmp(key, "lock_modules"))
+		return parse_bool(key, v, &c->lock_modules);
+	if (!strcmp(key, "exempt"))
+		return copy_str(key, v, c->exempt, sizeof(c->exempt));
+	if (!strcmp(key, "module"))
+		return copy_str(key, v, c->module, sizeof(c->module));
+	if (!strcmp(key, "rate_multiple")) {
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(d) || d <= 1.0 || d > 1e6)
+			return ucap_fail(EINVAL, "rate_multiple: '%s' is not a number above 1", v);
+		c->rate_multiple = d;
+		return 0;
+	}
+	if (!strcmp(key, "rate_window"))
+		return parse_seconds(key, v, 0.05, &c->rate_window);
+	if (!strcmp(key, "rate_history")) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || end == v || *end || n < 3 || n > 1440)
+			return ucap_fail(EINVAL, "rate_history: '%s' is not a count from 3 to 1440", v);
+		c->rate_history = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(key, "rate_min_bytes"))
+		return parse_size(key, v, &c->rate_min_bytes);
+	if (!strcmp(key, "checkpoint_bytes"))
+		return parse_size(key, v, &c->checkpoint_bytes);
+	return ucap_fail(ENOENT, "unknown key '%s'", key);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct uctl_config *c, const char *path)
+{
+	char line[1024], why[512];
+	unsigned int lineno = 0;
+	char *p, *eq, *key, *val;
+	int ret = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return ucap_fail(ENOENT, "%s does not exist", path);
+		return ucap_fail(errno, "open %s: %m", path);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			ret = ucap_fail(EINVAL, "%s:%u: line too long", path, lineno);
+			break;
+		}
+		p = strchr(line, '#');
+		if (p)
+			*p = '\0';
+		p = trim(line);
+		if (!*p)
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			ret = ucap_fail(EINVAL, "%s:%u: expected 'key = value'", path, lineno);
+			break;
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		ret = config_set(c, key, val);
+		if (ret) {
+			snprintf(why, sizeof(why), "%s", ucap_why(ret));
+			ret = ucap_fail(-ret, "%s:%u: %s", path, lineno, why);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}

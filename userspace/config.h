@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uploadcap's configuration, shared by `uploadctl load` and the agent:
+ * /etc/uploadcap/uploadcap.conf (or --config FILE), "key = value" lines,
+ * '#' comments. Parsed strictly: an unknown key or a bad value is an
+ * error naming the line. Command-line options override the file.
+ */
+#ifndef UCTL_CONFIG_H
+#define UCTL_CONFIG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/uploadcap/uploadcap.conf"
+#define CONFIG_MAX_THRESHOLDS 16
+
+struct uctl_config {
+	double interval;		/* seconds between agent ticks */
+	char ledger[256];
+	unsigned int thresholds[CONFIG_MAX_THRESHOLDS];	/* ascending percentages */
+	unsigned int nthresholds;
+	char facility[16];
+	__u64 cap;			/* 0: none configured */
+	bool lock_modules;
+	char exempt[256];		/* comma-separated device names */
+	char module[256];		/* path or name of uploadcap.ko */
+	double rate_multiple;		/* rate_anomaly: this many times the median */
+	double rate_window;		/* seconds per rate sample */
+	unsigned int rate_history;	/* samples in the trailing median */
+	__u64 rate_min_bytes;		/* a window below this is never an anomaly */
+	__u64 checkpoint_bytes;		/* growth of used that makes a checkpoint due */
+};
+
+void config_defaults(struct uctl_config *c);
+/*
+ * Read path into c (keys it does not name keep their values). A missing
+ * file is -ENOENT; errors carry "path:line: what" in ucap_why().
+ */
+int config_load(struct uctl_config *c, const char *path);
+
+/* Setters for one key each, shared by the file and the command line. */
+int config_set(struct uctl_config *c, const char *key, const char *value);
+
+#endif /* UCTL_CONFIG_H */

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger file: formatting, the SHA-256 chain (OpenSSL's libcrypto),
+ * strict parsing and verification, and crash-safe appends.
+ *
+ * Crash safety: a record is one line written with a single write(2) on an
+ * O_APPEND descriptor and followed by fsync(2). A crash can only leave a
+ * last line without its newline; verification reports and ignores it, and
+ * a writer cuts it off before appending, so it can never merge with, or
+ * corrupt, a complete record.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+
+#include "ledger.h"
+#include "ucap.h"
+
+#define LEDGER_MAGIC "ucap1"
+
+static const char zero_hash[LEDGER_HASH_HEX + 1] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+static int sha256_hex(const char *data, size_t len, char out[LEDGER_HASH_HEX + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return ucap_fail(EIO, "SHA-256 failed (libcrypto)");
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent)
+{
+	unsigned int i;
+
+	for (i = 0; i < rec->nalarmed; i++)
+		if (rec->alarmed[i] == percent)
+			return true;
+	return false;
+}
+
+/* The hashed part of a record: everything but " hash=...". */
+static int format_body(const struct ledger_rec *r, char *buf, size_t len)
+{
+	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-";
+	size_t off = 0;
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < r->nalarmed; i++)
+		off += (size_t)snprintf(alarmed + off, sizeof(alarmed) - off, "%s%u",
+					i ? "," : "", r->alarmed[i]);
+	n = snprintf(buf, len, LEDGER_MAGIC " seq=%llu time=%llu boot=%s used=%llu cap=%llu state=%s alarmed=%s prev=%s",
+		     (unsigned long long)r->seq, (unsigned long long)r->time, r->boot,
+		     (unsigned long long)r->used, (unsigned long long)r->cap, r->state,
+		     alarmed, r->prev);
+	if (n < 0 || (size_t)n >= len)
+		return ucap_fail(EOVERFLOW, "ledger record too long");
+	return n;
+}
+
+static bool parse_u64(const char *s, __u64 *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+static bool is_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return s[len] == '\0';
+}
+
+/* Strictly parse one line (no newline); why says what is wrong. */
+static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whylen)
+{
+	static const char *const keys[] = {
+		"seq=", "time=", "boot=", "used=", "cap=", "state=", "alarmed=", "prev=", "hash=",
+	};
+	char *tok[10], *save = NULL, *p;
+	unsigned int n = 0, i;
+
+	memset(r, 0, sizeof(*r));
+	for (p = strtok_r(line, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (n == 10) {
+			snprintf(why, whylen, "more fields than a record has");
+			return false;
+		}
+		tok[n++] = p;
+	}
+	if (n != 10 || strcmp(tok[0], LEDGER_MAGIC)) {
+		snprintf(why, whylen, "not a ledger record");
+		return false;
+	}
+	for (i = 0; i < 9; i++) {
+		if (strncmp(tok[i + 1], keys[i], strlen(keys[i]))) {
+			snprintf(why, whylen, "field %u is not %.*s", i + 2,
+				 (int)strlen(keys[i]) - 1, keys[i]);
+			return false;
+		}
+		tok[i + 1] += strlen(keys[i]);
+	}
+	if (!parse_u64(tok[1], &r->seq) || !parse_u64(tok[2], &r->time) ||
+	    !parse_u64(tok[4], &r->used) || !parse_u64(tok[5], &r->cap)) {
+		snprintf(why, whylen, "a number field is not a number");
+		return false;
+	}
+	if (strlen(tok[3]) >= sizeof(r->boot) || strspn(tok[3], "0123456789abcdef-") != strlen(tok[3])) {
+		snprintf(why, whylen, "bad boot id");
+		return false;
+	}
+	strcpy(r->boot, tok[3]);
+	if (strcmp(tok[6], "unarmed") && strcmp(tok[6], "armed") && strcmp(tok[6], "exhausted") &&
+	    strcmp(tok[6], "absent")) {
+		snprintf(why, whylen, "unknown state '%s'", tok[6]);
+		return false;
+	}
+	strcpy(r->state, tok[6]);
+	if (strcmp(tok[7], "-")) {
+		char *a, *asave = NULL;
+		__u64 v;
+
+		for (a = strtok_r(tok[7], ",", &asave); a; a = strtok_r(NULL, ",", &asave)) {
+			if (!parse_u64(a, &v) || v > 100 || r->nalarmed == LEDGER_MAX_ALARMED ||
+			    (r->nalarmed && v <= r->alarmed[r->nalarmed - 1])) {
+				snprintf(why, whylen, "bad alarmed list");
+				return false;
+			}
+			r->alarmed[r->nalarmed++] = (unsigned int)v;
+		}
+	}
+	if (!is_hex(tok[8], LEDGER_HASH_HEX) || !is_hex(tok[9], LEDGER_HASH_HEX)) {
+		snprintf(why, whylen, "bad hash field");
+		return false;
+	}
+	strcpy(r->prev, tok[8]);
+	strcpy(r->hash, tok[9]);
+	return true;
+}
+
+/* Check record r (line `line` as read) against its predecessor. */
+static bool check_record(const char *line, const struct ledger_rec *r,
+			 const struct ledger_check *c, char *why, size_t whylen)
+{
+	char want[LEDGER_HASH_HEX + 1];
+	const char *h = strstr(line, " hash=");
+
+	if (!h || sha256_hex(line, (size_t)(h - line), want)) {
+		snprintf(why, whylen, "cannot hash the record");
+		return false;
+	}
+	if (strcmp(want, r->hash)) {
+		snprintf(why, whylen, "hash mismatch: the record was changed");
+		return false;
+	}
+	if (r->seq != c->records + 1) {
+		snprintf(why, whylen, "sequence %llu where %zu was due", (unsigned long long)r->seq,
+			 c->records + 1);
+		return false;
+	}
+	if (strcmp(r->prev, c->have_last ? c->last.hash : zero_hash)) {
+		snprintf(why, whylen, "prev does not match the previous record's hash: the chain is broken");
+		return false;
+	}
+	if (c->have_last && r->used < c->last.used) {
+		snprintf(why, whylen, "used_bytes went down (%llu after %llu)",
+			 (unsigned long long)r->used, (unsigned long long)c->last.used);
+		return false;
+	}
+	if (c->have_last && c->last.cap && (!r->cap || r->cap > c->last.cap)) {
+		snprintf(why, whylen, "cap_bytes was raised or cleared (%llu after %llu)",
+			 (unsigned long long)r->cap, (unsigned long long)c->last.cap);
+		return false;
+	}
+	return true;
+}
+
+int ledger_verify(const char *path, struct ledger_check *c)
+{
+	char buf[LEDGER_MAX_LINE + 2], copy[LEDGER_MAX_LINE + 2];
+	struct ledger_rec r;
+	long long off = 0;
+	size_t len;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return ucap_fail(ENOENT, "%s does not exist", path);
+		return ucap_fail(errno, "open %s: %m", path);
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		len = strlen(buf);
+		if (len == 0 || buf[len - 1] != '\n') {
+			if (feof(f)) {
+				c->torn = true;	/* a crash cut the last write short */
+				c->torn_offset = off;
+			} else if (!c->bad_record) {
+				c->bad_record = c->records + 1;
+				snprintf(c->bad_why, sizeof(c->bad_why), "line too long");
+			}
+			break;
+		}
+		off += (long long)len;
+		buf[len - 1] = '\0';
+		memcpy(copy, buf, len);
+		if (!parse_line(copy, &r, c->bad_why, sizeof(c->bad_why)) ||
+		    !check_record(buf, &r, c, c->bad_why, sizeof(c->bad_why))) {
+			c->bad_record = c->records + 1;
+			break;
+		}
+		c->records++;
+		c->last = r;
+		c->have_last = true;
+	}
+	if (ferror(f)) {
+		fclose(f);
+		return ucap_fail(EIO, "read %s", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+int ledger_boot_id(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (!f || !fgets(buf, (int)len, f)) {
+		if (f)
+			fclose(f);
+		return ucap_fail(errno ? errno : EIO, "read the boot id: %m");
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return ucap_fail(errno, "mkdir %s: %m", dir);
+	return 0;
+}
+
+int ledger_open(struct ledger *l, const char *path, const struct ledger_check *check)
+{
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	ret = mkdir_parent(path);
+	if (ret)
+		return ret;
+	l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (l->fd < 0)
+		return ucap_fail(errno, "open %s: %m", path);
+	if (check && check->torn && ftruncate(l->fd, check->torn_offset)) {
+		ret = ucap_fail(errno, "cut the torn last line of %s: %m", path);
+		close(l->fd);
+		return ret;
+	}
+	if (check && check->have_last) {
+		l->last = check->last;
+		l->have_last = true;
+	}
+	return 0;
+}
+
+void ledger_close(struct ledger *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+int ledger_append(struct ledger *l, struct ledger_rec *rec)
+{
+	char line[LEDGER_MAX_LINE + 2];
+	struct stat st;
+	int n;
+
+	rec->seq = l->have_last ? l->last.seq + 1 : 1;
+	snprintf(rec->prev, sizeof(rec->prev), "%s", l->have_last ? l->last.hash : zero_hash);
+	n = format_body(rec, line, sizeof(line) - LEDGER_HASH_HEX - 8);
+	if (n < 0)
+		return n;
+	if (sha256_hex(line, (size_t)n, rec->hash))
+		return -EIO;
+	n += snprintf(line + n, sizeof(line) - (size_t)n, " hash=%s\n", rec->hash);
+	if (fstat(l->fd, &st))
+		return ucap_fail(errno, "stat %s: %m", l->path);
+	errno = 0;
+	if (write(l->fd, line, (size_t)n) != n) {
+		int err = errno ? errno : ENOSPC;
+
+		/* Leave no partial line behind for the next record to join. */
+		if (ftruncate(l->fd, st.st_size))
+			return ucap_fail(err, "append to %s left a partial line: %s", l->path,
+					 strerror(err));
+		return ucap_fail(err, "append to %s: %s", l->path, strerror(err));
+	}
+	if (fsync(l->fd))
+		return ucap_fail(errno, "fsync %s: %m", l->path);
+	l->last = *rec;
+	l->have_last = true;
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ledger: an append-only file of checkpoints of the lifetime count,
+ * chained by SHA-256, that carries used_bytes and cap_bytes across
+ * reboots. One record per line:
+ *
+ *   ucap1 seq=N time=UNIX boot=BOOT_ID used=N cap=N state=S alarmed=P,P prev=HEX hash=HEX
+ *
+ * hash is the SHA-256 of the line up to and without " hash=", which holds
+ * prev, the previous record's hash (64 zeros for the first record).
+ */
+#ifndef UCTL_LEDGER_H
+#define UCTL_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define LEDGER_DEFAULT_PATH	"/var/lib/uploadcap/ledger"
+#define LEDGER_HASH_HEX		64
+#define LEDGER_MAX_LINE		1024
+#define LEDGER_MAX_ALARMED	32
+
+struct ledger_rec {
+	__u64 seq;
+	__u64 time;
+	char boot[40];
+	__u64 used;
+	__u64 cap;		/* 0 while unarmed */
+	char state[16];		/* unarmed, armed, exhausted */
+	unsigned int alarmed[LEDGER_MAX_ALARMED];	/* percentages, ascending */
+	unsigned int nalarmed;
+	char prev[LEDGER_HASH_HEX + 1];
+	char hash[LEDGER_HASH_HEX + 1];
+};
+
+struct ledger_check {
+	size_t records;		/* complete, verified records */
+	bool have_last;
+	struct ledger_rec last;	/* the last verified record */
+	/* The first bad record, if any: then the ledger is not intact. */
+	size_t bad_record;	/* 1-based; 0: none */
+	char bad_why[160];
+	/* A last line without its newline: torn by a crash, ignored. */
+	bool torn;
+	long long torn_offset;	/* where the torn line starts */
+};
+
+/*
+ * Read and verify the whole chain. Returns 0 when the file could be read
+ * (check says whether it is intact), -ENOENT when it does not exist, or
+ * another negative errno with a reason in ucap_why().
+ */
+int ledger_verify(const char *path, struct ledger_check *check);
+static inline bool ledger_intact(const struct ledger_check *c)
+{
+	return c->bad_record == 0;
+}
+
+/* The ledger a writer keeps open. */
+struct ledger {
+	int fd;
+	char path[256];
+	bool have_last;
+	struct ledger_rec last;
+};
+
+/*
+ * Open for appending, creating the file (and its directory) when missing.
+ * The caller verified it first: check gives the last record and whether
+ * a torn line must be cut off before appending.
+ */
+int ledger_open(struct ledger *l, const char *path, const struct ledger_check *check);
+void ledger_close(struct ledger *l);
+/*
+ * Append a checkpoint: rec's seq, prev and hash are filled in here. One
+ * write(2) with O_APPEND, then fsync(2).
+ */
+int ledger_append(struct ledger *l, struct ledger_rec *rec);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id). */
+int ledger_boot_id(char *buf, size_t len);
+bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent);
+
+#endif /* UCTL_LEDGER_H */

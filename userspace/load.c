@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uploadctl load: load uploadcap.ko at boot with the lifetime count and the
+ * cap of the ledger's last verified checkpoint, so that rebooting resets
+ * nothing. It refuses, and raises an alarm, when the ledger fails
+ * verification or the configured cap is higher than the ledger's: the
+ * cap only ever goes down, across reboots too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <libkmod.h>
+
+#include "alarm.h"
+#include "config.h"
+#include "ledger.h"
+#include "uploadctl.h"
+
+static const char load_help[] =
+	"Usage: uploadctl load [--cap SIZE] [--ledger PATH] [--module PATH|NAME]\n"
+	"                      [--exempt NAMES] [--lock-modules] [--config FILE]\n"
+	"\n"
+	"Load uploadcap.ko with used_bytes= and cap_bytes= from the last verified\n"
+	"checkpoint of the ledger (default " LEDGER_DEFAULT_PATH "). --cap (or cap\n"
+	"in the configuration) may lower the ledger's cap, never raise it; without\n"
+	"either, the ledger's cap is used, and with neither nor a ledger the\n"
+	"module loads unarmed. Refuses, with an alarm, when the ledger fails\n"
+	"verification or the cap would be raised. --module names the module\n"
+	"(default uploadcap, found by modprobe's rules) or gives a path to it.\n"
+	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot).\n";
+
+static int insert_module(const char *module, const char *options)
+{
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	int ret;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return ucap_fail(ENOMEM, "libkmod: cannot initialise");
+	if (strchr(module, '/')) {
+		ret = kmod_module_new_from_path(ctx, module, &mod);
+		if (!ret)
+			ret = kmod_module_insert_module(mod, 0, options);
+	} else {
+		ret = kmod_module_new_from_name(ctx, module, &mod);
+		if (!ret)
+			ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED, options,
+							      NULL, NULL, NULL);
+		if (ret > 0)
+			ret = -ENOENT;	/* blacklisted or a command said no */
+	}
+	if (ret == -EEXIST)
+		ret = ucap_fail(EEXIST, "uploadcap.ko is already loaded");
+	else if (ret == -EPERM)
+		ret = ucap_fail(EPERM, "the kernel refused to load %s (kernel.modules_disabled=1?)",
+				module);
+	else if (ret == -ENOENT)
+		ret = ucap_fail(ENOENT, "module %s not found", module);
+	else if (ret)
+		ret = ucap_fail(ret, "load %s: %s", module, strerror(-ret));
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return ret;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cap", required_argument, NULL, 'C' },
+		{ "ledger", required_argument, NULL, 'l' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "exempt", required_argument, NULL, 'e' },
+		{ "lock-modules", no_argument, NULL, 'L' },
+		{ "config", required_argument, NULL, 'c' },
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = CONFIG_DEFAULT_PATH, *keys[8], *vals[8];
+	char options[512], a[64], b[64];
+	bool config_required = false, lock = false;
+	struct ledger_check check;
+	struct uctl_config cfg;
+	struct ucap_module mod;
+	unsigned int n = 0, i;
+	__u64 used = 0, cap;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'C': keys[n] = "cap"; vals[n++] = optarg; break;
+		case 'l': keys[n] = "ledger"; vals[n++] = optarg; break;
+		case 'm': keys[n] = "module"; vals[n++] = optarg; break;
+		case 'e': keys[n] = "exempt"; vals[n++] = optarg; break;
+		case 'L': lock = true; break;
+		case 'c': config = optarg; config_required = true; break;
+		default:
+			ret = uctl_common_opt(opt, argv, "load", load_help);
+			if (ret >= 0)
+				return ret;
+		}
+		if (n == 8)
+			return uctl_usage_err("load", "too many options");
+	}
+	if (optind < argc)
+		return uctl_usage_err("load", "unexpected argument '%s'", argv[optind]);
+
+	config_defaults(&cfg);
+	ret = config_load(&cfg, config);
+	if (ret == -ENOENT && !config_required)
+		ret = 0;
+	if (ret)
+		return uctl_err("load: configuration", ret);
+	for (i = 0; i < n; i++) {
+		ret = config_set(&cfg, keys[i], vals[i]);
+		if (ret) {
+			uctl_usage_err("load", "%s", ucap_why(ret));
+			return UCTL_USAGE;
+		}
+	}
+	lock = lock || cfg.lock_modules;
+	ret = ucap_require_root();
+	if (ret)
+		return uctl_err("load", ret);
+	alarm_open(cfg.facility);
+
+	ret = ledger_verify(cfg.ledger, &check);
+	if (ret && ret != -ENOENT)
+		return uctl_err("load: ledger", ret);
+	if (!ret && !ledger_intact(&check)) {
+		alarm_raise("ledger_tampered", LOG_ALERT,
+			    "ledger=%s record=%zu reason=\"%s\" action=\"module not loaded\"",
+			    cfg.ledger, check.bad_record, check.bad_why);
+		return uctl_errf("load: refusing: the ledger %s fails verification at record %zu (%s); "
+				 "investigate, then move it aside to start a new one",
+				 cfg.ledger, check.bad_record, check.bad_why);
+	}
+	ucap_clear_why();
+	if (!ret && check.have_last)
+		used = check.last.used;
+	cap = cfg.cap;
+	if (!ret && check.have_last && check.last.cap) {
+		if (cap > check.last.cap) {
+			alarm_raise("cap_raise_refused", LOG_ALERT,
+				    "configured_cap_bytes=%llu ledger_cap_bytes=%llu ledger_seq=%llu action=\"module not loaded\"",
+				    (unsigned long long)cap, (unsigned long long)check.last.cap,
+				    (unsigned long long)check.last.seq);
+			return uctl_errf("load: refusing: the configured cap %s is higher than the ledger's %s; "
+					 "the cap can only be lowered",
+					 uctl_size(cap, a, sizeof(a)),
+					 uctl_size(check.last.cap, b, sizeof(b)));
+		}
+		if (!cap)
+			cap = check.last.cap;
+	}
+
+	snprintf(options, sizeof(options), "cap_bytes=%llu used_bytes=%llu%s%s",
+		 (unsigned long long)cap, (unsigned long long)used,
+		 cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
+	ret = insert_module(cfg.module, options);
+	if (ret)
+		return uctl_err("load", ret);
+	ret = ucap_module_read(&mod, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("load", ret);
+	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
+	       uctl_size(mod.used_bytes, a, sizeof(a)),
+	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
+	if (check.have_last)
+		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
+	else
+		printf(" (no ledger yet: %s)\n", cfg.ledger);
+	ucap_module_free(&mod);
+	return lock ? uctl_lock_modules() : UCTL_OK;
+}
