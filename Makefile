@@ -50,7 +50,7 @@ LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 LIB_OBJS	:= $(patsubst userspace/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 CTL_SRCS	:= $(wildcard userspace/*.c)
 CTL_OBJS	:= $(patsubst userspace/%.c,$(BUILD)/uploadctl.d/%.o,$(CTL_SRCS))
-TEST_BPF_OBJS	:= $(BUILD)/selftests/tc_verdicts.bpf.o
+TEST_BPF_OBJS	:= $(patsubst selftests/bpf/%.bpf.c,$(BUILD)/selftests/%.bpf.o,$(wildcard selftests/bpf/*.bpf.c))
 TEST_PROGS	:= $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/*.c))
 BENCH_PROGS	:= $(patsubst scripts/bench/%.c,$(BUILD)/bench/%,$(wildcard scripts/bench/*.c))
 

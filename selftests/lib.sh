@@ -268,3 +268,48 @@ dmesg_mark() {
 	echo "$DMESG_MARK" >/dev/kmsg
 }
 dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
+
+# --- syslog and the agent (tests in the VM)
+
+# syslog_start: a busybox syslogd of our own, writing to $SYSLOG.
+syslog_start() {
+	local i
+	SYSLOG=$(mktemp /var/log/ucap-syslog.XXXXXX)
+	T_CLEANUP+=("rm -f '$SYSLOG'")
+	rm -f /dev/log
+	spawn_bg busybox syslogd -n -O "$SYSLOG"
+	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# events NAME: the agent's syslog lines for alarm NAME.
+events() { grep -F 'uploadcap[' "$SYSLOG" | grep -E "event=$1( |\$)"; }
+event_count() { events "$1" | grep -c .; }
+
+# wait_event NAME COUNT SECONDS: until COUNT lines of alarm NAME arrived.
+wait_event() {
+	local i
+	for i in $(seq $(($3 * 10))); do
+		[ "$(event_count "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# agent_start NS ARGS...: `uploadctl agent --foreground` in namespace NS,
+# its PID in $AGENT, its stderr in $AGENT_LOG.
+agent_start() {
+	local ns=$1
+	shift
+	AGENT_LOG=$(mktemp)
+	T_CLEANUP+=("rm -f '$AGENT_LOG'")
+	spawn_bg nsenter --net="/run/netns/$ns" "$UPLOADCTL" --pin-dir "$PIN_DIR" \
+		agent --foreground "$@" 2>>"$AGENT_LOG"
+	AGENT=$SPAWNED
+}
+
+# agent_stop: SIGTERM, and wait for the final checkpoint.
+agent_stop() {
+	kill -TERM "$AGENT" 2>/dev/null
+	wait "$AGENT" 2>/dev/null
+}

@@ -5,7 +5,8 @@
  * an AF_PACKET socket; with "bypass", set PACKET_QDISC_BYPASS, which hands
  * the frames to the driver directly, past the qdisc, tc and netfilter
  * egress hooks. Tests only: IFACE is a veth the test made, the addresses
- * are from 198.18.0.0/15.
+ * are from 198.18.0.0/15. Frames the stack refuses (ENOBUFS: a hook
+ * dropped them) are counted; prints "sent N refused M".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 	struct in_addr src, dst;
 	struct ifreq ifr = { 0 };
 	int fd, one = 1;
-	long count, size, i;
+	long count, size, i, sent = 0, refused = 0;
 
 	if (argc < 7) {
 		fprintf(stderr, "usage: rawsend IFACE DST_MAC SRC_IP DST_IP COUNT SIZE [bypass]\n");
@@ -84,11 +85,17 @@ int main(int argc, char **argv)
 	udp->dest = htons(9);
 	udp->len = htons((unsigned short)(size - (long)sizeof(*eth) - (long)sizeof(*ip)));
 
-	for (i = 0; i < count; i++)
-		if (sendto(fd, frame, (size_t)size, 0, (struct sockaddr *)&sll, sizeof(sll)) != size) {
+	for (i = 0; i < count; i++) {
+		if (sendto(fd, frame, (size_t)size, 0, (struct sockaddr *)&sll, sizeof(sll)) == size) {
+			sent++;
+		} else if (errno == ENOBUFS) {
+			refused++;
+		} else {
 			perror("rawsend: sendto");
 			return 1;
 		}
+	}
+	printf("sent %ld refused %ld\n", sent, refused);
 	close(fd);
 	return 0;
 }

@@ -21,6 +21,7 @@ HOST_TESTS=(
 	prog_test
 	units_test
 	cli_errors.sh
+	agent_cli.sh
 	meter_e2e.sh
 	tc_coexist.sh
 	meter_slots.sh
@@ -39,6 +40,9 @@ VM_TESTS=(
 	module_enforce.sh
 	module_devices.sh
 	cap_cli.sh
+	agent_alarms.sh
+	agent_ledger.sh
+	agent_rate.sh
 	module_lock.sh
 	kernel_log.sh
 )

@@ -591,23 +591,20 @@ static int set_timer(int tfd, double interval)
 	return timerfd_settime(tfd, 0, &its, NULL);
 }
 
-static int run_loop(struct agent *a)
+/*
+ * Signals arrive through sfd from the start (they are blocked before the
+ * first tick), so a SIGTERM never cuts a tick or a checkpoint short.
+ */
+static int run_loop(struct agent *a, int sfd)
 {
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
-	sigset_t mask;
 	__u64 expirations;
-	int tfd, sfd, ret = UCTL_OK;
+	int tfd, ret = UCTL_OK;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || set_timer(tfd, a->cfg.interval))
-		return uctl_errf("agent: timer and signals: %s", strerror(errno));
+	if (tfd < 0 || set_timer(tfd, a->cfg.interval))
+		return uctl_errf("agent: timer: %s", strerror(errno));
 	pfd[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 
@@ -642,7 +639,6 @@ static int run_loop(struct agent *a)
 	}
 	checkpoint(a, true);
 	close(tfd);
-	close(sfd);
 	return ret;
 }
 
@@ -673,7 +669,8 @@ int cmd_agent(int argc, char **argv)
 			   .config_path = CONFIG_DEFAULT_PATH };
 	bool once = false, foreground = false;
 	struct uctl_config probe;
-	int opt, ret;
+	int opt, ret, sfd;
+	sigset_t mask;
 	size_t k;
 
 	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -726,13 +723,22 @@ int cmd_agent(int argc, char **argv)
 
 	if (!once && !foreground && daemon(0, 0))
 		return uctl_errf("agent: detach: %s", strerror(errno));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return uctl_errf("agent: signals: %s", strerror(errno));
 	ret = tick(&a);
 	if (once) {
 		checkpoint(&a, true);
 		ret = ret ? UCTL_FAIL : UCTL_OK;
 	} else {
-		ret = run_loop(&a);
+		ret = run_loop(&a, sfd);
 	}
+	close(sfd);
 	ledger_close(&a.ledger);
 	free(a.devs);
 	free(a.hist);

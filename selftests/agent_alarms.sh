@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The agent's alarms (in the VM), read back from a real syslog daemon:
+# thresholds crossed by traffic, each once and in order, then exhausted
+# once; new_interface; meter_missing when the tc filter is deleted;
+# counter_reset when the pinned counters are rewritten lower;
+# meter_divergence when they are rewritten higher; bypass_suspected for
+# frames an XDP program redirects out of a guarded device (AF_PACKET with
+# PACKET_QDISC_BYPASS does not bypass the module: it is stopped too);
+# module_missing and a module counter reset when the module is unloaded
+# and loaded again. Each within 3 ticks,
+# each exactly once, in the documented format.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+
+TICK=0.5
+within3() { echo 3; }	# seconds to wait for "3 ticks" (3 x 0.5 s, plus slack)
+RAWSEND=$BUILD/selftests/rawsend
+LEDGER=/var/tmp/ucap-ledger-$RUN_ID
+T_CLEANUP+=("rm -f '$LEDGER'")
+
+check "insmod (unarmed)" mod_load
+two_hosts 198.18.4.1 198.18.4.2
+check_run "attach the meter" 0 "attached" in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA"
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+MAC_B=$(mac_of "$NSB" "$DB")
+raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.4.1 198.18.4.2 "$@" >/dev/null; }
+
+check "syslogd running" syslog_start
+agent_start "$NSA" --interval $TICK --ledger "$LEDGER" --thresholds 50,80,90,95,100
+for i in $(seq 50); do [ -s "$LEDGER" ] && break; sleep 0.1; done
+check "the agent wrote its first checkpoint" test -s "$LEDGER"
+
+# --- traffic around the hooks: XDP redirected out of the guarded device.
+# (Injected through a second veth, where the module charges it: it must
+# happen before the cap is exhausted.)
+ip -n "$NSA" link add name "ucx${RUN_ID}" type veth peer name "ucy${RUN_ID}"
+ip -n "$NSA" link set "ucx${RUN_ID}" up
+ip -n "$NSA" link set "ucy${RUN_ID}" up
+check "XDP on a second veth redirects into $DA" \
+	ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "ucx${RUN_ID}" "$DA" "$BUILD/selftests/xdp_bounce.bpf.o"
+check "the peer takes XDP frames" \
+	ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$BUILD/selftests/xdp_bounce.bpf.o"
+tx0=$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes')
+check "frames sent into the XDP redirect" \
+	ip netns exec "$NSA" "$RAWSEND" "ucy${RUN_ID}" "$MAC_B" 198.18.4.1 198.18.4.2 400 1000
+check_ge "$DA sent them past its hooks" "$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes')" $((tx0 + 400000))
+check "bypass_suspected within 3 ticks" wait_event bypass_suspected 1 "$(within3)"
+check_run "bypass_suspected gives both figures" 0 \
+	"event=bypass_suspected severity=alert device=$DA dev_tx_bytes=[0-9]+ module_bytes=0" \
+	events bypass_suspected
+
+# --- thresholds by real traffic, then exhaustion
+used0=$(mod_get used_bytes)
+check_run "arm: used + 8 MiB" 0 "^armed" "$UPLOADCTL" cap set $((used0 + 8 * 1048576))
+for step in $(seq 12); do
+	raw 700 1500	# ~1 MiB through the hook, then let the agent see it
+	sleep 1.2
+	[ "$(mod_get state)" = exhausted ] && break
+done
+check_eq "the cap got exhausted" "$(mod_get state)" exhausted
+wait_event exhausted 1 "$(within3)"
+check_eq "threshold alarms: 50, 80, 90, 95, once each, in order" \
+	"$(events threshold | sed -n 's/.* percent=\([0-9]*\) .*/\1/p' | tr '\n' ' ')" "50 80 90 95 "
+check_eq "exhausted: once" "$(event_count exhausted)" 1
+check "exhausted came after the thresholds" \
+	bash -c "grep -n 'event=' '$SYSLOG' | grep -E 'event=(threshold|exhausted)' | tail -n1 | grep -q 'event=exhausted'"
+check_run "threshold lines are warnings with used, cap and the ledger sequence" 0 \
+	"daemon\.warn uploadcap\[[0-9]+\]: event=threshold severity=warning percent=50 used_bytes=[0-9]+ cap_bytes=[0-9]+ ledger_seq=[0-9]+$" \
+	events threshold
+check_run "exhausted is crit" 0 "daemon\.crit uploadcap\[[0-9]+\]: event=exhausted severity=crit used_bytes=" \
+	events exhausted
+
+# --- a new device
+ip -n "$NSA" link add name "ucn${RUN_ID}" type veth peer name "ucm${RUN_ID}" netns "$NSB"
+check "new_interface within 3 ticks" wait_event new_interface 1 "$(within3)"
+check_run "new_interface is a notice naming the device" 0 \
+	"daemon\.notice .*event=new_interface severity=notice device=ucn${RUN_ID} ifindex=[0-9]+ guarded=yes" \
+	events new_interface
+
+# --- the tc filter deleted behind our back
+tc -n "$NSA" filter del dev "$DA" egress pref 1 handle 0x75636170 bpf
+check "meter_missing within 3 ticks of deleting the tc filter" wait_event meter_missing 1 "$(within3)"
+check_run "meter_missing names the device" 0 "event=meter_missing severity=alert device=$DA what=program" \
+	events meter_missing
+
+# --- the pinned counters rewritten: lower (reset), then higher (divergence)
+out=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA")
+slot=$(sed -n 's/.*(slot \([0-9]*\))/\1/p' <<<"$out")
+check "re-attached in slot '$slot'" test -n "$slot"
+sleep 1.2
+bpftool map update pinned "$PIN_DIR/ucap_counters" key "$slot" 0 0 0 value $(printf '0 %.0s' $(seq 32))
+check "counter_reset within 3 ticks of zeroing the pinned counters" wait_event counter_reset 1 "$(within3)"
+check_run "counter_reset says which meter and both figures" 0 \
+	"event=counter_reset severity=alert meter=bpf device=$DA before=[1-9][0-9]* after=0" events counter_reset
+sleep 1.2
+# Each CPU's wire_bytes at 1 GiB: the meter claims far more than the module.
+bpftool map update pinned "$PIN_DIR/ucap_counters" key "$slot" 0 0 0 \
+	value 0 0 0 0 0 0 0 0 0 0 0 64 0 0 0 0 $(printf '0 %.0s' $(seq 16))
+check "meter_divergence within 3 ticks" wait_event meter_divergence 1 "$(within3)"
+check_run "meter_divergence gives both figures" 0 \
+	"event=meter_divergence severity=alert device=$DA module_bytes=[0-9]+ bpf_wire_bytes=[0-9]+" \
+	events meter_divergence
+
+# --- AF_PACKET with PACKET_QDISC_BYPASS skips tc and the qdisc, but since
+# Linux 5.17 not the netfilter egress hook: the exhausted cap stops it too.
+out=$(ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.4.1 198.18.4.2 100 1000 bypass)
+check_eq "AF_PACKET + PACKET_QDISC_BYPASS past the exhausted cap: all refused" "$out" "sent 0 refused 100"
+
+# --- the module unloaded, then loaded again with nothing carried over
+check "forced unload" rmmod -f uploadcap
+check "module_missing within 3 ticks" wait_event module_missing 1 "$(within3)"
+check "insmod again (count restarts at 0)" mod_load
+check "counter_reset for the module within 3 ticks" \
+	bash -c "for i in \$(seq 30); do grep -q 'meter=module before=' '$SYSLOG' && exit 0; sleep 0.1; done; exit 1"
+
+# --- once per occurrence, not once per tick
+sleep 2
+for e in exhausted meter_missing meter_divergence bypass_suspected module_missing; do
+	check_eq "$e raised once" "$(event_count "$e")" 1
+done
+check_eq "new_interface raised once per new device (2)" "$(event_count new_interface)" 3
+check_eq "four threshold alarms in all" "$(event_count threshold)" 4
+check_eq "two counter resets in all (bpf, module)" "$(event_count counter_reset)" 2
+check_run "every line is event=NAME severity=LEVEL key=value..." 0 "" \
+	bash -c "! grep -F 'uploadcap[' '$SYSLOG' | grep -vE 'uploadcap\[[0-9]+\]: event=[a-z_]+ severity=(notice|warning|err|crit|alert)( [a-z_]+=(\"[^\"]*\"|[^ \"]+))*$'"
+agent_stop
+check_eq "the agent stopped cleanly on SIGTERM" "$(kill -0 "$AGENT" 2>&1 | grep -c 'No such process')" 1
+check_run "the ledger it kept verifies" 0 "intact" "$UPLOADCTL" ledger verify "$LEDGER"
+diag "agent stderr:" "$(cat "$AGENT_LOG")"
+
+done_testing

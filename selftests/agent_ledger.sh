@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The ledger (in the VM): checkpoints verify; SIGKILL at 50 random moments
+# while checkpoints are written never leaves a ledger that fails, and the
+# restarted agent does not repeat alarms; a torn last line is reported,
+# ignored and cut off; one flipped byte in an old record fails `ledger
+# verify` at that record and makes the running agent alarm; and a
+# simulated reboot (module removed, `uploadctl load`) restores used_bytes
+# and cap_bytes exactly, refusing a higher cap or a broken ledger.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+
+RAWSEND=$BUILD/selftests/rawsend
+LEDGER=/var/tmp/ucap-ledger-$RUN_ID
+T_CLEANUP+=("rm -f '$LEDGER' '$LEDGER.copy'")
+U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
+
+check "insmod" mod_load
+two_hosts 198.18.5.1 198.18.5.2
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+MAC_B=$(mac_of "$NSB" "$DB")
+raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.5.1 198.18.5.2 "$@" >/dev/null; }
+check "syslogd running" syslog_start
+
+# 100 MiB used, cap 190 MiB: past the 50% threshold, far from 80%.
+raw 70000 1500
+used=$(mod_get used_bytes)
+check_run "arm at 190 MiB" 0 "^armed" "${U[@]}" cap set 190MiB
+agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+check "threshold 50 alarmed" wait_event threshold 1 5
+agent_stop
+check_run "ledger verify" 0 "^ledger $LEDGER: intact, [1-9][0-9]* records?$" "${U[@]}" ledger verify "$LEDGER"
+check_eq "the last record carries used_bytes" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)" "$(mod_get used_bytes)"
+check_eq "and the cap" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.cap_bytes)" $((190 * 1048576))
+check_eq "and the 50% alarm" "$("${U[@]}" ledger verify --json "$LEDGER" | jq -c .last.alarmed_percent)" "[50]"
+
+# --- SIGKILL at 50 random moments, with a checkpoint due every tick
+spawn_bg bash -c "while :; do ip netns exec '$NSA' '$RAWSEND' '$DA' '$MAC_B' 198.18.5.1 198.18.5.2 20 1500 >/dev/null; sleep 0.01; done"
+traffic=$SPAWNED
+fails=0
+records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
+for i in $(seq 50); do
+	agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --ledger "$LEDGER"
+	# Past start-up (about half a second under emulation), at a random
+	# point of the 50 ms cycle of checkpoints.
+	ms=$((500 + RANDOM % 1000))
+	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+	kill -KILL "$AGENT"
+	wait "$AGENT" 2>/dev/null
+	"${U[@]}" ledger verify "$LEDGER" >/dev/null || { fails=$((fails + 1)); cp "$LEDGER" "$LEDGER.copy"; }
+done
+kill "$traffic"
+wait "$traffic" 2>/dev/null
+check_eq "ledger verify passed after each of 50 SIGKILLs" "$fails" 0
+check_gt "checkpoints were being written meanwhile" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)" $((records0 + 50))
+check_eq "51 agent runs, the 50% threshold alarmed once" "$(event_count threshold)" 1
+
+# --- a torn last line: reported, ignored, cut off
+printf 'ucap1 seq=99999 time=1 boot=x used=1' >>"$LEDGER"
+check_run "verify reports a torn last line and passes" 0 "the last line is incomplete" \
+	"${U[@]}" ledger verify "$LEDGER"
+agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+check "ledger_torn alarmed" wait_event ledger_torn 1 5
+agent_stop
+check_run "the agent cut it off and carried on" 0 "intact" "${U[@]}" ledger verify "$LEDGER"
+check_eq "no torn line left" "$(tail -c 1 "$LEDGER" | od -An -c | tr -d ' ')" '\n'
+
+# --- one flipped byte in an old record
+agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+sleep 1
+off=$(head -n 2 "$LEDGER" | wc -c)		# record 3 starts here
+pos=$((off + $(sed -n 3p "$LEDGER" | grep -bo ' used=' | cut -d: -f1) + 6))
+digit=$(dd if="$LEDGER" bs=1 skip="$pos" count=1 2>/dev/null)
+printf '%s' "$(( (digit + 1) % 10 ))" | dd of="$LEDGER" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+check_run "ledger verify fails at record 3" 1 "NOT intact: record 3: hash mismatch" \
+	"${U[@]}" ledger verify "$LEDGER"
+check_eq "verify --json names the record" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .first_bad_record)" 3
+check "the running agent alarms ledger_tampered" wait_event ledger_tampered 1 5
+check_run "ledger_tampered names the record" 0 "event=ledger_tampered severity=alert ledger=$LEDGER record=3 reason=\"hash mismatch" \
+	events ledger_tampered
+agent_stop
+printf '%s' "$digit" | dd of="$LEDGER" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+check_run "the byte put back, it verifies again" 0 "intact" "${U[@]}" ledger verify "$LEDGER"
+
+# --- simulated reboot: the module goes, uploadctl load brings it back
+agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+raw 1000 1500
+sleep 1
+agent_stop	# final checkpoint
+used=$(mod_get used_bytes)
+cap=$(mod_get cap_bytes)
+check_eq "the final checkpoint has the module's used_bytes" \
+	"$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)" "$used"
+check "module removed (rmmod -f: the reboot)" rmmod -f uploadcap
+check_run "load --cap higher than the ledger's: refused" 1 "refusing: the configured cap .* is higher than the ledger's" \
+	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD" --cap 1TiB
+check "nothing loaded" bash -c "! test -d '$SYSFS'"
+check "cap_raise_refused alarmed" wait_event cap_raise_refused 1 5
+check_run "uploadctl load restores the ledger's figures" 0 "^loaded uploadcap.ko: armed, used $used .*, cap $cap .*\(ledger record [0-9]+\)" \
+	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
+check_eq "used_bytes restored exactly" "$(mod_get used_bytes)" "$used"
+check_eq "cap_bytes restored exactly" "$(mod_get cap_bytes)" "$cap"
+check_run "load while loaded: refused" 1 "already loaded" "${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
+check "forced unload" rmmod -f uploadcap
+check_run "load with a lower cap" 0 "cap 178257920 " "${U[@]}" load --ledger "$LEDGER" --module "$KMOD" --cap 170MiB
+check "forced unload" rmmod -f uploadcap
+
+# --- a module that came back without the ledger's figures
+check "insmod with nothing restored" mod_load
+agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+check "ledger_regressed alarmed" wait_event ledger_regressed 1 5
+check_run "ledger_regressed gives both figures" 0 \
+	"event=ledger_regressed severity=alert module_used_bytes=[0-9]+ ledger_used_bytes=$used ledger_seq=[0-9]+" \
+	events ledger_regressed
+agent_stop
+check_eq "the ledger kept the higher count" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)" "$used"
+check "forced unload" rmmod -f uploadcap
+
+# --- a broken ledger: load refuses
+printf '%s' "$(( (digit + 1) % 10 ))" | dd of="$LEDGER" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+check_run "load with a broken ledger: refused" 1 "refusing: the ledger .* fails verification at record 3" \
+	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
+check "nothing loaded" bash -c "! test -d '$SYSFS'"
+
+done_testing

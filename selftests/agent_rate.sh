@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# rate_anomaly (in the VM): after a quiet stretch, a burst far above the
+# trailing median raises one warning; it is re-armed once the rate is
+# back to normal. Windows are shortened (0.5 s, 6 of them) so the test
+# does not take an hour.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+
+RAWSEND=$BUILD/selftests/rawsend
+LEDGER=/var/tmp/ucap-ledger-$RUN_ID
+T_CLEANUP+=("rm -f '$LEDGER'")
+check "insmod" mod_load
+two_hosts 198.18.6.1 198.18.6.2
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+MAC_B=$(mac_of "$NSB" "$DB")
+raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.6.1 198.18.6.2 "$@" >/dev/null; }
+check "syslogd running" syslog_start
+
+agent_start "$NSA" --interval 0.25 --ledger "$LEDGER" --rate-window 0.5 --rate-history 6 \
+	--rate-multiple 10 --rate-min-bytes 256K
+# A quiet baseline: a trickle of small frames for 5 s.
+for i in $(seq 10); do raw 5 200; sleep 0.5; done
+check_eq "no rate_anomaly while quiet" "$(event_count rate_anomaly)" 0
+raw 3000 1500	# 4.5 MB at once
+check "rate_anomaly after the burst" wait_event rate_anomaly 1 4
+check_run "rate_anomaly gives the window and the median" 0 \
+	"daemon\.warn .*event=rate_anomaly severity=warning window_bytes=[0-9]+ median_bytes=[0-9]+ multiple=10 window_seconds=0.5 used_bytes=" \
+	events rate_anomaly
+sleep 3
+check_eq "raised once for one burst" "$(event_count rate_anomaly)" 1
+agent_stop
+
+done_testing
