@@ -27,6 +27,14 @@ check_ge "and counts in used_bytes" "$(mod_get used_bytes)" $((used0 + 2097152))
 check "loopback of the new namespace is not listed" \
 	bash -c "! awk -v ino=$ino_a '\$1 == ino && \$3 == \"lo\"' '$SYSFS/devices' | grep -q ."
 
+# --- AF_PACKET with PACKET_QDISC_BYPASS skips tc and the qdisc, not the
+# module: since Linux 5.17 af_packet runs the netfilter egress hook for it
+m0=$(mod_dev_field "$NSA" "$DA" bytes)
+check_run "1000-byte frames through AF_PACKET with PACKET_QDISC_BYPASS" 0 "^sent 100 refused 0$" \
+	ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$DA" "$(mac_of "$NSB" "$DB")" \
+	198.18.3.1 198.18.3.2 100 1000 bypass
+check_eq "the module charged them, exactly" "$(mod_dev_field "$NSA" "$DA" bytes)" $((m0 + 100000))
+
 # --- an exempt device is not guarded
 ns_new NSE e && ns_new NSF f || bail "create namespaces"
 veth_pair "$NSE" "$EXEMPT" 198.18.3.5 "$NSF" "uc${RUN_ID}f" 198.18.3.6 || bail "create exempt veth"
