@@ -51,6 +51,9 @@ check "bypass_suspected within 3 ticks" wait_event bypass_suspected 1 "$(within3
 check_run "bypass_suspected gives both figures" 0 \
 	"event=bypass_suspected severity=alert device=$DA dev_tx_bytes=[0-9]+ module_bytes=0" \
 	events bypass_suspected
+# XDP on the peer changes how a veth counts what it sends: take it off.
+ip -n "$NSB" link set dev "$DB" xdp off
+ip -n "$NSA" link set dev "ucx${RUN_ID}" xdp off
 
 # --- thresholds by real traffic, then exhaustion
 used0=$(mod_get used_bytes)
@@ -75,7 +78,7 @@ check_run "exhausted is crit" 0 "daemon\.crit uploadcap\[[0-9]+\]: event=exhaust
 
 # --- a new device
 ip -n "$NSA" link add name "ucn${RUN_ID}" type veth peer name "ucm${RUN_ID}" netns "$NSB"
-check "new_interface within 3 ticks" wait_event new_interface 1 "$(within3)"
+check "new_interface within 3 ticks" wait_event new_interface 3 "$(within3)"
 check_run "new_interface is a notice naming the device" 0 \
 	"daemon\.notice .*event=new_interface severity=notice device=ucn${RUN_ID} ifindex=[0-9]+ guarded=yes" \
 	events new_interface
@@ -118,9 +121,12 @@ check "counter_reset for the module within 3 ticks" \
 
 # --- once per occurrence, not once per tick
 sleep 2
-for e in exhausted meter_missing meter_divergence bypass_suspected module_missing; do
+for e in exhausted meter_missing meter_divergence module_missing; do
 	check_eq "$e raised once" "$(event_count "$e")" 1
 done
+# (The veth that fed the XDP redirect counts its own frames when the XDP
+# side polls them, ticks later under emulation: it may be reported too.)
+check_eq "bypass_suspected raised once for $DA" "$(events bypass_suspected | grep -c "device=$DA ")" 1
 check_eq "new_interface raised once per new device (2)" "$(event_count new_interface)" 3
 check_eq "four threshold alarms in all" "$(event_count threshold)" 4
 check_eq "two counter resets in all (bpf, module)" "$(event_count counter_reset)" 2
@@ -129,6 +135,6 @@ check_run "every line is event=NAME severity=LEVEL key=value..." 0 "" \
 agent_stop
 check_eq "the agent stopped cleanly on SIGTERM" "$(kill -0 "$AGENT" 2>&1 | grep -c 'No such process')" 1
 check_run "the ledger it kept verifies" 0 "intact" "$UPLOADCTL" ledger verify "$LEDGER"
-diag "agent stderr:" "$(cat "$AGENT_LOG")"
+diag "syslog:" "$(grep -F "uploadcap[" "$SYSLOG")"
 
 done_testing

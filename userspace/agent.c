@@ -61,6 +61,20 @@ static const char agent_help[] =
 	"file (default " CONFIG_DEFAULT_PATH ", if present) is re-read on SIGHUP;\n"
 	"options given here override it. SIGTERM or SIGINT: final checkpoint, exit.\n";
 
+/*
+ * Two meters of one device compared from a baseline: the tick they last
+ * agreed. One tick of disagreement may be the meters read a moment apart
+ * while traffic flows, which the next tick makes up for; a disagreement
+ * that still holds over two ticks is real.
+ */
+struct cmp_state {
+	bool valid;		/* the baseline can be compared against */
+	__u64 base_a, base_b, base_packets;
+	bool pending;		/* one tick of disagreement so far */
+	bool alarmed;
+	unsigned int agree_ticks;
+};
+
 struct dev_state {
 	__u32 ifindex;
 	char name[UCAP_IFNAMSIZ];
@@ -72,10 +86,8 @@ struct dev_state {
 	__u64 bpf_wire;
 	__u64 tx_bytes;
 	__u64 tx_packets;
-	bool diverged;
-	unsigned int agree_ticks;
-	bool bypass;
-	unsigned int clean_ticks;
+	struct cmp_state div;	/* module vs BPF meter */
+	struct cmp_state byp;	/* device counter vs module */
 };
 
 struct agent {
@@ -368,57 +380,82 @@ static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 
 		    dev, (unsigned long long)before, (unsigned long long)after);
 }
 
+/*
+ * One step of a comparison: a and b are the two counters now (packets: a
+ * packet count for the tolerance), over_tol says whether their growth
+ * since the baseline disagrees. Returns true when the alarm is due.
+ */
+static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 packets,
+		     bool (*over_tol)(__u64 da, __u64 db, __u64 dp), __u64 *da, __u64 *db)
+{
+	bool due = false;
+
+	if (!usable || !c->valid || a < c->base_a || b < c->base_b || packets < c->base_packets) {
+		c->pending = false;
+		goto rebase;
+	}
+	*da = a - c->base_a;
+	*db = b - c->base_b;
+	if (!over_tol(*da, *db, packets - c->base_packets)) {
+		c->pending = false;
+		if (c->alarmed && ++c->agree_ticks >= REARM_TICKS)
+			c->alarmed = false;
+		goto rebase;
+	}
+	c->agree_ticks = 0;
+	if (!c->pending) {
+		c->pending = true;	/* keep the baseline: look again next tick */
+		return false;
+	}
+	c->pending = false;
+	due = !c->alarmed;
+	c->alarmed = true;
+rebase:
+	c->valid = usable;
+	c->base_a = a;
+	c->base_b = b;
+	c->base_packets = packets;
+	return due;
+}
+
+/*
+ * Module and meter count the same packets, both the wire length; the
+ * meter runs after the module, so it misses only what the stack drops in
+ * between.
+ */
+static bool diverges(__u64 dm, __u64 db, __u64 dp)
+{
+	__u64 tol = 65536 + dm / 50;
+
+	(void)dp;
+	return dm > db + tol || db > dm + tol;
+}
+
+/*
+ * The device's own counter may count a little more than the wire length
+ * the module charged (drivers pad short frames to 60 bytes, may add a
+ * VLAN tag), never much more: veth counts skb length, which is less.
+ */
+static bool bypassed(__u64 dd, __u64 dm, __u64 dp)
+{
+	return dd > dm + 4096 + 24 * dp + dm / 50;
+}
+
 static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 {
-	__u64 dm, db, dd, dp, tol;
+	__u64 mod = st->mod ? st->mod->bytes : 0, x = 0, y = 0;
+	bool same_slot = d->attached && st->attached && st->slot == d->slot;
 
-	if (!d->have_mod || !st->mod || st->mod->bytes < d->mod_bytes)
-		return;
-	dm = st->mod->bytes - d->mod_bytes;
-
-	/*
-	 * Module and meter count the same packets, both the wire length; the
-	 * meter runs after the module, so it misses only what the stack drops
-	 * in between. Allow for reads made a moment apart.
-	 */
-	if (d->attached && st->attached && st->slot == d->slot && st->bpf.wire_bytes >= d->bpf_wire) {
-		db = st->bpf.wire_bytes - d->bpf_wire;
-		tol = 65536 + dm / 50;
-		if (dm > db + tol || db > dm + tol) {
-			if (!d->diverged)
-				alarm_raise("meter_divergence", LOG_ALERT,
-					    "device=%s module_bytes=%llu bpf_wire_bytes=%llu",
-					    st->link.name, (unsigned long long)dm,
-					    (unsigned long long)db);
-			d->diverged = true;
-			d->agree_ticks = 0;
-		} else if (d->diverged && ++d->agree_ticks >= REARM_TICKS) {
-			d->diverged = false;
-		}
-	}
-
-	/*
-	 * The device's own counter may count a little more than the wire
-	 * length the module charged (drivers pad short frames to 60 bytes,
-	 * may add a VLAN tag), never much more: veth counts skb length,
-	 * which is less. More than that went around the hooks.
-	 */
-	if (st->link.tx_bytes >= d->tx_bytes && st->link.tx_packets >= d->tx_packets) {
-		dd = st->link.tx_bytes - d->tx_bytes;
-		dp = st->link.tx_packets - d->tx_packets;
-		tol = 4096 + 24 * dp + dm / 50;
-		if (dd > dm + tol) {
-			if (!d->bypass)
-				alarm_raise("bypass_suspected", LOG_ALERT,
-					    "device=%s dev_tx_bytes=%llu module_bytes=%llu",
-					    st->link.name, (unsigned long long)dd,
-					    (unsigned long long)dm);
-			d->bypass = true;
-			d->clean_ticks = 0;
-		} else if (d->bypass && ++d->clean_ticks >= REARM_TICKS) {
-			d->bypass = false;
-		}
-	}
+	if (cmp_step(&d->div, st->mod && st->attached && (same_slot || !d->div.valid), mod,
+		     st->bpf.wire_bytes, 0, diverges, &x, &y))
+		alarm_raise("meter_divergence", LOG_ALERT,
+			    "device=%s module_bytes=%llu bpf_wire_bytes=%llu", st->link.name,
+			    (unsigned long long)x, (unsigned long long)y);
+	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, mod, st->link.tx_packets,
+		     bypassed, &x, &y))
+		alarm_raise("bypass_suspected", LOG_ALERT,
+			    "device=%s dev_tx_bytes=%llu module_bytes=%llu", st->link.name,
+			    (unsigned long long)x, (unsigned long long)y);
 }
 
 static void check_devices(struct agent *a, const struct ucap_snapshot *s)

@@ -9,33 +9,40 @@
 
 #include "ucap.h"
 
-/* The retired slot, and the sum over every slot in use. */
-static int meter_total(const struct ucap_meter *m, const struct ucap_iface *tab,
-		       struct ucap_snapshot *s)
+/* Every slot in use into cnt; the retired slot; the sum over all. */
+static int meter_read(const struct ucap_meter *m, const struct ucap_iface *tab,
+		      struct ucap_counters *cnt, struct ucap_snapshot *s)
 {
-	struct ucap_counters c;
+	struct ucap_counters *c;
 	__u32 slot;
 	int ret;
 
 	for (slot = 0; slot < UCAP_MAX_SLOTS; slot++) {
 		if (tab[slot].state == UCAP_SLOT_FREE)
 			continue;
-		ret = ucap_meter_counters(m, slot, &c);
+		c = &cnt[slot];
+		ret = ucap_meter_counters(m, slot, c);
 		if (ret)
 			return ret;
 		if (slot == UCAP_SLOT_RETIRED)
-			s->retired = c;
-		s->total.bytes += c.bytes;
-		s->total.wire_bytes += c.wire_bytes;
-		s->total.packets += c.packets;
-		s->total.segments += c.segments;
+			s->retired = *c;
+		s->total.bytes += c->bytes;
+		s->total.wire_bytes += c->wire_bytes;
+		s->total.packets += c->packets;
+		s->total.segments += c->segments;
 	}
 	return 0;
 }
 
+/*
+ * The counters are read one right after the other (devices, module, BPF
+ * meter) and only then come the tc queries, which are slow: the three
+ * meters are seen as nearly at one instant as userspace can.
+ */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		       const char *sysfs_dir)
 {
+	struct ucap_counters *cnt = NULL;
 	struct ucap_iface *tab = NULL;
 	struct ucap_links links = { 0 };
 	struct ucap_meter m;
@@ -60,13 +67,14 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	if (ret == 0) {
 		s->meter_present = true;
 		tab = malloc(UCAP_MAX_SLOTS * sizeof(*tab));
-		if (!tab) {
+		cnt = calloc(UCAP_MAX_SLOTS, sizeof(*cnt));
+		if (!tab || !cnt) {
 			ret = -ENOMEM;
-			goto close_meter;
+			goto free_tab;
 		}
 		ret = ucap_meter_ifaces(&m, tab);
 		if (!ret)
-			ret = meter_total(&m, tab, s);
+			ret = meter_read(&m, tab, cnt, s);
 		if (ret)
 			goto free_tab;
 	} else if (ret != -ENOENT) {
@@ -95,9 +103,7 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 			continue;
 		st->slot = ret;
 		st->attached = st->prog_id && tab[ret].prog_id == st->prog_id;
-		ret = ucap_meter_counters(&m, (__u32)st->slot, &st->bpf);
-		if (ret)
-			goto free_ifs;
+		st->bpf = cnt[ret];
 	}
 	s->n = links.n;
 	ret = 0;
@@ -107,8 +113,8 @@ free_ifs:
 	free(s->ifs);
 	s->ifs = NULL;
 free_tab:
+	free(cnt);
 	free(tab);
-close_meter:
 	if (s->meter_present)
 		ucap_meter_close(&m);
 free_links:
