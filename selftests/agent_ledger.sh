@@ -80,9 +80,17 @@ check_eq "verify --json names the record" "$("${U[@]}" ledger verify --json "$LE
 check "the running agent alarms ledger_tampered" wait_event ledger_tampered 1 5
 check_run "ledger_tampered names the record" 0 "event=ledger_tampered severity=alert ledger=$LEDGER record=3 reason=\"hash mismatch" \
 	events ledger_tampered
-agent_stop
+n0=$(grep -c . "$LEDGER")
+raw 1000 1500
+sleep 1.5
+check_eq "no checkpoint is appended to a broken chain" "$(grep -c . "$LEDGER")" "$n0"
 printf '%s' "$digit" | dd of="$LEDGER" bs=1 seek="$pos" conv=notrunc 2>/dev/null
 check_run "the byte put back, it verifies again" 0 "intact" "${U[@]}" ledger verify "$LEDGER"
+check "the agent resumes its checkpoints" \
+	bash -c "for i in \$(seq 30); do [ \$(grep -c . '$LEDGER') -gt $n0 ] && exit 0; sleep 0.1; done; exit 1"
+agent_stop
+check_run "and the ledger is intact" 0 "intact" "${U[@]}" ledger verify "$LEDGER"
+check_eq "ledger_tampered was raised once" "$(event_count ledger_tampered)" 1
 
 # --- simulated reboot: the module goes, uploadctl load brings it back
 agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"

@@ -59,7 +59,7 @@ check_eq "the cap is exhausted" "$(mod_get state)" exhausted
 kill "$cli" "$srv" 2>/dev/null
 wait "$cli" "$srv" "$sampler" 2>/dev/null
 settle "$NSA" "$DA"
-check_gt "used_bytes sampled while the flows ran" "$(wc -l <"$SAMPLES")" 10
+check_ge "used_bytes sampled while the flows ran" "$(wc -l <"$SAMPLES")" 5
 check_ge "no sample of used_bytes ever passed the cap" "$CAP" "$(sort -n "$SAMPLES" | tail -n1)"
 rm -f "$SAMPLES"
 

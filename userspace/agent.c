@@ -159,7 +159,7 @@ static void ledger_remember_stat(struct agent *a)
 
 /*
  * Verify the ledger and open it for appending. A broken chain suspends
- * checkpoints (and is alarmed) until the ledger is intact again.
+ * checkpoints (and is alarmed, once) until the ledger verifies again.
  */
 static void ledger_start(struct agent *a, bool at_startup)
 {
@@ -170,11 +170,12 @@ static void ledger_start(struct agent *a, bool at_startup)
 	a->ledger_writable = false;
 	ret = ledger_verify(a->cfg.ledger, &c);
 	if (ret && ret != -ENOENT) {
-		alarm_raise("ledger_tampered", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
-			    ucap_why(ret));
+		if (!a->tamper_alarmed)
+			alarm_raise("ledger_tampered", LOG_ALERT, "ledger=%s reason=\"%s\"",
+				    a->cfg.ledger, ucap_why(ret));
 		ucap_clear_why();
 		a->tamper_alarmed = true;
-		return;
+		goto out;
 	}
 	ucap_clear_why();
 	if (!ret && !ledger_intact(&c)) {
@@ -183,7 +184,7 @@ static void ledger_start(struct agent *a, bool at_startup)
 				    "ledger=%s record=%zu reason=\"%s\" verified_records=%zu",
 				    a->cfg.ledger, c.bad_record, c.bad_why, c.records);
 		a->tamper_alarmed = true;
-		return;
+		goto out;
 	}
 	if (!ret && c.torn)
 		alarm_raise("ledger_torn", LOG_WARNING,
@@ -193,7 +194,7 @@ static void ledger_start(struct agent *a, bool at_startup)
 		alarm_raise("ledger_missing", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
 			    ucap_why(-EIO));
 		ucap_clear_why();
-		return;
+		goto out;
 	}
 	a->ledger_writable = true;
 	a->tamper_alarmed = false;
@@ -213,10 +214,12 @@ static void ledger_start(struct agent *a, bool at_startup)
 			    (unsigned long long)a->state.seq, (unsigned long long)a->state.used,
 			    (unsigned long long)c.last.used);
 	}
+out:
+	/* A suspended ledger is looked at again when the file changes. */
 	ledger_remember_stat(a);
 }
 
-/* Someone touched the file between our writes: check it again. */
+/* Someone touched the file since we last wrote or looked: check it again. */
 static void ledger_watch(struct agent *a)
 {
 	struct stat st;
@@ -232,8 +235,6 @@ static void ledger_watch(struct agent *a)
 		return;
 	}
 	a->missing_alarmed = false;
-	if (!a->ledger_writable)
-		return;
 	if (st.st_ino != a->ledger_st.st_ino || st.st_size != a->ledger_st.st_size ||
 	    st.st_ctim.tv_sec != a->ledger_st.st_ctim.tv_sec ||
 	    st.st_ctim.tv_nsec != a->ledger_st.st_ctim.tv_nsec)
