@@ -384,10 +384,14 @@ static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 
 /*
  * One step of a comparison: a and b are the two counters now (packets: a
  * packet count for the tolerance), over_tol says whether their growth
- * since the baseline disagrees. Returns true when the alarm is due.
+ * since the baseline disagrees. b_lo <= b is a reading of b taken just
+ * before a was read (b itself just after): it becomes the baseline, so
+ * that b's growth is never underestimated by traffic between the reads.
+ * Returns true when the alarm is due.
  */
-static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 packets,
-		     bool (*over_tol)(__u64 da, __u64 db, __u64 dp), __u64 *da, __u64 *db)
+static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 b_lo,
+		     __u64 packets, bool (*over_tol)(__u64 da, __u64 db, __u64 dp),
+		     __u64 *da, __u64 *db)
 {
 	bool due = false;
 
@@ -414,7 +418,7 @@ static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 p
 rebase:
 	c->valid = usable;
 	c->base_a = a;
-	c->base_b = b;
+	c->base_b = b_lo;
 	c->base_packets = packets;
 	return due;
 }
@@ -448,12 +452,12 @@ static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 	bool same_slot = d->attached && st->attached && st->slot == d->slot;
 
 	if (cmp_step(&d->div, st->mod && st->attached && (same_slot || !d->div.valid), mod,
-		     st->bpf.wire_bytes, 0, diverges, &x, &y))
+		     st->bpf.wire_bytes, st->bpf.wire_bytes, 0, diverges, &x, &y))
 		alarm_raise("meter_divergence", LOG_ALERT,
 			    "device=%s module_bytes=%llu bpf_wire_bytes=%llu", st->link.name,
 			    (unsigned long long)x, (unsigned long long)y);
-	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, mod, st->link.tx_packets,
-		     bypassed, &x, &y))
+	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, mod, st->mod_bytes_lo,
+		     st->link.tx_packets, bypassed, &x, &y))
 		alarm_raise("bypass_suspected", LOG_ALERT,
 			    "device=%s dev_tx_bytes=%llu module_bytes=%llu", st->link.name,
 			    (unsigned long long)x, (unsigned long long)y);

@@ -60,7 +60,7 @@ static int read_u64(const char *dir, const char *name, __u64 *v)
 }
 
 /* The devices table: a header naming the columns, then one line each. */
-static int read_devices(struct ucap_module *mod, const char *dir)
+int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
 {
 	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NCOLS };
 	static const char *const names[NCOLS] = {
@@ -155,7 +155,7 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	if (!ret)
 		ret = read_u64(dir, "tamper_attempts", &mod->tamper_attempts);
 	if (!ret)
-		ret = read_devices(mod, dir);
+		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)
 		ret = read_u64(dir, "used_bytes", &mod->used_bytes);
 	if (ret) {

@@ -35,9 +35,11 @@ static int meter_read(const struct ucap_meter *m, const struct ucap_iface *tab,
 }
 
 /*
- * The counters are read one right after the other (devices, module, BPF
- * meter) and only then come the tc queries, which are slow: the three
- * meters are seen as nearly at one instant as userspace can.
+ * The counters are read one right after the other (module devices,
+ * devices, module, BPF meter) and only then come the tc queries, which
+ * are slow: the three meters are seen as nearly at one instant as
+ * userspace can, and the devices' counters are bracketed by two readings
+ * of the module's.
  */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		       const char *sysfs_dir)
@@ -45,6 +47,8 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	struct ucap_counters *cnt = NULL;
 	struct ucap_iface *tab = NULL;
 	struct ucap_links links = { 0 };
+	struct ucap_module lo = { 0 };
+	const struct ucap_mod_dev *md;
 	struct ucap_meter m;
 	size_t i;
 	int ret;
@@ -53,9 +57,12 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	ret = ucap_netns_self(&s->ns);
 	if (ret)
 		return ret;
+	/* Absent or unreadable: no lower bounds, every one is 0. */
+	if (ucap_module_read_devices(&lo, sysfs_dir))
+		ucap_clear_why();
 	ret = ucap_links_get(&links);
 	if (ret)
-		return ret;
+		goto free_lo;
 
 	ret = ucap_module_read(&s->module, sysfs_dir);
 	if (ret && ret != -ENOENT)
@@ -93,6 +100,9 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		st->slot = -1;
 		if (s->module_present)
 			st->mod = ucap_module_dev(&s->module, s->ns.ino, st->link.ifindex);
+		md = ucap_module_dev(&lo, s->ns.ino, st->link.ifindex);
+		if (md && st->mod && md->bytes <= st->mod->bytes)
+			st->mod_bytes_lo = md->bytes;
 		ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
 		if (ret)
 			goto free_ifs;
@@ -121,6 +131,8 @@ free_links:
 	ucap_links_free(&links);
 	if (ret)
 		ucap_module_free(&s->module);
+free_lo:
+	ucap_module_free(&lo);
 	return ret;
 }
 

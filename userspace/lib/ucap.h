@@ -170,6 +170,8 @@ struct ucap_module {
  */
 int ucap_module_read(struct ucap_module *mod, const char *sysfs_dir);
 void ucap_module_free(struct ucap_module *mod);
+/* Append the per-device table only (mod->devs, mod->ndevs). */
+int ucap_module_read_devices(struct ucap_module *mod, const char *dir);
 const char *ucap_mod_state_name(enum ucap_mod_state state);
 /* The module's line for a device of namespace netns_ino, or NULL. */
 const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
@@ -189,6 +191,13 @@ struct ucap_if_stat {
 	int slot;		/* -1: the device has no slot */
 	struct ucap_counters bpf;
 	const struct ucap_mod_dev *mod;	/* the module's line; NULL: not guarded */
+	/*
+	 * The module's bytes for the device read just before link (0 if it
+	 * had no line then); mod->bytes was read just after. The device's
+	 * own counters lie between the two: a comparison of growths that
+	 * uses both bounds cannot be fooled by traffic during the reads.
+	 */
+	__u64 mod_bytes_lo;
 };
 
 struct ucap_snapshot {
