@@ -113,6 +113,7 @@ struct agent {
 	bool module_alarmed;
 	__u64 mod_used;
 	bool meter_seen;
+	struct ucap_snapshot_cache snap_cache;
 	struct dev_state *devs;
 	size_t ndevs;
 
@@ -577,7 +578,7 @@ static int tick(struct agent *a)
 	struct ucap_snapshot s;
 	int ret;
 
-	ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
+	ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, &a->snap_cache);
 	if (ret) {
 		fprintf(stderr, "uploadctl: agent: read the meters: %s\n", ucap_why(ret));
 		ucap_clear_why();
@@ -773,6 +774,11 @@ int cmd_agent(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		return uctl_errf("agent: signals: %s", strerror(errno));
+	ret = ucap_snapshot_cache_init(&a.snap_cache);
+	if (ret) {
+		close(sfd);
+		return uctl_err("agent: watch devices", ret);
+	}
 	ret = tick(&a);
 	if (once) {
 		checkpoint(&a, true);
@@ -780,6 +786,7 @@ int cmd_agent(int argc, char **argv)
 	} else {
 		ret = run_loop(&a, sfd);
 	}
+	ucap_snapshot_cache_free(&a.snap_cache);
 	close(sfd);
 	ledger_close(&a.ledger);
 	free(a.devs);

@@ -199,7 +199,7 @@ int cmd_status(int argc, char **argv)
 	if (!ret)
 		ret = ucap_require_bpf();
 	if (!ret)
-		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
+		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, NULL);
 	if (ret)
 		return uctl_err("status", ret);
 

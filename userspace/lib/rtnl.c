@@ -25,22 +25,36 @@ typedef int (*ucap_rtnl_cb)(const struct nlmsghdr *nlh, void *data);
  * Send one dump request and feed every answer to cb. The buffer holds the
  * request on the way out and a batch of answers on the way back.
  */
+/* A socket for requests; with groups, also for those notifications. */
+static int rtnl_open(unsigned int groups, struct mnl_socket **out)
+{
+	struct mnl_socket *nl;
+	int ret;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
+	if (!nl)
+		return ucap_fail(errno, "rtnetlink socket: %m");
+	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		ret = ucap_fail(errno, "rtnetlink bind: %m");
+		mnl_socket_close(nl);
+		return ret;
+	}
+	*out = nl;
+	return 0;
+}
+
 static int rtnl_dump(struct nlmsghdr *req, ucap_rtnl_cb cb, void *data)
 {
 	size_t buflen = 32768;	/* a batch of dump answers */
-	struct mnl_socket *nl;
+	struct mnl_socket *nl = NULL;
 	unsigned int seq, portid;
 	char *buf;
 	ssize_t n;
 	int ret;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return ucap_fail(errno, "rtnetlink socket: %m");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = ucap_fail(errno, "rtnetlink bind: %m");
-		goto close_socket;
-	}
+	ret = rtnl_open(0, &nl);
+	if (ret)
+		return ret;
 	portid = mnl_socket_get_portid(nl);
 	seq = req->nlmsg_seq = (unsigned int)time(NULL);
 
@@ -164,6 +178,101 @@ int ucap_links_get(struct ucap_links *links)
 	}
 	qsort(links->v, links->n, sizeof(*links->v), link_cmp);
 	return 0;
+}
+
+struct stats_refresh {
+	struct ucap_links *links;
+	size_t seen;
+	bool stale;
+};
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct if_stats_msg *ism = mnl_nlmsg_get_payload(nlh);
+	struct stats_refresh *r = data;
+	struct ucap_link key = { .ifindex = ism->ifindex }, *l;
+	const struct nlattr *attr;
+
+	l = bsearch(&key, r->links->v, r->links->n, sizeof(key), link_cmp);
+	if (!l) {
+		r->stale = true;	/* a device we do not know of */
+		return MNL_CB_OK;
+	}
+	r->seen++;
+	mnl_attr_for_each(attr, nlh, sizeof(*ism)) {
+		struct rtnl_link_stats64 st;
+
+		if (mnl_attr_get_type(attr) != IFLA_STATS_LINK_64 ||
+		    mnl_attr_get_payload_len(attr) < sizeof(st))
+			continue;
+		memcpy(&st, mnl_attr_get_payload(attr), sizeof(st));
+		l->tx_bytes = st.tx_bytes;
+		l->tx_packets = st.tx_packets;
+	}
+	return MNL_CB_OK;
+}
+
+int ucap_links_refresh_stats(struct ucap_links *links)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct stats_refresh r = { .links = links };
+	struct if_stats_msg *ism;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETSTATS;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ism = mnl_nlmsg_put_extra_header(nlh, sizeof(*ism));
+	ism->family = AF_UNSPEC;
+	ism->filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64);
+	ret = rtnl_dump(nlh, stats_cb, &r);
+	if (ret < 0)
+		return ret;
+	if (r.stale || r.seen != links->n)
+		return -ESTALE;
+	return 0;
+}
+
+int ucap_watch_open(struct ucap_watch *w)
+{
+	w->nl = NULL;
+	return rtnl_open(RTMGRP_LINK | RTMGRP_TC, &w->nl);
+}
+
+/*
+ * Notifications are only a hint that something changed; what matters is
+ * that none is missed: an overrun (ENOBUFS) counts as a change.
+ */
+int ucap_watch_changed(struct ucap_watch *w)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool changed = false;
+	ssize_t n;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
+		if (n > 0) {
+			changed = true;
+			continue;
+		}
+		if (n < 0 && errno == ENOBUFS) {
+			changed = true;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return ucap_fail(errno, "rtnetlink notifications: %m");
+		if (n < 0 && errno == EINTR)
+			continue;
+		return changed;
+	}
+}
+
+void ucap_watch_close(struct ucap_watch *w)
+{
+	if (w->nl)
+		mnl_socket_close(w->nl);
+	w->nl = NULL;
 }
 
 void ucap_links_free(struct ucap_links *links)

@@ -34,6 +34,88 @@ static int meter_read(const struct ucap_meter *m, const struct ucap_iface *tab,
 	return 0;
 }
 
+int ucap_snapshot_cache_init(struct ucap_snapshot_cache *c)
+{
+	memset(c, 0, sizeof(*c));
+	return ucap_watch_open(&c->watch);
+}
+
+static void cache_drop(struct ucap_snapshot_cache *c)
+{
+	ucap_links_free(&c->links);
+	free(c->prog_ids);
+	c->prog_ids = NULL;
+	c->valid = false;
+}
+
+void ucap_snapshot_cache_free(struct ucap_snapshot_cache *c)
+{
+	cache_drop(c);
+	ucap_watch_close(&c->watch);
+}
+
+static int links_copy(struct ucap_links *dst, const struct ucap_links *src)
+{
+	dst->n = 0;
+	dst->v = malloc((src->n ? src->n : 1) * sizeof(*dst->v));
+	if (!dst->v)
+		return -ENOMEM;
+	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	return 0;
+}
+
+/*
+ * The devices, with fresh tx counters: from the cache when it is still
+ * good (*full false), else a full link dump (*full true). Notifications
+ * are drained before reading, so a change during the reading is seen the
+ * next time.
+ */
+static int links_read(struct ucap_snapshot_cache *c, struct ucap_links *links, bool *full)
+{
+	int ret;
+
+	*full = true;
+	if (c) {
+		ret = ucap_watch_changed(&c->watch);
+		if (ret < 0)
+			return ret;
+		if (!ret && c->valid && c->age < UCAP_SNAPSHOT_FULL_EVERY) {
+			ret = links_copy(links, &c->links);
+			if (ret)
+				return ret;
+			ret = ucap_links_refresh_stats(links);
+			if (!ret) {
+				*full = false;
+				return 0;
+			}
+			ucap_links_free(links);
+			if (ret != -ESTALE)
+				return ret;
+			ucap_clear_why();
+		}
+	}
+	return ucap_links_get(links);
+}
+
+/* Keep a full reading's devices and programs for the next snapshots. */
+static void cache_keep(struct ucap_snapshot_cache *c, const struct ucap_links *links,
+		       const struct ucap_snapshot *s)
+{
+	size_t i;
+
+	cache_drop(c);
+	c->prog_ids = malloc((links->n ? links->n : 1) * sizeof(*c->prog_ids));
+	if (!c->prog_ids || links_copy(&c->links, links)) {
+		cache_drop(c);	/* no cache: the next snapshot reads all */
+		return;
+	}
+	for (i = 0; i < links->n; i++)
+		c->prog_ids[i] = s->ifs[i].prog_id;
+	c->valid = true;
+	c->age = 0;
+}
+
 /*
  * The counters are read one right after the other (module devices,
  * devices, module, BPF meter) and only then come the tc queries, which
@@ -42,7 +124,7 @@ static int meter_read(const struct ucap_meter *m, const struct ucap_iface *tab,
  * of the module's.
  */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
-		       const char *sysfs_dir)
+		       const char *sysfs_dir, struct ucap_snapshot_cache *cache)
 {
 	struct ucap_counters *cnt = NULL;
 	struct ucap_iface *tab = NULL;
@@ -50,6 +132,7 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	struct ucap_module lo = { 0 };
 	const struct ucap_mod_dev *md;
 	struct ucap_meter m;
+	bool full;
 	size_t i;
 	int ret;
 
@@ -60,7 +143,7 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	/* Absent or unreadable: no lower bounds, every one is 0. */
 	if (ucap_module_read_devices(&lo, sysfs_dir))
 		ucap_clear_why();
-	ret = ucap_links_get(&links);
+	ret = links_read(cache, &links, &full);
 	if (ret)
 		goto free_lo;
 
@@ -103,9 +186,13 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		md = ucap_module_dev(&lo, s->ns.ino, st->link.ifindex);
 		if (md && st->mod && md->bytes <= st->mod->bytes)
 			st->mod_bytes_lo = md->bytes;
-		ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
-		if (ret)
-			goto free_ifs;
+		if (full) {
+			ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
+			if (ret)
+				goto free_ifs;
+		} else {
+			st->prog_id = cache->prog_ids[i];
+		}
 		if (!tab)
 			continue;
 		ret = ucap_meter_slot_of(tab, &s->ns, &st->link, st->prog_id);
@@ -116,6 +203,10 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		st->bpf = cnt[ret];
 	}
 	s->n = links.n;
+	if (cache && full)
+		cache_keep(cache, &links, s);
+	else if (cache)
+		cache->age++;
 	ret = 0;
 	goto free_tab;
 

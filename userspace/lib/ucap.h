@@ -66,6 +66,28 @@ const struct ucap_link *ucap_links_find(const struct ucap_links *links,
 					const char *name);
 bool ucap_link_is_loopback(const struct ucap_link *link);
 
+/*
+ * Refresh only the tx counters of links (one RTM_GETSTATS dump, far
+ * cheaper than a link dump). -ESTALE: the namespace's devices are no
+ * longer the ones in links.
+ */
+int ucap_links_refresh_stats(struct ucap_links *links);
+
+/*
+ * Link and tc change notifications of the current network namespace: a
+ * reader that keeps what it read may reuse it until this says otherwise.
+ */
+struct mnl_socket;
+
+struct ucap_watch {
+	struct mnl_socket *nl;
+};
+
+int ucap_watch_open(struct ucap_watch *w);
+/* 1: something changed (or notifications were lost) since last asked. */
+int ucap_watch_changed(struct ucap_watch *w);
+void ucap_watch_close(struct ucap_watch *w);
+
 /* Number of tc filters on a device's clsact ingress and egress hooks. */
 int ucap_tc_count_filters(__u32 ifindex, unsigned int *count);
 
@@ -211,8 +233,29 @@ struct ucap_snapshot {
 	size_t n;
 };
 
+/*
+ * What a long-lived reader (the agent) keeps between snapshots: the
+ * devices and the program at uploadcap's tc position on each. They are
+ * reused while no link or tc notification arrives, and only the counters
+ * are read; everything is read again after any notification, and at
+ * least every UCAP_SNAPSHOT_FULL_EVERY snapshots.
+ */
+#define UCAP_SNAPSHOT_FULL_EVERY	10
+
+struct ucap_snapshot_cache {
+	struct ucap_watch watch;
+	struct ucap_links links;	/* the last full reading */
+	__u32 *prog_ids;		/* one per links.v[i] */
+	bool valid;
+	unsigned int age;		/* snapshots since that reading */
+};
+
+int ucap_snapshot_cache_init(struct ucap_snapshot_cache *c);
+void ucap_snapshot_cache_free(struct ucap_snapshot_cache *c);
+
+/* cache may be NULL: read everything. */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
-		       const char *sysfs_dir);
+		       const char *sysfs_dir, struct ucap_snapshot_cache *cache);
 void ucap_snapshot_free(struct ucap_snapshot *s);
 
 /* ---- sizes (units.c) ---- */

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# agent.sh --rounds N --secs S --out FILE
+#
+# The agent's cost with 256 interfaces: 256 dummy devices, up, in a
+# namespace of our own, the meter attached to every one (and uploadcap.ko
+# guarding them where this kernel has it). Per round: the agent's CPU
+# time per tick over S seconds at a 0.1 s interval, after a warm-up, and
+# the latency of `uploadctl status` and `status --json`.
+set -u
+. "$(dirname "$0")/../../selftests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=9
+SECS=3
+OUT=
+NDEV=256
+INTERVAL=0.1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--secs) SECS=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	*) echo "usage: agent.sh --rounds N --secs S --out FILE" >&2; exit 2 ;;
+	esac
+done
+[ -n "$OUT" ] || { echo "agent.sh: --out FILE is required" >&2; exit 2; }
+die() { echo "agent.sh: $*" >&2; exit 1; }
+
+ucap_test_init >/dev/null
+RES=$(mktemp)
+LEDGER=/var/tmp/ucap-bench-ledger-$RUN_ID
+T_CLEANUP+=("rm -f '$RES' '$RES.json' '$LEDGER'")
+module=false
+if [ -e /proc/modules ] && [ -f "$KMOD" ]; then
+	mod_unload
+	T_CLEANUP+=("mod_unload")
+	mod_load || die "insmod"
+	module=true
+fi
+
+ns_new NS d || die "create a namespace"
+for i in $(seq "$NDEV"); do
+	echo "link add ucd$i type dummy"
+	echo "link set ucd$i up"
+done | ip -n "$NS" -batch - || die "create $NDEV dummy devices"
+in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach --all >/dev/null || die "attach the meter"
+n=$(in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
+	jq '[.interfaces[] | select(.attached)] | length')
+[ "$n" = "$NDEV" ] || die "the meter is attached to $n devices, want $NDEV"
+
+# ms CMD...: wall time of CMD in ms.
+ms() {
+	local t0 t1
+	t0=$(now_ns)
+	"$@" >/dev/null || return 1
+	t1=$(now_ns)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+}
+
+for r in $(seq "$ROUNDS"); do
+	rm -f "$LEDGER"
+	agent_start "$NS" --interval "$INTERVAL" --ledger "$LEDGER" --facility local7
+	pid=$(pgrep -P "$AGENT" -x uploadctl || echo "$AGENT")
+	sleep 1	# start-up: ledger, first readings, new_interface for each
+	kill -0 "$pid" 2>/dev/null || die "the agent exited: $(cat "$AGENT_LOG")"
+	c0=$(cpu_ns "$pid")
+	t0=$(now_ns)
+	sleep "$SECS"
+	c1=$(cpu_ns "$pid")
+	t1=$(now_ns)
+	agent_stop
+	# The timerfd ticks every INTERVAL, whatever a tick takes.
+	echo "agent_tick_ms $r $(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" -v i="$INTERVAL" \
+		'BEGIN { printf "%.4f\n", c / 1e6 / (t / (i * 1e9)) }')" >>"$RES"
+	echo "status_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status)" >>"$RES"
+	echo "status_json_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json)" >>"$RES"
+	tail -n3 "$RES" | sed 's/^/  /' >&2
+done
+
+jq -Rn --arg kernel "$(uname -r)" --argjson ndev "$NDEV" --argjson module "$module" \
+	--argjson interval "$INTERVAL" '
+	[inputs | split(" ") | {k: .[0], r: (.[1] | tonumber), v: (.[2] | tonumber)}] |
+	{kernel: $kernel, interfaces: $ndev, module: $module, interval_s: $interval,
+	 figures: (group_by(.k) | map({key: .[0].k, value: (sort_by(.r) | map(.v))}) | from_entries)}' \
+	<"$RES" >"$RES.json"
+bench_output "$RES.json" "$OUT"

@@ -1,0 +1,297 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# net.sh --where host|vm --rounds N --secs S --out FILE
+#
+# Throughput over a veth pair between two namespaces of our own
+# (198.18.8.0/30), sender pinned to CPU 0, receiver to CPU 1:
+#   udp64  UDP datagrams of 64 bytes from one thread at full rate (pps)
+#   tcp1   one TCP stream, tcp4 four (bits/s, as received)
+# under each configuration, alternating within every round (the order
+# rotates from round to round):
+#   host: none, bpf (our meter), nft (netdev egress quota + counter), both
+#   vm:   none, mod (uploadcap.ko armed far from its cap), modbpf (and the
+#         meter), nft; then "slow": the same count of datagrams with no
+#         hook and with the module armed so close to its cap that every
+#         packet is charged exactly under its lock; then "scaling": one
+#         and two senders (CPU 0, CPUs 0+1), with and without the module.
+# Every run also checks that the meters agree exactly with the device's
+# own counters for the traffic sent; a disagreement fails the benchmark.
+# Writes every round's figure and the checks to FILE (JSON); with FILE
+# "-", prints it on one stdout line after "UCAP-BENCH-JSON " (from a VM).
+set -u
+. "$(dirname "$0")/../../selftests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+WHERE=host
+ROUNDS=9
+SECS=2
+OUT=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--where) WHERE=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--secs) SECS=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	*) echo "usage: net.sh --where host|vm --rounds N --secs S --out FILE" >&2; exit 2 ;;
+	esac
+done
+[ -n "$OUT" ] || { echo "net.sh: --out FILE is required" >&2; exit 2; }
+
+ucap_test_init >/dev/null
+FLOOD=$BUILD/bench/udpflood
+UDP_LEN=64
+WIRE_UDP=$((UDP_LEN + 8 + 20 + 14))	# payload, UDP, IPv4, Ethernet
+RES=$(mktemp)
+CHK=$(mktemp)
+T_CLEANUP+=("rm -f '$RES' '$RES.json' '$CHK'")
+NFT_TABLE=ucapbench$RUN_ID
+
+die() { echo "net.sh: $*" >&2; exit 1; }
+[ -x "$FLOOD" ] || die "$FLOOD is not built (make)"
+command -v iperf3 >/dev/null || die "iperf3 not found (scripts/install-deps.sh)"
+command -v nft >/dev/null || die "nft not found (scripts/install-deps.sh)"
+command -v taskset >/dev/null || die "taskset not found"
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (sender and receiver apart)"
+if [ "$WHERE" = vm ]; then
+	[ -e /proc/modules ] && [ -f "$KMOD" ] || die "no uploadcap.ko for $(uname -r)"
+	mod_unload
+	T_CLEANUP+=("mod_unload")
+fi
+
+two_hosts 198.18.8.1 198.18.8.2 >/dev/null
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+SINK_PORT=5001
+spawn "$NSB" taskset -c 1 "$FLOOD" --sink 198.18.8.2 $SINK_PORT
+spawn "$NSB" taskset -c 1 "$FLOOD" --sink 198.18.8.2 $((SINK_PORT + 1))
+
+# --- configurations: on CONFIG, off CONFIG
+
+nft_on() {
+	ip netns exec "$NSA" nft -f - <<-EOF
+	table netdev $NFT_TABLE {
+		chain out {
+			type filter hook egress device "$DA" priority 0;
+			quota over 1000000 gbytes drop
+			counter
+		}
+	}
+	EOF
+}
+nft_off() { ip netns exec "$NSA" nft delete table netdev "$NFT_TABLE"; }
+nft_counter() {
+	ip netns exec "$NSA" nft -j list table netdev "$NFT_TABLE" |
+		jq -r '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter] |
+			.[0] | "\(.bytes) \(.packets)"'
+}
+bpf_on() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA" >/dev/null; }
+bpf_off() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" detach "$DA" >/dev/null; }
+# Armed, a petabyte away from the cap: the per-CPU credit path.
+mod_on() { mod_load cap_bytes=$((1 << 50)); }
+
+on() {
+	case $1 in
+	none) ;;
+	bpf) bpf_on ;;
+	nft) nft_on ;;
+	both) bpf_on && nft_on ;;
+	mod) mod_on ;;
+	modbpf) mod_on && bpf_on ;;
+	esac
+}
+off() {
+	case $1 in
+	none) ;;
+	bpf) bpf_off ;;
+	nft) nft_off ;;
+	both) bpf_off; nft_off ;;
+	mod) mod_unload ;;
+	modbpf) bpf_off; mod_unload ;;
+	esac
+}
+
+# --- readings and the exactness checks
+
+# snap: "dev_tx_bytes dev_tx_packets dev_tx_dropped bpf_bytes bpf_wire_bytes
+# bpf_packets module_bytes module_packets nft_bytes nft_packets"
+snap() {
+	local st d mp=0 nb=0 np=0
+	st=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
+		jq -r --arg n "$DA" '.interfaces[] | select(.name == $n) |
+			"\(.dev_tx_bytes) \(.dev_tx_packets) \(.bpf_bytes // 0) \(.bpf_wire_bytes // 0) \(.bpf_packets // 0) \(.module_bytes // 0)"')
+	d=$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.dropped')
+	mod_loaded && mp=$(mod_dev_field "$NSA" "$DA" packets)
+	[ "$1" = nft ] || [ "$1" = both ] && read -r nb np < <(nft_counter)
+	set -- $st
+	echo "$1 $2 $d $3 $4 $5 $6 ${mp:-0} $nb $np"
+}
+
+check_exact() {
+	local cfg=$1 test=$2 what=$3 got=$4 want=$5
+	if [ "$got" = "$want" ]; then
+		echo "ok $cfg $test: $what ($got)" >>"$CHK"
+	else
+		echo "fail $cfg $test: $what (got $got, want $want)" >>"$CHK"
+	fi
+}
+
+# exact CONFIG TEST BEFORE AFTER: the meters against the device's counters.
+exact() {
+	local cfg=$1 test=$2 tb tp td bb bw bp mb mp nb np
+	local -a a b
+	read -ra a <<<"$3"
+	read -ra b <<<"$4"
+	tb=$((b[0] - a[0])); tp=$((b[1] - a[1])); td=$((b[2] - a[2]))
+	bb=$((b[3] - a[3])); bw=$((b[4] - a[4])); bp=$((b[5] - a[5]))
+	mb=$((b[6] - a[6])); mp=$((b[7] - a[7])); nb=$((b[8] - a[8])); np=$((b[9] - a[9]))
+	check_exact "$cfg" "$test" "the device dropped nothing" "$td" 0
+	case $cfg in
+	bpf | both | modbpf)
+		check_exact "$cfg" "$test" "meter bytes = device tx_bytes" "$bb" "$tb"
+		check_exact "$cfg" "$test" "meter packets = device tx_packets" "$bp" "$tp" ;;
+	esac
+	case $cfg in
+	nft | both)
+		check_exact "$cfg" "$test" "nft counter bytes = device tx_bytes" "$nb" "$tb"
+		check_exact "$cfg" "$test" "nft counter packets = device tx_packets" "$np" "$tp" ;;
+	esac
+	case $cfg in
+	mod | modbpf)
+		check_exact "$cfg" "$test" "module packets = device tx_packets" "$mp" "$tp"
+		# Without GSO the wire length is the skb's: the device's count.
+		[ "$test" = udp64 ] &&
+			check_exact "$cfg" "$test" "module bytes = device tx_bytes" "$mb" "$tb" ;;
+	esac
+	[ "$cfg" = modbpf ] &&
+		check_exact "$cfg" "$test" "module bytes = meter wire_bytes" "$mb" "$bw"
+	return 0
+}
+
+# --- the tests; each prints its figure
+
+udp_run() {	# udp_run CPU PORT ARGS...: one sender, its JSON
+	ip netns exec "$NSA" taskset -c "$1" "$FLOOD" 198.18.8.2 "$2" $UDP_LEN "${@:3}"
+}
+t_udp64() { udp_run 0 $SINK_PORT --secs "$SECS" | jq .pps; }
+t_tcp() {
+	local port=$((20000 + RANDOM % 10000)) srv
+	spawn "$NSB" taskset -c 1 iperf3 -s -1 -B 198.18.8.2 -p "$port"
+	srv=$SPAWNED
+	wait_listen "$NSB" "$port" >/dev/null || return 1
+	timeout 120 ip netns exec "$NSA" taskset -c 0 iperf3 -c 198.18.8.2 -p "$port" \
+		-t "$SECS" -P "$1" -J | jq .end.sum_received.bits_per_second
+	wait "$srv" 2>/dev/null
+}
+t_tcp1() { t_tcp 1; }
+t_tcp4() { t_tcp 4; }
+
+# measure ROUND CONFIG TEST: apply, run, check, take off; record a line.
+measure() {
+	local r=$1 cfg=$2 test=$3 v a b
+	on "$cfg" || die "configuration $cfg failed"
+	a=$(snap "$cfg")
+	v=$("t_$test")
+	[ -n "$v" ] && [ "$v" != null ] || die "$test under $cfg: no result"
+	settle "$NSA" "$DA" >/dev/null
+	b=$(snap "$cfg")
+	exact "$cfg" "$test" "$a" "$b"
+	off "$cfg"
+	echo "$test $cfg $r $v" >>"$RES"
+	printf '  %-6s %-7s round %d: %s\n' "$test" "$cfg" "$r" "$v" >&2
+}
+
+# rotate N WORDS...: the words, starting at the N-th (mod their count).
+rotate() {
+	local n=$1
+	shift
+	local -a w=("$@")
+	local i
+	for i in "${!w[@]}"; do echo "${w[$(((i + n) % ${#w[@]}))]}"; done
+}
+
+if [ "$WHERE" = host ]; then
+	CONFIGS=(none bpf nft both)
+else
+	CONFIGS=(none mod modbpf nft)
+fi
+for r in $(seq "$ROUNDS"); do
+	for test in udp64 tcp1 tcp4; do
+		for cfg in $(rotate "$r" "${CONFIGS[@]}"); do
+			measure "$r" "$cfg" "$test"
+		done
+	done
+done
+
+if [ "$WHERE" = vm ]; then
+	# The exact path: armed with less than two chunks of credit per
+	# possible CPU left, the ledger charges every packet under its lock.
+	# Send 90% of that budget in 64-byte datagrams, against the same
+	# count with no hook.
+	ncpu=$(grep -c . <(seq 0 $(($(cut -d- -f2 /sys/devices/system/cpu/possible)))))
+	budget=$((2 * 262144 * ncpu - 1))
+	count=$((budget * 9 / 10 / WIRE_UDP))
+	for r in $(seq "$ROUNDS"); do
+		for cfg in $(rotate "$r" none modslow); do
+			if [ $cfg = modslow ]; then
+				mod_load cap_bytes=$budget || die "insmod cap_bytes=$budget"
+				[ "$(mod_get state)" = armed ] || die "module not armed"
+			fi
+			a=$(snap none)
+			v=$(udp_run 0 $SINK_PORT --count "$count" | jq .pps)
+			settle "$NSA" "$DA" >/dev/null
+			b=$(snap none)
+			if [ $cfg = modslow ]; then
+				read -ra x <<<"$a"
+				read -ra y <<<"$b"
+				check_exact modslow udp64 "used_bytes = what the device sent" \
+					"$(mod_get used_bytes)" $((y[0] - x[0]))
+				check_exact modslow udp64 "nothing dropped below the cap" "$(mod_get dropped_packets)" 0
+				check_exact modslow udp64 "used_bytes = count x wire length" \
+					"$(mod_get used_bytes)" $((count * WIRE_UDP))
+				mod_unload
+			fi
+			echo "slow $cfg $r $v" >>"$RES"
+			printf '  %-6s %-7s round %d: %s\n' slow "$cfg" "$r" "$v" >&2
+		done
+	done
+
+	# Scaling: two senders, one per CPU, to two sinks, against one sender;
+	# with the module and without.
+	for r in $(seq "$ROUNDS"); do
+		for cfg in $(rotate "$r" none mod); do
+			on "$cfg"
+			for n in 1 2; do
+				a=$(snap "$cfg")
+				if [ $n = 1 ]; then
+					v=$(udp_run 0 $SINK_PORT --secs "$SECS" | jq .pps)
+				else
+					udp_run 0 $SINK_PORT --secs "$SECS" >"$RES.0" &
+					p0=$!
+					udp_run 1 $((SINK_PORT + 1)) --secs "$SECS" >"$RES.1"
+					wait $p0
+					v=$(jq -s 'map(.pps) | add' "$RES.0" "$RES.1")
+					rm -f "$RES.0" "$RES.1"
+				fi
+				settle "$NSA" "$DA" >/dev/null
+				b=$(snap "$cfg")
+				exact "$cfg" "scale$n" "$a" "$b"
+				echo "scale$n $cfg $r $v" >>"$RES"
+				printf '  %-6s %-7s round %d: %s\n' "scale$n" "$cfg" "$r" "$v" >&2
+			done
+			off "$cfg"
+		done
+	done
+fi
+
+# Every line "TEST CONFIG ROUND VALUE" into
+# {TEST: {CONFIG: [VALUE by round]}}, and the checks.
+jq -Rn --arg kernel "$(uname -r)" --arg where "$WHERE" --argjson secs "$SECS" \
+	--rawfile chk "$CHK" '
+	[inputs | split(" ") | {t: .[0], c: .[1], r: (.[2] | tonumber), v: (.[3] | tonumber)}] as $l |
+	{kernel: $kernel, where: $where, seconds: $secs,
+	 figures: ($l | group_by(.t) | map({key: .[0].t, value:
+		(group_by(.c) | map({key: .[0].c, value: (sort_by(.r) | map(.v))}) | from_entries)}) |
+		from_entries),
+	 checks: ($chk | split("\n") | map(select(length > 0))),
+	 failed_checks: ($chk | split("\n") | map(select(startswith("fail"))))}' <"$RES" >"$RES.json"
+bench_output "$RES.json" "$OUT"
+[ "$(jq '.failed_checks | length' "$RES.json")" = 0 ]

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# table.sh [BENCH_JSON]: the benchmark's figures as Markdown tables (what
+# README.md's Performance section shows). Default build/bench.json.
+set -euo pipefail
+IN=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/bench.json}
+
+jq -r '
+def r: if . == null then "-" else (. * 1000 | round / 1000 | tostring) end;
+def n: if . == null then "-" elif . >= 1e9 then "\(. / 1e7 | round / 100) G"
+	elif . >= 1e6 then "\(. / 1e4 | round / 100) M" elif . >= 1e3 then "\(. / 10 | round / 100) k"
+	else (. * 100 | round / 100 | tostring) end;
+def rng: "\(.median | r) (\(.min | r)..\(.max | r))";
+def unit($t): if $t == "udp64" then "pps" else "bit/s" end;
+def tput($k; $tp; $cfgs):
+	($cfgs[] as $c | $tp | to_entries[] | .key as $t | .value[$c] // empty |
+	 "| \($k) | \($t) | \($c) | \(.value.median | n) \(unit($t)) | \(.ratio | rng) |");
+
+"uploadcap benchmarks, \(.date): \(.cpu), \(.rounds) round(s)\(if .quick then " (quick mode: checks the harness only)" else "" end)",
+"",
+"| BPF_PROG_TEST_RUN | meter | empty program | ratio (min..max) |",
+"|---|---|---|---|",
+(.bpf_prog_cost | to_entries[] | select(.key | startswith("bytes_")) |
+	"| \(.key | ltrimstr("bytes_"))-byte packet | \(.value.meter_ns.median | r) ns | \(.value.empty_ns.median | r) ns | \(.value.ratio | rng) |"),
+"",
+"| kernel | test | configuration | median | ratio to no hook (min..max) |",
+"|---|---|---|---|---|",
+tput(.host.kernel; .host.throughput; ["bpf", "nft", "both"]),
+(.vm[] | tput("\(.kernel) (QEMU)"; .throughput; ["mod", "modbpf", "nft"]),
+	"| \(.kernel) (QEMU) | udp64, fixed count | modslow (exact, near the cap) | \(.slow.modslow.value.median | n) pps | \(.slow.modslow.ratio | rng) |"),
+"",
+"| kernel | two senders / one sender, UDP pps | ratio (min..max) |",
+"|---|---|---|",
+(.vm[] | .kernel as $k | .scaling | to_entries[] |
+	"| \($k) (QEMU) | \(if .key == "none" then "no hook" else "uploadcap.ko" end) | \(.value.ratio | rng) |"),
+"",
+"| kernel | 256 interfaces | median (min..max) |",
+"|---|---|---|",
+(([.agent_host] + [.vm[] | .agent]) | .[] | .kernel as $k | .module as $m | .figures | to_entries[] |
+	"| \($k)\(if $m then " (QEMU, module)" else "" end) | \(.key | sub("_ms$"; "") | gsub("_"; " ")) | \(.value | rng) ms |"),
+"",
+"| target | value | wanted | met |",
+"|---|---|---|---|",
+(.targets[] | "| \(.figure) | \(.value | r) | \(.target | sub("(?<n>[0-9.]+)$"; "\(.n | tonumber | r)")) | \(if .met then "yes" else "**no**" end) |"),
+"",
+"Meters checked against the devices: \([.host.checks] + [.vm[].checks] | add) checks, \([.host.failed_checks[]?] + [.vm[].failed_checks[]?] | length) failed."
+' "$IN"
