@@ -11,8 +11,9 @@ set -euo pipefail
 # Build: BPF object, skeleton, uploadctl, uploadcap.ko (W=1, sparse).
 BUILD_PKGS=(make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev
 	zlib1g-dev libmnl-dev libjson-c-dev libssl-dev libkmod-dev sparse)
-# Tests and demo: namespaces, veth, traffic, JSON, the no-BPF wrapper.
-TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod)
+# Tests, demo, bench: namespaces, veth, traffic, JSON, the no-BPF wrapper,
+# nftables (the benchmark compares against its netdev egress quota).
+TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables)
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.
 VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 	linux-headers-amd64)

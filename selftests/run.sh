@@ -25,6 +25,7 @@ HOST_TESTS=(
 	meter_e2e.sh
 	tc_coexist.sh
 	meter_slots.sh
+	bench_quick.sh
 )
 # In the VM: the meter again on that kernel, then the module. module_lock
 # disables module loading for the rest of the boot: it comes last but for

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # agent.sh --rounds N --secs S --out FILE
 #
-# The agent's cost with 256 interfaces: 256 dummy devices, up, in a
-# namespace of our own, the meter attached to every one (and uploadcap.ko
+# The agent's cost with 256 interfaces: 256 dummy devices (or 128 veth
+# pairs where the kernel has no dummy driver), up, in a namespace of our own, the meter attached to every one (and uploadcap.ko
 # guarding them where this kernel has it). Per round: the agent's CPU
 # time per tick over S seconds at a 0.1 s interval, after a warm-up, and
 # the latency of `uploadctl status` and `status --json`.
@@ -39,11 +39,21 @@ if [ -e /proc/modules ] && [ -f "$KMOD" ]; then
 	module=true
 fi
 
+# Dummy devices where the kernel has them (not built into this machine's
+# own kernel, which has no modules): else veth pairs, both ends here.
 ns_new NS d || die "create a namespace"
-for i in $(seq "$NDEV"); do
-	echo "link add ucd$i type dummy"
-	echo "link set ucd$i up"
-done | ip -n "$NS" -batch - || die "create $NDEV dummy devices"
+kind=veth
+ip -n "$NS" link add ucd0 type dummy 2>/dev/null && ip -n "$NS" link del ucd0 && kind=dummy
+for i in $(seq 0 2 $((NDEV - 1))); do
+	if [ $kind = dummy ]; then
+		echo "link add ucd$i type dummy"
+		echo "link add ucd$((i + 1)) type dummy"
+	else
+		echo "link add ucd$i type veth peer name ucd$((i + 1))"
+	fi
+done | ip -n "$NS" -batch - || die "create $NDEV devices"
+for i in $(seq 0 $((NDEV - 1))); do echo "link set ucd$i up"; done | ip -n "$NS" -batch - ||
+	die "set the devices up"
 in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach --all >/dev/null || die "attach the meter"
 n=$(in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
 	jq '[.interfaces[] | select(.attached)] | length')
@@ -78,10 +88,10 @@ for r in $(seq "$ROUNDS"); do
 	tail -n3 "$RES" | sed 's/^/  /' >&2
 done
 
-jq -Rn --arg kernel "$(uname -r)" --argjson ndev "$NDEV" --argjson module "$module" \
+jq -Rn --arg kernel "$(uname -r)" --argjson ndev "$NDEV" --argjson mod "$module" --arg kind "$kind" \
 	--argjson interval "$INTERVAL" '
 	[inputs | split(" ") | {k: .[0], r: (.[1] | tonumber), v: (.[2] | tonumber)}] |
-	{kernel: $kernel, interfaces: $ndev, module: $module, interval_s: $interval,
+	{kernel: $kernel, interfaces: $ndev, kind: $kind, module: $mod, interval_s: $interval,
 	 figures: (group_by(.k) | map({key: .[0].k, value: (sort_by(.r) | map(.v))}) | from_entries)}' \
-	<"$RES" >"$RES.json"
+	<"$RES" >"$RES.json" || die "summarise the rounds"
 bench_output "$RES.json" "$OUT"

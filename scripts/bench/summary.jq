@@ -17,6 +17,8 @@ def throughput($f):
 def agent($a): $a + {figures: ($a.figures | map_values(stats))};
 
 def net_part($n): {kernel: $n.kernel, seconds: $n.seconds, throughput: throughput($n.figures),
+	meter_over_empty_tc: (if $n.figures.udp64.tcempty then
+		ratio($n.figures.udp64.bpf; $n.figures.udp64.tcempty) else null end),
 	checks: ($n.checks | length), failed_checks: $n.failed_checks};
 
 def target($figure; $value; $cmp; $limit):
