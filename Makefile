@@ -158,7 +158,7 @@ demo:
 
 bench:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace
+	$(Q)$(MAKE) --no-print-directory userspace modules
 	$(Q)scripts/bench/run.sh
 
 install: $(BUILD)/uploadctl

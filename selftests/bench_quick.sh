@@ -21,9 +21,12 @@ for sz in 64 1500; do
 	has "BPF program cost, $sz bytes" ".bpf_prog_cost.bytes_$sz.ratio.median"
 done
 for t in udp64 tcp1 tcp4; do
-	for c in bpf nft both; do
+	for c in tcempty bpf nft both; do
 		has "host: $t, $c against no hook" ".host.throughput.$t.$c.ratio.median"
 	done
+done
+has "host: the meter against an empty tc program" ".host.meter_over_empty_tc.median"
+for t in udp64 tcp1; do
 	for c in mod modbpf nft; do
 		has "VM: $t, $c against no hook" ".vm[0].throughput.$t.$c.ratio.median"
 	done

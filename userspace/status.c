@@ -98,6 +98,8 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 		json_object_object_add(o, "bpf_packets", uctl_json_u64(st->bpf.packets));
 		json_object_object_add(o, "bpf_segments", uctl_json_u64(st->bpf.segments));
 		json_object_object_add(o, "module_bytes", st->mod ? uctl_json_u64(st->mod->bytes) : NULL);
+		json_object_object_add(o, "module_packets",
+				       st->mod ? uctl_json_u64(st->mod->packets) : NULL);
 		json_object_object_add(o, "dev_tx_bytes", uctl_json_u64(st->link.tx_bytes));
 		json_object_object_add(o, "dev_tx_packets", uctl_json_u64(st->link.tx_packets));
 		json_object_array_add(ifs, o);

@@ -11,20 +11,9 @@ set -u
 . "$(dirname "$0")/../../selftests/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-ROUNDS=9
-SECS=3
-OUT=
 NDEV=256
 INTERVAL=0.1
-while [ $# -gt 0 ]; do
-	case $1 in
-	--rounds) ROUNDS=$2; shift 2 ;;
-	--secs) SECS=$2; shift 2 ;;
-	--out) OUT=$2; shift 2 ;;
-	*) echo "usage: agent.sh --rounds N --secs S --out FILE" >&2; exit 2 ;;
-	esac
-done
-[ -n "$OUT" ] || { echo "agent.sh: --out FILE is required" >&2; exit 2; }
+bench_args "agent.sh --rounds N --secs S --out FILE" "$@"
 die() { echo "agent.sh: $*" >&2; exit 1; }
 
 ucap_test_init >/dev/null

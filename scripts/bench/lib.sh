@@ -25,3 +25,23 @@ cpu_ns() {
 
 # now_ns: monotonic-enough wall time in ns.
 now_ns() { date +%s%N; }
+
+# bench_args USAGE ARGS...: --rounds N (ROUNDS, default 9), --secs S (SECS,
+# default 2), --out FILE (OUT, required), --where W (WHERE).
+bench_args() {
+	local usage=$1
+	shift
+	ROUNDS=9
+	SECS=2
+	OUT=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--rounds) ROUNDS=$2; shift 2 ;;
+		--secs) SECS=$2; shift 2 ;;
+		--out) OUT=$2; shift 2 ;;
+		--where) WHERE=$2; shift 2 ;;
+		*) echo "usage: $usage" >&2; exit 2 ;;
+		esac
+	done
+	[ -n "$OUT" ] || { echo "usage: $usage (--out is required)" >&2; exit 2; }
+}

@@ -5,7 +5,8 @@
 # Throughput over a veth pair between two namespaces of our own
 # (198.18.8.0/30), sender pinned to CPU 0, receiver to CPU 1:
 #   udp64  UDP datagrams of 64 bytes from one thread at full rate (pps)
-#   tcp1   one TCP stream, tcp4 four (bits/s, as received)
+#   tcp1   one TCP stream, tcp4 four (bits/s, as received; tcp4 not in
+#          the VM)
 # under each configuration, alternating within every round (the order
 # rotates from round to round):
 #   host: none, tcempty (an empty tc program, return TC_ACT_OK: the floor
@@ -25,19 +26,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 WHERE=host
-ROUNDS=9
-SECS=2
-OUT=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--where) WHERE=$2; shift 2 ;;
-	--rounds) ROUNDS=$2; shift 2 ;;
-	--secs) SECS=$2; shift 2 ;;
-	--out) OUT=$2; shift 2 ;;
-	*) echo "usage: net.sh --where host|vm --rounds N --secs S --out FILE" >&2; exit 2 ;;
-	esac
-done
-[ -n "$OUT" ] || { echo "net.sh: --out FILE is required" >&2; exit 2; }
+bench_args "net.sh --where host|vm --rounds N --secs S --out FILE" "$@"
 
 ucap_test_init >/dev/null
 FLOOD=$BUILD/bench/udpflood
@@ -122,18 +111,19 @@ off() {
 
 # --- readings and the exactness checks
 
-# snap: "dev_tx_bytes dev_tx_packets dev_tx_dropped bpf_bytes bpf_wire_bytes
-# bpf_packets module_bytes module_packets nft_bytes nft_packets"
+# snap CONFIG: "dev_tx_bytes dev_tx_packets bpf_bytes bpf_wire_bytes
+# bpf_packets module_bytes module_packets nft_bytes nft_packets", from one
+# status (few processes: each costs much under emulation).
 snap() {
-	local st d mp=0 nb=0 np=0
+	local st nb=0 np=0
 	st=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
 		jq -r --arg n "$DA" '.interfaces[] | select(.name == $n) |
-			"\(.dev_tx_bytes) \(.dev_tx_packets) \(.bpf_bytes // 0) \(.bpf_wire_bytes // 0) \(.bpf_packets // 0) \(.module_bytes // 0)"')
-	d=$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.dropped')
-	mod_loaded && mp=$(mod_dev_field "$NSA" "$DA" packets)
-	[ "$1" = nft ] || [ "$1" = both ] && read -r nb np < <(nft_counter)
-	set -- $st
-	echo "$1 $2 $d $3 $4 $5 $6 ${mp:-0} $nb $np"
+			[.dev_tx_bytes, .dev_tx_packets, .bpf_bytes, .bpf_wire_bytes, .bpf_packets,
+			 .module_bytes, .module_packets] | map(. // 0) | join(" ")')
+	case $1 in
+	nft | both) read -r nb np < <(nft_counter) ;;
+	esac
+	echo "$st $nb $np"
 }
 
 check_exact() {
@@ -147,14 +137,15 @@ check_exact() {
 
 # exact CONFIG TEST BEFORE AFTER: the meters against the device's counters.
 exact() {
-	local cfg=$1 test=$2 tb tp td bb bw bp mb mp nb np
+	local cfg=$1 test=$2 tb tp bb bw bp mb mp nb np
 	local -a a b
 	read -ra a <<<"$3"
 	read -ra b <<<"$4"
-	tb=$((b[0] - a[0])); tp=$((b[1] - a[1])); td=$((b[2] - a[2]))
-	bb=$((b[3] - a[3])); bw=$((b[4] - a[4])); bp=$((b[5] - a[5]))
-	mb=$((b[6] - a[6])); mp=$((b[7] - a[7])); nb=$((b[8] - a[8])); np=$((b[9] - a[9]))
-	check_exact "$cfg" "$test" "the device dropped nothing" "$td" 0
+	tb=$((b[0] - a[0])); tp=$((b[1] - a[1]))
+	bb=$((b[2] - a[2])); bw=$((b[3] - a[3])); bp=$((b[4] - a[4]))
+	mb=$((b[5] - a[5])); mp=$((b[6] - a[6])); nb=$((b[7] - a[7])); np=$((b[8] - a[8]))
+	# (A packet the device dropped would be one the meters saw and the
+	# device did not count: the packet checks cover that too.)
 	case $cfg in
 	bpf | both | modbpf)
 		check_exact "$cfg" "$test" "meter bytes = device tx_bytes" "$bb" "$tb"
@@ -221,15 +212,18 @@ rotate() {
 	for i in "${!w[@]}"; do echo "${w[$(((i + n) % ${#w[@]}))]}"; done
 }
 
+# Under emulation, with two vCPUs, four TCP streams show only noise.
 if [ "$WHERE" = host ]; then
 	CONFIGS=(none tcempty bpf nft both)
+	TESTS=(udp64 tcp1 tcp4)
 	T_PINS+=("$PIN_DIR-empty")
 	bpftool prog loadall "$TEST_BPF_OBJ" "$PIN_DIR-empty" type tc || die "load the empty program"
 else
 	CONFIGS=(none mod modbpf nft)
+	TESTS=(udp64 tcp1)
 fi
 for r in $(seq "$ROUNDS"); do
-	for test in udp64 tcp1 tcp4; do
+	for test in "${TESTS[@]}"; do
 		for cfg in $(rotate "$r" "${CONFIGS[@]}"); do
 			measure "$r" "$cfg" "$test"
 		done

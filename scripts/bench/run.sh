@@ -24,9 +24,9 @@ BUILD=$TOP/build
 OUT=$BUILD/bench.json
 ROUNDS=9
 REPEAT=1000000
-SECS=2
-VM_SECS=1	# software emulation: ~10x slower, so many more rounds per minute
-AGENT_SECS=3
+SECS=1
+VM_SECS=1
+AGENT_SECS=2
 quick=false
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -71,8 +71,8 @@ for k in "${kernels[@]}"; do
 	echo "bench: throughput and agent on $k (QEMU)" >&2
 	"$TOP/scripts/vmtest.sh" -k "$k" -t 3000 -- bash -c '
 		scripts/bench/net.sh --where vm --rounds "$1" --secs "$2" --out - || exit 1
-		scripts/bench/agent.sh --rounds "$1" --secs "$3" --out -' \
-		bench "$ROUNDS" "$VM_SECS" "$AGENT_SECS" >"$WORK/vm-$k.log" 2>&1 || failed=1
+		scripts/bench/agent.sh --rounds "$1" --secs "$2" --out -' \
+		bench "$ROUNDS" "$VM_SECS" >"$WORK/vm-$k.log" 2>&1 || failed=1
 	grep '^UCAP-BENCH-JSON ' "$WORK/vm-$k.log" | sed 's/^UCAP-BENCH-JSON //' |
 		jq -s --arg k "$k" '{kernel: $k, net: .[0], agent: .[1]}' >"$WORK/vm-$k.json"
 	[ "$(jq '.net != null and .agent != null' "$WORK/vm-$k.json")" = true ] || {
