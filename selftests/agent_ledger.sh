@@ -12,17 +12,9 @@ ucap_test_init
 require_module_kernel
 mod_unload
 
-RAWSEND=$BUILD/selftests/rawsend
-LEDGER=/var/tmp/ucap-ledger-$RUN_ID
-T_CLEANUP+=("rm -f '$LEDGER' '$LEDGER.copy'")
 U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
 
-check "insmod" mod_load
-two_hosts 198.18.5.1 198.18.5.2
-veth_up "$NSA" "$DA" "$NSB" "$DB"
-MAC_B=$(mac_of "$NSB" "$DB")
-raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.5.1 198.18.5.2 "$@" >/dev/null; }
-check "syslogd running" syslog_start
+agent_bed 198.18.5
 
 # 100 MiB used, cap 190 MiB: past the 50% threshold, far from 80%.
 raw 70000 1500

@@ -9,15 +9,7 @@ ucap_test_init
 require_module_kernel
 mod_unload
 
-RAWSEND=$BUILD/selftests/rawsend
-LEDGER=/var/tmp/ucap-ledger-$RUN_ID
-T_CLEANUP+=("rm -f '$LEDGER'")
-check "insmod" mod_load
-two_hosts 198.18.6.1 198.18.6.2
-veth_up "$NSA" "$DA" "$NSB" "$DB"
-MAC_B=$(mac_of "$NSB" "$DB")
-raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.6.1 198.18.6.2 "$@" >/dev/null; }
-check "syslogd running" syslog_start
+agent_bed 198.18.6
 
 agent_start "$NSA" --interval 0.25 --ledger "$LEDGER" --rate-window 0.5 --rate-history 6 \
 	--rate-multiple 10 --rate-min-bytes 256K

@@ -296,6 +296,25 @@ wait_event() {
 	return 1
 }
 
+# agent_bed A.B.C: what the agent tests in the VM start from: uploadcap.ko
+# loaded (unarmed), NSA/DA (A.B.C.1) <-> NSB/DB (A.B.C.2) up, a syslogd,
+# and $LEDGER (with $LEDGER.copy) removed on exit. raw ARGS... sends
+# frames out of DA with rawsend.
+agent_bed() {
+	RAWSEND=$BUILD/selftests/rawsend
+	LEDGER=/var/tmp/ucap-ledger-$RUN_ID
+	T_CLEANUP+=("rm -f '$LEDGER' '$LEDGER.copy'")
+	check "insmod" mod_load
+	two_hosts "$1.1" "$1.2"
+	veth_up "$NSA" "$DA" "$NSB" "$DB"
+	MAC_B=$(mac_of "$NSB" "$DB")
+	RAW_NET=$1
+	check "syslogd running" syslog_start
+}
+raw() {
+	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$RAW_NET.1" "$RAW_NET.2" "$@" >/dev/null
+}
+
 # agent_start NS ARGS...: `uploadctl agent --foreground` in namespace NS,
 # its PID in $AGENT, its stderr in $AGENT_LOG.
 agent_start() {

@@ -140,8 +140,11 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	ret = ucap_netns_self(&s->ns);
 	if (ret)
 		return ret;
-	/* Absent or unreadable: no lower bounds, every one is 0. */
-	if (ucap_module_read_devices(&lo, sysfs_dir))
+	/*
+	 * Only a reader comparing growths (the agent, with a cache) needs the
+	 * lower bounds. Absent or unreadable: every one is 0.
+	 */
+	if (cache && ucap_module_read_devices(&lo, sysfs_dir))
 		ucap_clear_why();
 	ret = links_read(cache, &links, &full);
 	if (ret)

@@ -215,7 +215,8 @@ struct ucap_if_stat {
 	const struct ucap_mod_dev *mod;	/* the module's line; NULL: not guarded */
 	/*
 	 * The module's bytes for the device read just before link (0 if it
-	 * had no line then); mod->bytes was read just after. The device's
+	 * had no line then, or the snapshot was taken without a cache);
+	 * mod->bytes was read just after. The device's
 	 * own counters lie between the two: a comparison of growths that
 	 * uses both bounds cannot be fooled by traffic during the reads.
 	 */
