@@ -13,7 +13,8 @@
  * first seen, so renaming or moving a guarded device never unguards it.
  *
  * If a hook cannot be put on a new device, its registration fails: no
- * device ever runs unguarded.
+ * device ever runs unguarded. Exhausted with on_exhaust=down, a guarded
+ * device may not be brought up (NETDEV_PRE_UP is refused).
  *
  * Locking: the device list is changed under RTNL (the notifier) and
  * ucap_devs_lock, and read under ucap_devs_lock alone. The hook reaches
@@ -62,6 +63,7 @@ struct ucap_dev {
 	char name[IFNAMSIZ];
 	int ifindex;
 	unsigned int netns_ino;
+	struct ucap_audit audit;	/* the audit's, under ucap_devs_lock */
 	struct ucap_dev_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -196,6 +198,7 @@ static int ucap_dev_register(struct net_device *dev)
 	err = ucap_hook_on(ud);
 	if (err)
 		goto free_stats;
+	ucap_audit_start(dev, &ud->audit);
 	ucap_note_place(ud);
 	list_add_tail(&ud->list, &ucap_devs);
 	mutex_unlock(&ucap_devs_lock);
@@ -230,12 +233,31 @@ unlock:
 	mutex_unlock(&ucap_devs_lock);
 }
 
+/* RTNL held. Exhausted with on_exhaust=down: a guarded device stays down. */
+static int ucap_dev_pre_up(struct net_device *dev)
+{
+	bool guarded;
+
+	if (!ucap_down_refuse_up())
+		return 0;
+	mutex_lock(&ucap_devs_lock);
+	guarded = ucap_find(dev);
+	mutex_unlock(&ucap_devs_lock);
+	if (!guarded)
+		return 0;
+	pr_warn_ratelimited("refused to bring %s up: the upload cap is exhausted (on_exhaust=down)\n",
+			    dev->name);
+	return -EPERM;
+}
+
 static int ucap_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct ucap_dev *ud;
 
 	switch (event) {
+	case NETDEV_PRE_UP:
+		return notifier_from_errno(ucap_dev_pre_up(dev));
 	case NETDEV_REGISTER:
 		return notifier_from_errno(ucap_dev_register(dev));
 	case NETDEV_UNREGISTER:
@@ -256,37 +278,62 @@ static struct notifier_block ucap_netdev_nb = {
 	.notifier_call = ucap_netdev_event,
 };
 
+struct ucap_dev_sums {
+	u64 bytes, packets, dropped_bytes, dropped_packets;
+};
+
+static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
+{
+	unsigned int start;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
+		u64 b, p, db, dp;
+
+		do {
+			start = u64_stats_fetch_begin(&st->syncp);
+			b = u64_stats_read(&st->bytes);
+			p = u64_stats_read(&st->packets);
+			db = u64_stats_read(&st->dropped_bytes);
+			dp = u64_stats_read(&st->dropped_packets);
+		} while (u64_stats_fetch_retry(&st->syncp, start));
+		sum->bytes += b;
+		sum->packets += p;
+		sum->dropped_bytes += db;
+		sum->dropped_packets += dp;
+	}
+}
+
+void ucap_devs_walk(ucap_dev_fn fn, void *arg)
+{
+	struct ucap_dev_sums sum;
+	struct ucap_dev *ud;
+
+	mutex_lock(&ucap_devs_lock);
+	list_for_each_entry(ud, &ucap_devs, list) {
+		ucap_dev_sum(ud, &sum);
+		fn(ud->dev, &ud->audit, sum.bytes, arg);
+	}
+	mutex_unlock(&ucap_devs_lock);
+}
+
 /* Format ud's line of the devices table, or the header for NULL. */
 static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 {
-	u64 bytes = 0, packets = 0, dbytes = 0, dpackets = 0;
-	unsigned int start;
-	int n, cpu;
+	struct ucap_dev_sums sum;
+	int n;
 
 	if (!ud) {
 		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s",
 			      "netns", "ifindex", "name", "bytes", "packets",
 			      "dropped_packets", "dropped_bytes");
 	} else {
-		for_each_possible_cpu(cpu) {
-			const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
-			u64 b, p, db, dp;
-
-			do {
-				start = u64_stats_fetch_begin(&st->syncp);
-				b = u64_stats_read(&st->bytes);
-				p = u64_stats_read(&st->packets);
-				db = u64_stats_read(&st->dropped_bytes);
-				dp = u64_stats_read(&st->dropped_packets);
-			} while (u64_stats_fetch_retry(&st->syncp, start));
-			bytes += b;
-			packets += p;
-			dbytes += db;
-			dpackets += dp;
-		}
+		ucap_dev_sum(ud, &sum);
 		n = scnprintf(line, UCAP_DEV_LINE, "%-10u %-10d %-15s %20llu %20llu %20llu %20llu",
-			      ud->netns_ino, ud->ifindex, ud->name, bytes, packets,
-			      dpackets, dbytes);
+			      ud->netns_ino, ud->ifindex, ud->name, sum.bytes, sum.packets,
+			      sum.dropped_packets, sum.dropped_bytes);
 	}
 	/* Pad to the fixed width so that line i always starts at i * width. */
 	memset(line + n, ' ', UCAP_DEV_LINE - 1 - n);

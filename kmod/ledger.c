@@ -7,7 +7,8 @@
  *	used <= granted <= cap
  *
  * where used is the sum of the wire lengths of every packet let through
- * (plus the count restored at load), and granted is what the global
+ * (plus the count restored at load, plus what the device audit charged
+ * for bytes devices sent past their hooks), and granted is what the global
  * budget has handed out: used plus the credit the CPUs hold but have not
  * spent yet. A packet is let through only after its length was taken from
  * credit or granted directly, so used can never pass the cap.
@@ -20,7 +21,8 @@
  * the last bytes of the cap are not stranded on idle CPUs.
  *
  * Locking: ucap_ledger.lock (a spinlock, taken with BHs off) protects the
- * cap, granted, exact and state. Credit is atomic64 because the lock
+ * cap, granted, exact, state and the audit's two figures (written under
+ * it, read locklessly: 64-bit words). Credit is atomic64 because the lock
  * holder takes it back from other CPUs. charged and the drop counters are
  * per-CPU and written only by their own CPU, in the egress path where BHs
  * are already off.
@@ -67,6 +69,8 @@ static struct {
 	u64 far;		/* budget left below which charging is exact */
 	bool exact;
 	enum ucap_state state;	/* written under lock, read locklessly */
+	u64 unhooked;		/* the audit charged, part of used */
+	u64 bypass;		/* the audit found, charged or not */
 	atomic64_t tamper;
 } ucap_ledger = {
 	.lock = __SPIN_LOCK_UNLOCKED(ucap_ledger.lock),
@@ -93,7 +97,7 @@ enum ucap_state ucap_state(void)
 
 static u64 ucap_used(void)
 {
-	u64 sum = ucap_ledger.base;
+	u64 sum = ucap_ledger.base + READ_ONCE(ucap_ledger.unhooked);
 	unsigned int start;
 	int cpu;
 
@@ -150,7 +154,14 @@ static void ucap_log_armed(u64 cap, u64 used)
 	pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n", cap, used);
 }
 
-/* Any context. The uevents follow from ucap_sysfs_state_changed(). */
+/* Any context, lock not held: tell those who act on the state. */
+static void ucap_state_changed(void)
+{
+	ucap_sysfs_state_changed();
+	ucap_down_state_changed();
+}
+
+/* Any context. The uevents follow from ucap_state_changed(). */
 static void ucap_log_exhausted(u64 used, u64 cap)
 {
 	pr_crit("upload cap exhausted: %llu bytes used of %llu; nothing more leaves this host through guarded devices\n",
@@ -201,7 +212,7 @@ unlock:
 		ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
 	spin_unlock(&ucap_ledger.lock);
 	if (exhausted)
-		ucap_sysfs_state_changed();
+		ucap_state_changed();
 	return ret;
 }
 
@@ -314,8 +325,38 @@ int ucap_set_cap(u64 cap)
 	if (after == UCAP_EXHAUSTED && before != UCAP_EXHAUSTED)
 		ucap_log_exhausted(ucap_used(), cap);
 	if (changed)
-		ucap_sysfs_state_changed();
+		ucap_state_changed();
 	return 0;
+}
+
+/*
+ * The device audit found bytes a device sent that its hook never saw
+ * (XDP, or any path past the netfilter egress hook): they have left, so
+ * they are charged, as far as the cap allows; what is beyond it is still
+ * counted in bypass. Process context. Returns the bytes charged.
+ */
+u64 ucap_charge_unhooked(u64 bytes)
+{
+	bool exhausted = false;
+	u64 take = 0;
+
+	spin_lock_bh(&ucap_ledger.lock);
+	WRITE_ONCE(ucap_ledger.bypass, ucap_ledger.bypass + bytes);
+	if (ucap_ledger.state == UCAP_EXHAUSTED)
+		goto unlock;
+	/* Rare: take the CPUs' credit back so that the budget is exact. */
+	ucap_reclaim_credit();
+	take = min(bytes, ucap_ledger.cap - ucap_ledger.granted);
+	ucap_ledger.granted += take;
+	WRITE_ONCE(ucap_ledger.unhooked, ucap_ledger.unhooked + take);
+	exhausted = ucap_update_mode();
+unlock:
+	spin_unlock_bh(&ucap_ledger.lock);
+	if (exhausted) {
+		ucap_log_exhausted(ucap_used(), READ_ONCE(ucap_ledger.cap));
+		ucap_state_changed();
+	}
+	return take;
 }
 
 void ucap_read_totals(struct ucap_totals *t)
@@ -328,6 +369,7 @@ void ucap_read_totals(struct ucap_totals *t)
 	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_ledger.cap);
 	t->used_bytes = ucap_used();
 	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
+	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
 	for_each_possible_cpu(cpu) {
 		struct ucap_cpu *c = per_cpu_ptr(&ucap_cpu, cpu);
 		u64 bytes, packets;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uploadcap: a write-once lifetime cap on the bytes this host uploads,
+ * uploadcap: a write-once lifetime cap on the bytes a host uploads,
  * enforced at the netfilter egress hook of every network device.
  */
 #include <linux/module.h>
@@ -18,9 +18,19 @@ static int __init ucap_init(void)
 	err = ucap_hook_init();
 	if (err)
 		goto err_sysfs;
+	err = ucap_down_init();
+	if (err)
+		goto err_hook;
+	err = ucap_audit_init();
+	if (err)
+		goto err_down;
 	pr_info("loaded, %s\n", ucap_state_name(ucap_state()));
 	return 0;
 
+err_down:
+	ucap_down_exit();
+err_hook:
+	ucap_hook_exit();
 err_sysfs:
 	ucap_sysfs_exit();
 	return err;
@@ -28,6 +38,8 @@ err_sysfs:
 
 static void __exit ucap_exit(void)
 {
+	ucap_audit_exit();
+	ucap_down_exit();
 	ucap_hook_exit();
 	ucap_sysfs_exit();
 	pr_info("unloaded\n");

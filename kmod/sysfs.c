@@ -64,6 +64,7 @@ UCAP_SHOW_U64(used_bytes)
 UCAP_SHOW_U64(dropped_bytes)
 UCAP_SHOW_U64(dropped_packets)
 UCAP_SHOW_U64(tamper_attempts)
+UCAP_SHOW_U64(bypass_bytes)
 
 static ssize_t cap_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
 			       const char *buf, size_t count)
@@ -108,6 +109,7 @@ static struct kobj_attribute ucap_state_attr = __ATTR_RO(state);
 static struct kobj_attribute ucap_dropped_bytes_attr = __ATTR_RO(dropped_bytes);
 static struct kobj_attribute ucap_dropped_packets_attr = __ATTR_RO(dropped_packets);
 static struct kobj_attribute ucap_tamper_attr = __ATTR_RO(tamper_attempts);
+static struct kobj_attribute ucap_bypass_attr = __ATTR_RO(bypass_bytes);
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -128,6 +130,7 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_dropped_bytes_attr.attr,
 	&ucap_dropped_packets_attr.attr,
 	&ucap_tamper_attr.attr,
+	&ucap_bypass_attr.attr,
 	NULL,
 };
 

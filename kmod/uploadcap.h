@@ -5,6 +5,11 @@
  *   ledger.c  the lifetime counter, the write-once cap and the state
  *   hook.c    the netfilter egress hook on every guarded device, and
  *             the device tracking that keeps one on each
+ *   audit.c   the device audit: what each guarded device says it sent,
+ *             against what its hook let through; the difference is
+ *             charged
+ *   down.c    on_exhaust=down: guarded devices go down at exhaustion
+ *             and stay down
  *   sysfs.c   /sys/kernel/uploadcap/ and the state uevents
  *   main.c    init and exit only
  */
@@ -27,6 +32,15 @@ struct ucap_totals {
 	u64 dropped_bytes;
 	u64 dropped_packets;
 	u64 tamper_attempts;
+	u64 bypass_bytes;	/* devices sent past their hooks (audit) */
+};
+
+/* Per guarded device, for the audit; kept in the device's record. */
+struct ucap_audit {
+	u64 dev_last;		/* the device's tx_bytes at the last audit */
+	u64 hook_last;		/* what its hook had let through then */
+	/* Let through by the hook, not (yet) reported sent by the device. */
+	u64 surplus;
 };
 
 /* ledger.c */
@@ -35,6 +49,8 @@ void ucap_ledger_init(void);
 bool ucap_charge(unsigned int len);
 int ucap_set_cap(u64 cap);
 void ucap_tamper(const char *what, const char *value);
+/* Process context: charge bytes a device sent past its hook. */
+u64 ucap_charge_unhooked(u64 bytes);
 void ucap_read_totals(struct ucap_totals *t);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
@@ -48,6 +64,30 @@ void ucap_hook_exit(void);
  */
 #define UCAP_DEV_LINE 128
 ssize_t ucap_devices_read(char *buf, loff_t off, size_t count);
+struct net_device;
+/*
+ * Call fn for every guarded device, in the order they were first seen,
+ * under the device list's mutex (the device cannot go away meanwhile).
+ * hook_bytes is what the device's hook has let through so far.
+ */
+typedef void (*ucap_dev_fn)(struct net_device *dev, struct ucap_audit *audit,
+			    u64 hook_bytes, void *arg);
+void ucap_devs_walk(ucap_dev_fn fn, void *arg);
+
+/* audit.c */
+int ucap_audit_init(void);
+void ucap_audit_exit(void);
+/* RTNL held: a device is guarded from now on; take its counters. */
+void ucap_audit_start(struct net_device *dev, struct ucap_audit *audit);
+
+/* down.c */
+/* Takes the on_exhaust= parameter; nothing to undo but the work. */
+int ucap_down_init(void);
+void ucap_down_exit(void);
+/* The state changed (any context): take devices down if so configured. */
+void ucap_down_state_changed(void);
+/* Refuse to bring a guarded device up: exhausted, with on_exhaust=down. */
+bool ucap_down_refuse_up(void);
 
 /* sysfs.c */
 int ucap_sysfs_init(void);

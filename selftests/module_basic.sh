@@ -15,7 +15,7 @@ check_eq "state is unarmed" "$(mod_get state)" unarmed
 check_eq "cap_bytes reads 0 while unarmed" "$(mod_get cap_bytes)" 0
 check_eq "used_bytes starts at 0" "$(mod_get used_bytes)" 0
 check_eq "cap_bytes is 0644" "$(stat -c %a "$SYSFS/cap_bytes")" 644
-for f in used_bytes remaining_bytes state dropped_bytes dropped_packets tamper_attempts devices; do
+for f in used_bytes remaining_bytes state dropped_bytes dropped_packets tamper_attempts bypass_bytes devices; do
 	check_eq "$f is 0444" "$(stat -c %a "$SYSFS/$f")" 444
 	check "$f rejects writes, even from root" bash -c "! echo 1 2>/dev/null >'$SYSFS/$f'"
 done

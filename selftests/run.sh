@@ -40,10 +40,12 @@ VM_TESTS=(
 	module_race.sh
 	module_enforce.sh
 	module_devices.sh
+	module_audit.sh
 	cap_cli.sh
 	agent_alarms.sh
 	agent_ledger.sh
 	agent_rate.sh
+	module_down.sh
 	module_lock.sh
 	kernel_log.sh
 )

@@ -43,12 +43,13 @@ json_object *uctl_module_json(const struct ucap_module *m)
 	json_object_object_add(o, "dropped_bytes", uctl_json_u64(m->dropped_bytes));
 	json_object_object_add(o, "dropped_packets", uctl_json_u64(m->dropped_packets));
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
+	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
 	return o;
 }
 
 void uctl_module_text(const struct ucap_module *m)
 {
-	char a[64], b[64], c[64], d[64];
+	char a[64], b[64], c[64], d[64], e[64];
 	char bar[UCTL_BAR_WIDTH + 1];
 	double pct;
 	int i, fill;
@@ -65,13 +66,15 @@ void uctl_module_text(const struct ucap_module *m)
 	bar[UCTL_BAR_WIDTH] = '\0';
 	printf("module:     %s, cap %s\n"
 	       "            used %s [%s] %.2f%%\n"
-	       "            remaining %s; dropped %s in %llu packets; tamper attempts %llu\n",
+	       "            remaining %s; dropped %s in %llu packets; tamper attempts %llu\n"
+	       "            sent past the hooks (charged): %s\n",
 	       ucap_mod_state_name(m->state), uctl_size(m->cap_bytes, a, sizeof(a)),
 	       uctl_size(m->used_bytes, b, sizeof(b)), bar, pct,
 	       uctl_size(m->remaining_bytes, c, sizeof(c)),
 	       uctl_size(m->dropped_bytes, d, sizeof(d)),
 	       (unsigned long long)m->dropped_packets,
-	       (unsigned long long)m->tamper_attempts);
+	       (unsigned long long)m->tamper_attempts,
+	       uctl_size(m->bypass_bytes, e, sizeof(e)));
 }
 
 static void print_json(const struct ucap_snapshot *s, const bool *shown)

@@ -155,6 +155,8 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	if (!ret)
 		ret = read_u64(dir, "tamper_attempts", &mod->tamper_attempts);
 	if (!ret)
+		ret = read_u64(dir, "bypass_bytes", &mod->bypass_bytes);
+	if (!ret)
 		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)
 		ret = read_u64(dir, "used_bytes", &mod->used_bytes);

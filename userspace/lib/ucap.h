@@ -182,6 +182,7 @@ struct ucap_module {
 	__u64 dropped_bytes;
 	__u64 dropped_packets;
 	__u64 tamper_attempts;
+	__u64 bypass_bytes;	/* devices sent past their hooks (charged) */
 	struct ucap_mod_dev *devs;
 	size_t ndevs;
 };

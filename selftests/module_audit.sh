@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The device audit (in the VM). Frames an XDP program redirects out of a
+# guarded device pass neither its netfilter hook nor tc, but the device
+# counts them: the module charges them within audit_ms (used_bytes and
+# bypass_bytes, exactly what the device sent), and a cap used up that way
+# is exhausted like any other. Ordinary traffic (TCP with GSO, small UDP)
+# is never charged twice. audit_ms= out of range is refused at load.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+XIN=ucx${RUN_ID}	# its XDP program redirects what it receives out of DA
+XFEED=ucy${RUN_ID}	# where the test injects those frames: exempt
+
+check_run "audit_ms=5 refused at load" 1 "" mod_load audit_ms=5
+check_run "audit_ms=60001 refused at load" 1 "" mod_load audit_ms=60001
+check "insmod audit_ms=50 exempt=$XFEED (unarmed)" mod_load audit_ms=50 exempt="$XFEED"
+check_eq "bypass_bytes is 0444" "$(stat -c %a "$SYSFS/bypass_bytes")" 444
+check_eq "bypass_bytes starts at 0" "$(mod_get bypass_bytes)" 0
+
+two_hosts 198.18.5.1 198.18.5.2
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+MAC_B=$(mac_of "$NSB" "$DB")
+ip -n "$NSA" link add name "$XIN" type veth peer name "$XFEED"
+# Whatever XFEED sends leaves DA by XDP: IPv6 off, so only our frames.
+ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$XIN.disable_ipv6=1"
+ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$XFEED.disable_ipv6=1"
+ip -n "$NSA" link set "$XIN" up
+ip -n "$NSA" link set "$XFEED" up
+check "XDP on $XIN redirects into $DA" \
+	ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "$XIN" "$DA" "$BUILD/selftests/xdp_bounce.bpf.o"
+check "the peer takes XDP frames" \
+	ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$BUILD/selftests/xdp_bounce.bpf.o"
+
+dev_tx() { ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes'; }
+hook_sum() { awk 'NR > 1 { s += $4 } END { print s + 0 }' "$SYSFS/devices"; }
+# past_hook: what DA sent (all of it since it was made, with the module
+# loaded) beyond what its hook let through.
+past_hook() { echo $(($(dev_tx) - $(mod_dev_field "$NSA" "$DA" bytes))); }
+# bounce COUNT: COUNT frames of 1000 bytes out of DA by XDP; then wait
+# until DA's counter stands still and three audits have run.
+bounce() {
+	ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" \
+		198.18.5.1 198.18.5.2 "$1" 1000 >/dev/null && settle "$NSA" "$DA" && sleep 0.3
+}
+
+# --- unarmed: the audit counts what it finds into used_bytes
+tx0=$(dev_tx)
+check "400 frames redirected out of $DA by XDP" bounce 400
+tx1=$(dev_tx)
+check_ge "$DA sent them" $((tx1 - tx0)) 400000
+check_eq "$DA's hook saw none of them" "$(mod_dev_field "$NSA" "$DA" bytes)" 0
+check_eq "bypass_bytes is what $DA sent past its hook" "$(mod_get bypass_bytes)" "$(past_hook)"
+check_eq "used_bytes = hooks + audit" "$(mod_get used_bytes)" $(($(hook_sum) + $(mod_get bypass_bytes)))
+check_run "logged with the device's name" 0 "$DA sent [0-9]+ bytes its hook did not see" dmesg
+
+# --- ordinary traffic is the hook's alone: GSO's extra headers are not
+# taken for bypass, nor charged twice
+bp=$(mod_get bypass_bytes)
+check "TCP, 4 MB" tcp_bulk "$NSA" "$NSB" 198.18.5.2 4M
+check "UDP, 200 kB in 100-byte datagrams" udp_small "$NSA" "$NSB" 198.18.5.2 200K 100
+settle "$NSA" "$DA"
+sleep 0.3
+check_eq "no bypass found in it" "$(mod_get bypass_bytes)" "$bp"
+check_eq "used_bytes = hooks + audit, still" "$(mod_get used_bytes)" $(($(hook_sum) + bp))
+check_gt "the hook charged more than $DA counted (GSO headers)" \
+	$(($(mod_dev_field "$NSA" "$DA" bytes) + bp)) "$(dev_tx)"
+
+# --- armed, 150 kB left: the next redirected frames use the cap up
+cap=$(($(mod_get used_bytes) + 150000))
+check "arm 150 kB above used" mod_set cap_bytes "$cap"
+tx0=$(dev_tx)
+check "400 more frames redirected out of $DA" bounce 400
+tx1=$(dev_tx)
+check_eq "exhausted by traffic no hook saw" "$(mod_get state)" exhausted
+check_eq "used_bytes = cap_bytes" "$(mod_get used_bytes)" "$cap"
+check_ge "$DA sent them" $((tx1 - tx0)) 400000
+# The hook's surplus (GSO headers) was set against them, and used up.
+check_eq "bypass_bytes: all $DA sent past its hook, beyond the cap too" \
+	"$(mod_get bypass_bytes)" "$(past_hook)"
+check_run "exhaustion logged" 0 "upload cap exhausted" dmesg
+d0=$(mod_get dropped_packets)
+timeout 10 ip netns exec "$NSA" bash -c \
+	'exec 3>/dev/udp/198.18.5.2/9; for i in $(seq 10); do printf x >&3; done' 2>/dev/null
+check_ge "the hook drops what follows" "$(mod_get dropped_packets)" $((d0 + 10))
+check_eq "used_bytes still = cap_bytes" "$(mod_get used_bytes)" "$cap"
+done_testing
