@@ -7,7 +7,8 @@
 # meter_divergence when they are rewritten higher, and for AF_PACKET with
 # PACKET_QDISC_BYPASS (which skips tc but not the module: it is charged,
 # and stopped at the cap); bypass_suspected for frames an XDP program
-# redirects out of a guarded device, past both hooks;
+# redirects out of a guarded device, past both hooks, and bypass_charged
+# when the module's device audit charges them;
 # module_missing and a module counter reset when the module is unloaded
 # and loaded again. Each within 3 ticks,
 # each exactly once, in the documented format.
@@ -52,6 +53,12 @@ check "bypass_suspected within 3 ticks" wait_event bypass_suspected 1 "$(within3
 check_run "bypass_suspected gives both figures" 0 \
 	"event=bypass_suspected severity=alert device=$DA dev_tx_bytes=[0-9]+ module_bytes=0" \
 	events bypass_suspected
+check "bypass_charged within 3 ticks: the module's audit charged them" \
+	wait_event bypass_charged 1 "$(within3)"
+check_run "bypass_charged gives the bytes" 0 \
+	"event=bypass_charged severity=alert bypass_bytes=[0-9]{6} new_bytes=[0-9]+ used_bytes=[0-9]+$" \
+	events bypass_charged
+check_ge "the module charged what $DA sent past its hooks" "$(mod_get bypass_bytes)" 400000
 # XDP on the peer changes how a veth counts what it sends: take it off.
 ip -n "$NSB" link set dev "$DB" xdp off
 ip -n "$NSA" link set dev "ucx${RUN_ID}" xdp off

@@ -53,8 +53,9 @@ static const char agent_help[] =
 	"(default 1 MiB), and a minute after any other change.\n"
 	"\n"
 	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
-	"counter_reset, meter_missing, module_missing, new_interface, rate_anomaly,\n"
-	"ledger_tampered, ledger_regressed, ledger_missing, ledger_torn.\n"
+	"bypass_charged, counter_reset, meter_missing, module_missing,\n"
+	"new_interface, rate_anomaly, ledger_tampered, ledger_regressed,\n"
+	"ledger_missing, ledger_torn.\n"
 	"\n"
 	"--once runs one tick and exits. Without --foreground the agent detaches\n"
 	"and runs as a daemon; with it, alarms also go to stderr. The configuration\n"
@@ -112,6 +113,7 @@ struct agent {
 	bool module_seen;		/* present at some tick since we started */
 	bool module_alarmed;
 	__u64 mod_used;
+	__u64 mod_bypass;		/* its bypass_bytes at the last tick */
 	bool meter_seen;
 	struct ucap_snapshot_cache snap_cache;
 	struct dev_state *devs;
@@ -315,8 +317,15 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 	else if (a->module_seen && m->used_bytes < a->mod_used)
 		alarm_raise("counter_reset", LOG_ALERT, "meter=module before=%llu after=%llu",
 			    (unsigned long long)a->mod_used, (unsigned long long)m->used_bytes);
+	/* The module's device audit charged traffic that passed no hook. */
+	if (a->module_seen && m->bypass_bytes > a->mod_bypass)
+		alarm_raise("bypass_charged", LOG_ALERT, "bypass_bytes=%llu new_bytes=%llu used_bytes=%llu",
+			    (unsigned long long)m->bypass_bytes,
+			    (unsigned long long)(m->bypass_bytes - a->mod_bypass),
+			    (unsigned long long)m->used_bytes);
 	a->module_seen = true;
 	a->mod_used = m->used_bytes;
+	a->mod_bypass = m->bypass_bytes;
 
 	/* The ledger keeps the high-water marks: used only grows, cap only falls. */
 	if (m->used_bytes > a->state.used)
