@@ -20,6 +20,8 @@ check_run "--interval too short" 2 "from 0.05 to 86400" "${U[@]}" agent --once -
 check_run "--thresholds not ascending" 2 "must be ascending" "${U[@]}" agent --once --thresholds 50,40
 check_run "--thresholds out of range" 2 "percentages 1..100" "${U[@]}" agent --once --thresholds 50,101
 check_run "--facility unknown" 2 "unknown syslog facility 'nope'" "${U[@]}" agent --once --facility nope
+check_run "--alarm-burst not a count" 2 "alarm_burst: '-1' is not a count from 0 to 1000000" \
+	"${U[@]}" agent --once --alarm-burst -1
 check_run "--ledger relative" 2 "not an absolute path" "${U[@]}" agent --once --ledger ledger
 check_run "unexpected argument" 2 "unexpected argument 'x'" "${U[@]}" agent --once x
 check_run "--config missing" 1 "does not exist" "${U[@]}" agent --once --config "$DIR/none.conf"

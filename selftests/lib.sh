@@ -286,15 +286,19 @@ syslog_start() {
 events() { grep -F 'uploadcap[' "$SYSLOG" | grep -E "event=$1( |\$)"; }
 event_count() { events "$1" | grep -c .; }
 
-# wait_event NAME COUNT SECONDS: until COUNT lines of alarm NAME arrived.
-wait_event() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(event_count "$1")" -ge "$2" ] && return 0
+# wait_count COUNT SECONDS CMD...: until CMD prints a number >= COUNT.
+wait_count() {
+	local want=$1 secs=$2 i
+	shift 2
+	for i in $(seq $((secs * 10))); do
+		[ "$("$@")" -ge "$want" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# wait_event NAME COUNT SECONDS: until COUNT lines of alarm NAME arrived.
+wait_event() { wait_count "$2" "$3" event_count "$1"; }
 
 # agent_bed A.B.C: what the agent tests in the VM start from: uploadcap.ko
 # loaded (unarmed), NSA/DA (A.B.C.1) <-> NSB/DB (A.B.C.2) up, a syslogd,

@@ -38,13 +38,17 @@ VM_TESTS=(
 	meter_slots.sh
 	module_basic.sh
 	module_race.sh
+	module_sysfs_input.sh
 	module_enforce.sh
 	module_devices.sh
 	module_audit.sh
+	attack_devices.sh
+	attack_meter.sh
 	cap_cli.sh
 	agent_alarms.sh
 	agent_ledger.sh
 	agent_rate.sh
+	agent_churn.sh
 	module_down.sh
 	module_lock.sh
 	kernel_log.sh

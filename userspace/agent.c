@@ -43,7 +43,7 @@ static const char agent_help[] =
 	"                       [--facility NAME] [--config FILE] [--once] [--foreground]\n"
 	"                       [--rate-multiple X] [--rate-window SECONDS]\n"
 	"                       [--rate-history N] [--rate-min-bytes SIZE]\n"
-	"                       [--checkpoint-bytes SIZE]\n"
+	"                       [--checkpoint-bytes SIZE] [--alarm-burst N]\n"
 	"\n"
 	"Each tick (default 1 s), read uploadcap.ko, the BPF meter and the devices'\n"
 	"own tx counters, raise alarms to syslog (ident uploadcap, facility daemon)\n"
@@ -55,7 +55,9 @@ static const char agent_help[] =
 	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
 	"bypass_charged, counter_reset, meter_missing, module_missing,\n"
 	"new_interface, rate_anomaly, ledger_tampered, ledger_regressed,\n"
-	"ledger_missing, ledger_torn.\n"
+	"ledger_missing, ledger_torn. Each event name speaks at most --alarm-burst\n"
+	"times a minute (default 10; 0: no limit); what was held back is summed\n"
+	"up in one alarms_suppressed line when the minute is over.\n"
 	"\n"
 	"--once runs one tick and exits. Without --foreground the agent detaches\n"
 	"and runs as a daemon; with it, alarms also go to stderr. The configuration\n"
@@ -630,6 +632,7 @@ static int configure(struct agent *a)
 		a->nhist = a->hpos = 0;
 	}
 	a->cfg = c;
+	alarm_set_burst(c.alarm_burst);
 	return alarm_open(c.facility) ? ucap_fail(EINVAL, "facility %s", c.facility) : 0;
 }
 
@@ -707,6 +710,7 @@ int cmd_agent(int argc, char **argv)
 		{ "rate-history", required_argument, NULL, 'H' },
 		{ "rate-min-bytes", required_argument, NULL, 'B' },
 		{ "checkpoint-bytes", required_argument, NULL, 'K' },
+		{ "alarm-burst", required_argument, NULL, 'A' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'F' },
 		UCTL_COMMON_LONGOPTS,
@@ -715,7 +719,7 @@ int cmd_agent(int argc, char **argv)
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'i', "interval" }, { 'l', "ledger" }, { 't', "thresholds" }, { 'f', "facility" },
 		{ 'M', "rate_multiple" }, { 'W', "rate_window" }, { 'H', "rate_history" },
-		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" },
+		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" }, { 'A', "alarm_burst" },
 	};
 	struct agent a = { .ledger = { .fd = -1 }, .first = true,
 			   .config_path = CONFIG_DEFAULT_PATH };

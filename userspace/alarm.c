@@ -35,6 +35,7 @@ static struct {
 } limits[ALARM_NAMES];
 
 static int to_stderr;
+static unsigned int burst = ALARM_BURST;
 
 static const char *severity_name(int severity)
 {
@@ -69,6 +70,11 @@ int alarm_open(const char *facility)
 	closelog();
 	openlog("uploadcap", LOG_PID | LOG_NDELAY, code);
 	return 0;
+}
+
+void alarm_set_burst(unsigned int n)
+{
+	burst = n;
 }
 
 void alarm_to_stderr(int on)
@@ -128,7 +134,7 @@ void alarm_raise(const char *event, int severity, const char *fmt, ...)
 
 	alarm_flush();
 	s = slot_of(event);
-	if (limits[s].sent >= ALARM_BURST) {
+	if (burst && limits[s].sent >= burst) {
 		limits[s].held++;
 		return;
 	}

@@ -14,13 +14,16 @@ int alarm_open(const char *facility);
 int alarm_facility(const char *name);
 /*
  * Raise one alarm. fmt gives the key=value pairs after event and
- * severity. Each event name may speak ALARM_BURST times per minute; past
- * that its messages are counted and summed up once the minute is over.
+ * severity. Each event name may speak alarm_set_burst() times per minute
+ * (default ALARM_BURST); past that its messages are counted and summed up
+ * once the minute is over.
  */
 void alarm_raise(const char *event, int severity, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Say how many messages were held back, once their minute is over. */
 void alarm_flush(void);
+/* Messages per event name and minute; 0: no limit. */
+void alarm_set_burst(unsigned int burst);
 /* Messages also go to stderr (agent --foreground). */
 void alarm_to_stderr(int on);
 

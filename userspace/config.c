@@ -28,6 +28,7 @@ void config_defaults(struct uctl_config *c)
 	c->rate_history = 60;
 	c->rate_min_bytes = 1048576;
 	c->checkpoint_bytes = 1048576;
+	c->alarm_burst = ALARM_BURST;
 }
 
 static int parse_seconds(const char *key, const char *v, double min, double *out)
@@ -102,11 +103,23 @@ static int copy_str(const char *key, const char *v, char *dst, size_t len)
 	return 0;
 }
 
+static int parse_count(const char *key, const char *v, long min, long max, unsigned int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return ucap_fail(EINVAL, "%s: '%s' is not a count from %ld to %ld", key, v, min, max);
+	*out = (unsigned int)n;
+	return 0;
+}
+
 int config_set(struct uctl_config *c, const char *key, const char *v)
 {
 	char *end;
 	double d;
-	long n;
 
 	if (!strcmp(key, "interval"))
 		return parse_seconds(key, v, 0.05, &c->interval);
@@ -136,14 +149,10 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 	}
 	if (!strcmp(key, "rate_window"))
 		return parse_seconds(key, v, 0.05, &c->rate_window);
-	if (!strcmp(key, "rate_history")) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno || end == v || *end || n < 3 || n > 1440)
-			return ucap_fail(EINVAL, "rate_history: '%s' is not a count from 3 to 1440", v);
-		c->rate_history = (unsigned int)n;
-		return 0;
-	}
+	if (!strcmp(key, "rate_history"))
+		return parse_count(key, v, 3, 1440, &c->rate_history);
+	if (!strcmp(key, "alarm_burst"))
+		return parse_count(key, v, 0, 1000000, &c->alarm_burst);
 	if (!strcmp(key, "rate_min_bytes"))
 		return parse_size(key, v, &c->rate_min_bytes);
 	if (!strcmp(key, "checkpoint_bytes"))

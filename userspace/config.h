@@ -29,6 +29,7 @@ struct uctl_config {
 	unsigned int rate_history;	/* samples in the trailing median */
 	__u64 rate_min_bytes;		/* a window below this is never an anomaly */
 	__u64 checkpoint_bytes;		/* growth of used that makes a checkpoint due */
+	unsigned int alarm_burst;	/* per event name and minute; 0: no limit */
 };
 
 void config_defaults(struct uctl_config *c);
