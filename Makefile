@@ -4,9 +4,11 @@
 # headers for the target kernel are present, uploadcap.ko.
 #
 #   make [V=1] [KDIR=/lib/modules/<release>/build]
-#   make check      host tests (TAP)
+#   make check      every test (TAP), the VM kernels included
 #   make demo       the demonstration
 #   make bench      benchmarks
+#   make fuzz       [FUZZ_SECS=60] libFuzzer on every userspace parser
+#   make san        userspace again with ASan+UBSan, in build/san
 #   make install    [DESTDIR=...] [PREFIX=/usr/local]
 #   make clean
 
@@ -66,7 +68,19 @@ SPARSE		:= $(shell command -v sparse 2>/dev/null)
 # Kernels the VM tests boot: an image in /boot and headers to build for.
 VM_KERNELS	?= $(sort $(foreach k,$(wildcard /boot/vmlinuz-*),$(if $(wildcard /lib/modules/$(k:/boot/vmlinuz-%=%)/build/Makefile),$(k:/boot/vmlinuz-%=%))))
 
-.PHONY: all userspace module modules check demo bench install uninstall clean deps
+# libFuzzer harnesses: each links the parsers' sources, instrumented.
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		   -Wall -Wextra -Werror -D_GNU_SOURCE -Ibpf -Iuserspace -Iuserspace/lib \
+		   -Iselftests/fuzz
+FUZZ_LIB_SRCS	:= userspace/lib/units.c userspace/lib/error.c userspace/lib/modmeter.c \
+		   userspace/config.c userspace/alarm.c userspace/ledger.c
+FUZZERS		:= $(patsubst selftests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
+FUZZ_SECS	?= 60
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all userspace module modules check demo bench install uninstall clean deps \
+	fuzzers fuzz san
 
 all: userspace $(if $(HAVE_KDIR),module)
 
@@ -125,6 +139,26 @@ $(BUILD)/bench/%: scripts/bench/%.c $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libucap.a $(LDLIBS) -o $@
 
+$(BUILD)/fuzz/%: selftests/fuzz/%.c selftests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) \
+		$(wildcard userspace/*.h userspace/lib/*.h)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) \
+		$(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null) -o $@
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)UCAP_FUZZ_SECS=$(FUZZ_SECS) selftests/run.sh fuzz.sh
+
+# The same userspace built by clang with ASan and UBSan, for
+# selftests/sanitizers.sh.
+san:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san CC=$(CLANG) \
+		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" userspace
+
 module: $(MODDIR)/uploadcap.ko
 
 $(MODDIR)/uploadcap.ko: Kbuild $(KMOD_SRCS)
@@ -148,7 +182,7 @@ modules:
 # sub-make, so that pkg-config sees freshly installed libraries) and runs.
 check:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace modules
+	$(Q)$(MAKE) --no-print-directory userspace modules fuzzers san
 	$(Q)selftests/run.sh
 
 demo:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] -- CMD [ARGS...]
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -8,21 +8,25 @@
 # directory, print its output, and exit with its exit status. On failure
 # or timeout the guest console follows on stderr. Without -k, the newest
 # kernel that uploadcap.ko has been built for (build/kmod/<release>/).
+# -s DIR shares DIR writable at /run/vmstate in the guest: a disk that
+# outlives the boot, for tests that reboot.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 krel=
 timeout=600
 mem=1024
+state=
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:h" opt; do
+while getopts "k:t:m:s:h" opt; do
 	case $opt in
+	s) state=$(cd "$OPTARG" && pwd) || die "no folder $OPTARG" ;;
 	k) krel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -68,6 +72,11 @@ trap 'exit 130' INT TERM
 	printf '\n'
 } >"$res/cmd"
 echo "$TOP/scripts/vm/guest.sh" >"$res/guest"
+state_share=()
+if [ -n "$state" ]; then
+	touch "$res/state"
+	state_share=(-virtfs "local,path=$state,mount_tag=state,security_model=none,multidevs=remap")
+fi
 # Places the guest covers with tmpfs would hide a checkout or working
 # directory below them: list those to keep visible.
 for p in "$TOP" "$PWD"; do
@@ -85,6 +94,7 @@ qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 loglevel=4 rw" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
+	"${state_share[@]}" \
 	>"$res/qemu.log" 2>&1 &
 qemu_pid=$!
 

@@ -7,7 +7,7 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$TOP/build
+BUILD=${UCAP_BUILD:-$TOP/build}
 UPLOADCTL=$BUILD/uploadctl
 TEST_BPF_OBJ=$BUILD/selftests/tc_verdicts.bpf.o
 
@@ -300,19 +300,24 @@ wait_count() {
 # wait_event NAME COUNT SECONDS: until COUNT lines of alarm NAME arrived.
 wait_event() { wait_count "$2" "$3" event_count "$1"; }
 
-# agent_bed A.B.C: what the agent tests in the VM start from: uploadcap.ko
-# loaded (unarmed), NSA/DA (A.B.C.1) <-> NSB/DB (A.B.C.2) up, a syslogd,
-# and $LEDGER (with $LEDGER.copy) removed on exit. raw ARGS... sends
-# frames out of DA with rawsend.
-agent_bed() {
+# raw_bed A.B.C: NSA/DA (A.B.C.1) <-> NSB/DB (A.B.C.2) up; then raw
+# ARGS... sends frames out of DA with rawsend.
+raw_bed() {
 	RAWSEND=$BUILD/selftests/rawsend
-	LEDGER=/var/tmp/ucap-ledger-$RUN_ID
-	T_CLEANUP+=("rm -f '$LEDGER' '$LEDGER.copy'")
-	check "insmod" mod_load
 	two_hosts "$1.1" "$1.2"
 	veth_up "$NSA" "$DA" "$NSB" "$DB"
 	MAC_B=$(mac_of "$NSB" "$DB")
 	RAW_NET=$1
+}
+
+# agent_bed A.B.C: what the agent tests in the VM start from: uploadcap.ko
+# loaded (unarmed), raw_bed A.B.C, a syslogd, and $LEDGER (with
+# $LEDGER.copy) removed on exit.
+agent_bed() {
+	LEDGER=/var/tmp/ucap-ledger-$RUN_ID
+	T_CLEANUP+=("rm -f '$LEDGER' '$LEDGER.copy'")
+	check "insmod" mod_load
+	raw_bed "$1"
 	check "syslogd running" syslog_start
 }
 raw() {

@@ -25,7 +25,10 @@ HOST_TESTS=(
 	meter_e2e.sh
 	tc_coexist.sh
 	meter_slots.sh
+	sanitizers.sh
+	fuzz.sh
 	bench_quick.sh
+	reboot_ledger.sh
 )
 # In the VM: the meter again on that kernel, then the module. module_lock
 # disables module loading for the rest of the boot: it comes last but for
@@ -61,7 +64,7 @@ path_of() {
 	vm:*) echo "$1" ;;
 	/*) echo "$1" ;;
 	*.sh) echo "$TOP/selftests/$1" ;;
-	*) echo "$TOP/build/selftests/$1" ;;
+	*) echo "${UCAP_BUILD:-$TOP/build}/selftests/$1" ;;
 	esac
 }
 

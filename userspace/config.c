@@ -23,6 +23,7 @@ void config_defaults(struct uctl_config *c)
 	c->nthresholds = sizeof(thresholds) / sizeof(thresholds[0]);
 	snprintf(c->facility, sizeof(c->facility), "daemon");
 	snprintf(c->module, sizeof(c->module), "uploadcap");
+	snprintf(c->on_exhaust, sizeof(c->on_exhaust), "drop");
 	c->rate_multiple = 10.0;
 	c->rate_window = 60.0;
 	c->rate_history = 60;
@@ -137,6 +138,10 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		return parse_bool(key, v, &c->lock_modules);
 	if (!strcmp(key, "exempt"))
 		return copy_str(key, v, c->exempt, sizeof(c->exempt));
+	if (!strcmp(key, "on_exhaust"))
+		return !strcmp(v, "drop") || !strcmp(v, "down") ?
+		       copy_str(key, v, c->on_exhaust, sizeof(c->on_exhaust)) :
+		       ucap_fail(EINVAL, "on_exhaust: '%s' is not drop or down", v);
 	if (!strcmp(key, "module"))
 		return copy_str(key, v, c->module, sizeof(c->module));
 	if (!strcmp(key, "rate_multiple")) {
@@ -172,20 +177,13 @@ static char *trim(char *s)
 	return s;
 }
 
-int config_load(struct uctl_config *c, const char *path)
+int config_parse(struct uctl_config *c, FILE *f, const char *path)
 {
 	char line[1024], why[512];
 	unsigned int lineno = 0;
 	char *p, *eq, *key, *val;
 	int ret = 0;
-	FILE *f;
 
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return ucap_fail(ENOENT, "%s does not exist", path);
-		return ucap_fail(errno, "open %s: %m", path);
-	}
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
@@ -213,6 +211,21 @@ int config_load(struct uctl_config *c, const char *path)
 			break;
 		}
 	}
+	return ret;
+}
+
+int config_load(struct uctl_config *c, const char *path)
+{
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return ucap_fail(ENOENT, "%s does not exist", path);
+		return ucap_fail(errno, "open %s: %m", path);
+	}
+	ret = config_parse(c, f, path);
 	fclose(f);
 	return ret;
 }

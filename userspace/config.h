@@ -9,6 +9,7 @@
 #define UCTL_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/uploadcap/uploadcap.conf"
@@ -24,6 +25,7 @@ struct uctl_config {
 	bool lock_modules;
 	char exempt[256];		/* comma-separated device names */
 	char module[256];		/* path or name of uploadcap.ko */
+	char on_exhaust[8];		/* "drop" or "down" (uploadcap.ko on_exhaust=) */
 	double rate_multiple;		/* rate_anomaly: this many times the median */
 	double rate_window;		/* seconds per rate sample */
 	unsigned int rate_history;	/* samples in the trailing median */
@@ -38,6 +40,8 @@ void config_defaults(struct uctl_config *c);
  * file is -ENOENT; errors carry "path:line: what" in ucap_why().
  */
 int config_load(struct uctl_config *c, const char *path);
+/* The same from an open stream; path names it in errors. */
+int config_parse(struct uctl_config *c, FILE *f, const char *path);
 
 /* Setters for one key each, shared by the file and the command line. */
 int config_set(struct uctl_config *c, const char *key, const char *value);

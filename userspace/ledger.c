@@ -70,17 +70,6 @@ static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 	return n;
 }
 
-static bool parse_u64(const char *s, __u64 *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return !errno && !*end;
-}
-
 static bool is_hex(const char *s, size_t len)
 {
 	size_t i;
@@ -120,8 +109,8 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		}
 		tok[i + 1] += strlen(keys[i]);
 	}
-	if (!parse_u64(tok[1], &r->seq) || !parse_u64(tok[2], &r->time) ||
-	    !parse_u64(tok[4], &r->used) || !parse_u64(tok[5], &r->cap)) {
+	if (!ucap_parse_u64(tok[1], &r->seq) || !ucap_parse_u64(tok[2], &r->time) ||
+	    !ucap_parse_u64(tok[4], &r->used) || !ucap_parse_u64(tok[5], &r->cap)) {
 		snprintf(why, whylen, "a number field is not a number");
 		return false;
 	}
@@ -141,7 +130,7 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		__u64 v;
 
 		for (a = strtok_r(tok[7], ",", &asave); a; a = strtok_r(NULL, ",", &asave)) {
-			if (!parse_u64(a, &v) || v > 100 || r->nalarmed == LEDGER_MAX_ALARMED ||
+			if (!ucap_parse_u64(a, &v) || v > 100 || r->nalarmed == LEDGER_MAX_ALARMED ||
 			    (r->nalarmed && v <= r->alarmed[r->nalarmed - 1])) {
 				snprintf(why, whylen, "bad alarmed list");
 				return false;
@@ -195,21 +184,14 @@ static bool check_record(const char *line, const struct ledger_rec *r,
 	return true;
 }
 
-int ledger_verify(const char *path, struct ledger_check *c)
+int ledger_verify_stream(FILE *f, const char *what, struct ledger_check *c)
 {
 	char buf[LEDGER_MAX_LINE + 2], copy[LEDGER_MAX_LINE + 2];
 	struct ledger_rec r;
 	long long off = 0;
 	size_t len;
-	FILE *f;
 
 	memset(c, 0, sizeof(*c));
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return ucap_fail(ENOENT, "%s does not exist", path);
-		return ucap_fail(errno, "open %s: %m", path);
-	}
 	while (fgets(buf, sizeof(buf), f)) {
 		len = strlen(buf);
 		if (len == 0 || buf[len - 1] != '\n') {
@@ -234,12 +216,26 @@ int ledger_verify(const char *path, struct ledger_check *c)
 		c->last = r;
 		c->have_last = true;
 	}
-	if (ferror(f)) {
-		fclose(f);
-		return ucap_fail(EIO, "read %s", path);
-	}
-	fclose(f);
+	if (ferror(f))
+		return ucap_fail(EIO, "read %s", what);
 	return 0;
+}
+
+int ledger_verify(const char *path, struct ledger_check *c)
+{
+	FILE *f;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return ucap_fail(ENOENT, "%s does not exist", path);
+		return ucap_fail(errno, "open %s: %m", path);
+	}
+	ret = ledger_verify_stream(f, path, c);
+	fclose(f);
+	return ret;
 }
 
 int ledger_boot_id(char *buf, size_t len)

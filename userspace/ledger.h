@@ -13,6 +13,7 @@
 #define UCTL_LEDGER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -52,6 +53,8 @@ struct ledger_check {
  * another negative errno with a reason in ucap_why().
  */
 int ledger_verify(const char *path, struct ledger_check *check);
+/* The same from an open stream; what names it in errors. */
+int ledger_verify_stream(FILE *f, const char *what, struct ledger_check *check);
 static inline bool ledger_intact(const struct ledger_check *c)
 {
 	return c->bad_record == 0;

@@ -20,15 +20,19 @@
 
 static const char load_help[] =
 	"Usage: uploadctl load [--cap SIZE] [--ledger PATH] [--module PATH|NAME]\n"
-	"                      [--exempt NAMES] [--lock-modules] [--config FILE]\n"
+	"                      [--exempt NAMES] [--on-exhaust drop|down]\n"
+	"                      [--lock-modules] [--config FILE]\n"
 	"\n"
 	"Load uploadcap.ko with used_bytes= and cap_bytes= from the last verified\n"
 	"checkpoint of the ledger (default " LEDGER_DEFAULT_PATH "). --cap (or cap\n"
 	"in the configuration) may lower the ledger's cap, never raise it; without\n"
 	"either, the ledger's cap is used, and with neither nor a ledger the\n"
-	"module loads unarmed. Refuses, with an alarm, when the ledger fails\n"
-	"verification or the cap would be raised. --module names the module\n"
-	"(default uploadcap, found by modprobe's rules) or gives a path to it.\n"
+	"module loads unarmed; a missing or empty ledger is alarmed (ledger_missing:\n"
+	"expected only at a host's first boot). Refuses, with an alarm, when the\n"
+	"ledger fails verification or the cap would be raised. --on-exhaust down\n"
+	"brings guarded devices down when the cap is used up (default: drop).\n"
+	"--module names the module (default uploadcap, found by modprobe's rules)\n"
+	"or gives a path to it.\n"
 	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot).\n";
 
 static int insert_module(const char *module, const char *options)
@@ -73,6 +77,7 @@ int cmd_load(int argc, char **argv)
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "exempt", required_argument, NULL, 'e' },
+		{ "on-exhaust", required_argument, NULL, 'x' },
 		{ "lock-modules", no_argument, NULL, 'L' },
 		{ "config", required_argument, NULL, 'c' },
 		UCTL_COMMON_LONGOPTS,
@@ -94,6 +99,7 @@ int cmd_load(int argc, char **argv)
 		case 'l': keys[n] = "ledger"; vals[n++] = optarg; break;
 		case 'm': keys[n] = "module"; vals[n++] = optarg; break;
 		case 'e': keys[n] = "exempt"; vals[n++] = optarg; break;
+		case 'x': keys[n] = "on_exhaust"; vals[n++] = optarg; break;
 		case 'L': lock = true; break;
 		case 'c': config = optarg; config_required = true; break;
 		default:
@@ -156,8 +162,8 @@ int cmd_load(int argc, char **argv)
 			cap = check.last.cap;
 	}
 
-	snprintf(options, sizeof(options), "cap_bytes=%llu used_bytes=%llu%s%s",
-		 (unsigned long long)cap, (unsigned long long)used,
+	snprintf(options, sizeof(options), "cap_bytes=%llu used_bytes=%llu on_exhaust=%s%s%s",
+		 (unsigned long long)cap, (unsigned long long)used, cfg.on_exhaust,
 		 cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
 	ret = insert_module(cfg.module, options);
 	if (ret)
@@ -168,10 +174,18 @@ int cmd_load(int argc, char **argv)
 	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
 	       uctl_size(mod.used_bytes, a, sizeof(a)),
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
-	if (check.have_last)
+	if (check.have_last) {
 		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
-	else
+	} else {
 		printf(" (no ledger yet: %s)\n", cfg.ledger);
+		/*
+		 * Right at a host's first boot with uploadcap; anywhere else
+		 * the lifetime count was just reset: the SIEM must see it.
+		 */
+		alarm_raise("ledger_missing", LOG_ALERT,
+			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\"",
+			    cfg.ledger);
+	}
 	ucap_module_free(&mod);
 	return lock ? uctl_lock_modules() : UCTL_OK;
 }

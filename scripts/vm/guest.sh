@@ -22,6 +22,10 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mkdir -p /run/netns /run/lock
 ip link set lo up
 hostname uploadcap-vm
+if [ -f "$R/state" ]; then
+	mkdir -p /run/vmstate
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 state /run/vmstate
+fi
 
 bash "$R/cmd" >"$R/out" 2>&1 </dev/null
 echo $? >"$R/status"

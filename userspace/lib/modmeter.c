@@ -46,72 +46,74 @@ static int read_text(const char *dir, const char *name, char *buf, size_t len)
 
 static int read_u64(const char *dir, const char *name, __u64 *v)
 {
-	char buf[32], *end;
+	char buf[32];
 	int ret;
 
 	ret = read_text(dir, name, buf, sizeof(buf));
 	if (ret)
 		return ret;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno || end == buf || *end)
+	if (!ucap_parse_u64(buf, v))
 		return ucap_fail(EPROTO, "%s/%s: not a number: '%s'", dir, name, buf);
 	return 0;
 }
 
 /* The devices table: a header naming the columns, then one line each. */
-int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
+int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what)
 {
 	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NCOLS };
 	static const char *const names[NCOLS] = {
 		"netns", "ifindex", "name", "bytes", "packets", "dropped_packets", "dropped_bytes",
 	};
 	int col[NCOLS], ncol = 0, i, ret = 0;
-	char path[512], *line = NULL, *tok, *save;
-	size_t cap = 0;
-	FILE *f;
+	char *line = NULL, *tok, *save;
+	size_t cap = 0, lineno = 1;
 
-	snprintf(path, sizeof(path), "%s/devices", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return ucap_fail(errno, "open %s: %m", path);
 	if (getline(&line, &cap, f) < 0) {
-		ret = ucap_fail(EPROTO, "%s: no header line", path);
+		ret = ucap_fail(EPROTO, "%s: no header line", what);
 		goto out;
 	}
 	for (i = 0; i < NCOLS; i++)
 		col[i] = -1;
 	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), ncol++)
 		for (i = 0; i < NCOLS; i++)
-			if (!strcmp(tok, names[i]))
+			if (!strcmp(tok, names[i]) && col[i] < 0)
 				col[i] = ncol;
 	for (i = 0; i < NCOLS; i++)
 		if (col[i] < 0) {
-			ret = ucap_fail(EPROTO, "%s: no column '%s' in the header", path, names[i]);
+			ret = ucap_fail(EPROTO, "%s: no column '%s' in the header", what, names[i]);
 			goto out;
 		}
 
 	while (getline(&line, &cap, f) >= 0) {
 		struct ucap_mod_dev d = { 0 }, *v;
+		__u64 ifindex = 0;
 		char *field[16];
 		int n = 0;
+		bool ok;
 
+		lineno++;
 		for (tok = strtok_r(line, " \t\n", &save); tok && n < 16;
 		     tok = strtok_r(NULL, " \t\n", &save))
 			field[n++] = tok;
 		if (!n)
 			continue;
-		if (n < NCOLS) {
-			ret = ucap_fail(EPROTO, "%s: short line", path);
+		if (n < ncol) {
+			ret = ucap_fail(EPROTO, "%s:%zu: short line", what, lineno);
 			goto out;
 		}
-		d.netns_ino = strtoull(field[col[NETNS]], NULL, 10);
-		d.ifindex = (__u32)strtoul(field[col[IFINDEX]], NULL, 10);
+		ok = ucap_parse_u64(field[col[NETNS]], &d.netns_ino) &&
+		     ucap_parse_u64(field[col[IFINDEX]], &ifindex) && ifindex <= UINT32_MAX &&
+		     ucap_parse_u64(field[col[BYTES]], &d.bytes) &&
+		     ucap_parse_u64(field[col[PACKETS]], &d.packets) &&
+		     ucap_parse_u64(field[col[DPACKETS]], &d.dropped_packets) &&
+		     ucap_parse_u64(field[col[DBYTES]], &d.dropped_bytes) &&
+		     strlen(field[col[NAME]]) < sizeof(d.name);
+		if (!ok) {
+			ret = ucap_fail(EPROTO, "%s:%zu: not a device line", what, lineno);
+			goto out;
+		}
+		d.ifindex = (__u32)ifindex;
 		snprintf(d.name, sizeof(d.name), "%s", field[col[NAME]]);
-		d.bytes = strtoull(field[col[BYTES]], NULL, 10);
-		d.packets = strtoull(field[col[PACKETS]], NULL, 10);
-		d.dropped_packets = strtoull(field[col[DPACKETS]], NULL, 10);
-		d.dropped_bytes = strtoull(field[col[DBYTES]], NULL, 10);
 		v = realloc(mod->devs, (mod->ndevs + 1) * sizeof(*v));
 		if (!v) {
 			ret = -ENOMEM;
@@ -122,6 +124,20 @@ int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
 	}
 out:
 	free(line);
+	return ret;
+}
+
+int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
+{
+	char path[512];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/devices", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return ucap_fail(errno, "open %s: %m", path);
+	ret = ucap_module_parse_devices(mod, f, path);
 	fclose(f);
 	return ret;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "uploadcap.h"
@@ -195,6 +196,8 @@ int ucap_module_read(struct ucap_module *mod, const char *sysfs_dir);
 void ucap_module_free(struct ucap_module *mod);
 /* Append the per-device table only (mod->devs, mod->ndevs). */
 int ucap_module_read_devices(struct ucap_module *mod, const char *dir);
+/* The same from an open stream; what names it in errors. */
+int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what);
 const char *ucap_mod_state_name(enum ucap_mod_state state);
 /* The module's line for a device of namespace netns_ino, or NULL. */
 const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
@@ -274,5 +277,7 @@ const char *ucap_fmt_iec(__u64 v, char *buf, size_t len);
  * -ERANGE and a reason in ucap_why().
  */
 int ucap_parse_size(const char *s, __u64 *out);
+/* Exactly a decimal number that fits in 64 bits: digits only. */
+bool ucap_parse_u64(const char *s, __u64 *v);
 
 #endif /* UCAP_H */

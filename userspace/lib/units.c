@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -47,6 +48,18 @@ static const struct unit units[] = {
 	{ "eb", K10 * K10 * K10 * K10 * K10 * K10 },
 	{ "eib", K2 * K2 * K2 * K2 * K2 * K2 },
 };
+
+bool ucap_parse_u64(const char *s, __u64 *v)
+{
+	char *end;
+
+	/* strtoull alone would take spaces, signs and "-1" (as 2^64-1). */
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
 
 /* v * m, or false when it does not fit in 128 bits. */
 static bool mul128(unsigned __int128 *v, unsigned __int128 m)

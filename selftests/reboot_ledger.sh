@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Attack: stop the agent, edit or delete the ledger, reboot. Real reboots:
+# three boots of each VM kernel sharing one folder as their disk.
+#   boot 1: `uploadctl load` finds no ledger (ledger_missing) and arms from
+#           the configured cap; traffic; the agent checkpoints and stops.
+#   boot 2: load restores used_bytes and the cap from the ledger exactly;
+#           then an attacker lowers used in the last record by hand.
+#   boot 3: load refuses the edited ledger (ledger_tampered), the module
+#           stays out; the attacker deletes the ledger, and load starts
+#           from zero, but not silently (ledger_missing).
+# Run on the host (it starts the VMs); inside, --boot N runs one boot.
+. "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = "--boot" ]; then
+	BOOT=$2
+	S=/run/vmstate
+	L=$S/ledger
+	ucap_test_init
+	require_module_kernel
+	mod_unload
+	check "syslogd running" syslog_start
+	load() { "$UPLOADCTL" load --ledger "$L" --module "$KMOD" "$@"; }
+	case $BOOT in
+	1)
+		check_run "load with no ledger: arms from --cap" 0 "no ledger yet" load --cap 50MiB
+		check "ledger_missing raised" wait_event ledger_missing 1 3
+		check_eq "armed at 50 MiB" "$(mod_get state) $(mod_get cap_bytes)" "armed 52428800"
+		raw_bed 198.18.11
+		raw 300 1000
+		settle "$NSA" "$DA"
+		check_ge "traffic counted" "$(mod_get used_bytes)" 300000
+		check_run "the agent checkpoints" 0 "" "$UPLOADCTL" agent --once --ledger "$L"
+		mod_get used_bytes >"$S/used1"
+		check_run "the ledger verifies" 0 "intact" "$UPLOADCTL" ledger verify "$L"
+		;;
+	2)
+		check_run "load after the reboot" 0 "ledger record" load
+		check_eq "used_bytes restored exactly" "$(mod_get used_bytes)" "$(cat "$S/used1")"
+		check_eq "the cap too, armed" "$(mod_get state) $(mod_get cap_bytes)" "armed 52428800"
+		check_eq "no alarm" "$(grep -c 'event=' "$SYSLOG")" 0
+		# The attacker, root, the agent stopped: used=0 in the last record.
+		check "edit the ledger's last record" sed -i '$ s/ used=[0-9]*/ used=0/' "$L"
+		;;
+	3)
+		check_run "load refuses the edited ledger" 1 "fails verification" load
+		check "ledger_tampered raised" wait_event ledger_tampered 1 3
+		check "the module was not loaded" bash -c "! test -d '$SYSFS'"
+		check "delete the ledger" rm "$L"
+		check_run "load without a ledger" 0 "no ledger yet" load --cap 50MiB
+		check "ledger_missing raised: the reset is not silent" wait_event ledger_missing 1 3
+		check_run "it says what happened" 0 \
+			"event=ledger_missing severity=alert ledger=$L action=\"module loaded with used_bytes=0\"" \
+			events ledger_missing
+		check_eq "the count starts from zero" "$(mod_get used_bytes)" 0
+		;;
+	esac
+	done_testing
+	exit
+fi
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
+T_N=0
+T_FAIL=0
+[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
+for k in $kernels; do
+	disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
+	for boot in 1 2 3; do
+		out=$("$TOP/scripts/vmtest.sh" -k "$k" -s "$disk" -- "$TOP/selftests/reboot_ledger.sh" --boot $boot 2>&1)
+		rc=$?
+		# Each boot's checks, renumbered into ours.
+		while read -r line; do
+			case $line in
+			"ok "*) ok "$k boot $boot: ${line#ok * - }" ;;
+			"not ok "*) not_ok "$k boot $boot: ${line#not ok * - }" ;;
+			"#"*) echo "$line" ;;
+			esac
+		done <<<"$out"
+		if [ $rc != 0 ]; then
+			not_ok "$k boot $boot exited $rc"
+			diag "$(tail -n 20 <<<"$out")"
+		fi
+	done
+	rm -rf "$disk"
+done
+done_testing
