@@ -38,13 +38,7 @@ check "the agent wrote its first checkpoint" test -s "$LEDGER"
 # --- traffic around the hooks: XDP redirected out of the guarded device.
 # (Injected through a second veth, where the module charges it: it must
 # happen before the cap is exhausted.)
-ip -n "$NSA" link add name "ucx${RUN_ID}" type veth peer name "ucy${RUN_ID}"
-ip -n "$NSA" link set "ucx${RUN_ID}" up
-ip -n "$NSA" link set "ucy${RUN_ID}" up
-check "XDP on a second veth redirects into $DA" \
-	ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "ucx${RUN_ID}" "$DA" "$BUILD/selftests/xdp_bounce.bpf.o"
-check "the peer takes XDP frames" \
-	ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$BUILD/selftests/xdp_bounce.bpf.o"
+xdp_bed "ucx${RUN_ID}" "ucy${RUN_ID}"
 tx0=$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes')
 check "frames sent into the XDP redirect" \
 	ip netns exec "$NSA" "$RAWSEND" "ucy${RUN_ID}" "$MAC_B" 198.18.4.1 198.18.4.2 400 1000

@@ -64,8 +64,7 @@ table inet ucap_sink {
 EOF
 # udp_to ADDR COUNT: COUNT datagrams of 1000 bytes, from NSA.
 udp_to() {
-	timeout 20 ip netns exec "$NSA" bash -c \
-		"exec 3>/dev/udp/$1/9; for i in \$(seq $2); do printf %1000s >&3; done" 2>/dev/null
+	timeout 20 ip netns exec "$NSA" "$BUILD/bench/udpflood" "$1" 9 1000 --count "$2" >/dev/null
 }
 # sent_through DEV ADDR: 100 datagrams out of DEV are charged to it, and
 # to DA under it where there is one.

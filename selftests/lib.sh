@@ -310,6 +310,24 @@ raw_bed() {
 	RAW_NET=$1
 }
 
+# xdp_bed IN FEED: a second veth pair IN <-> FEED in NSA (IPv6 off, so
+# that only what the test sends crosses it), an XDP program on IN that
+# redirects every frame it receives out of DA, past DA's netfilter and tc
+# hooks, and XDP on DB so that the veth peer takes such frames. Frames
+# sent out of FEED then leave DA by XDP.
+xdp_bed() {
+	local in=$1 feed=$2 obj=$BUILD/selftests/xdp_bounce.bpf.o
+	ip -n "$NSA" link add name "$in" type veth peer name "$feed"
+	ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$in.disable_ipv6=1"
+	ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$feed.disable_ipv6=1"
+	ip -n "$NSA" link set "$in" up
+	ip -n "$NSA" link set "$feed" up
+	check "XDP on $in redirects into $DA" \
+		ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "$in" "$DA" "$obj"
+	check "the peer takes XDP frames" \
+		ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$obj"
+}
+
 # agent_bed A.B.C: what the agent tests in the VM start from: uploadcap.ko
 # loaded (unarmed), raw_bed A.B.C, a syslogd, and $LEDGER (with
 # $LEDGER.copy) removed on exit.

@@ -19,19 +19,8 @@ check "insmod audit_ms=50 exempt=$XFEED (unarmed)" mod_load audit_ms=50 exempt="
 check_eq "bypass_bytes is 0444" "$(stat -c %a "$SYSFS/bypass_bytes")" 444
 check_eq "bypass_bytes starts at 0" "$(mod_get bypass_bytes)" 0
 
-two_hosts 198.18.5.1 198.18.5.2
-veth_up "$NSA" "$DA" "$NSB" "$DB"
-MAC_B=$(mac_of "$NSB" "$DB")
-ip -n "$NSA" link add name "$XIN" type veth peer name "$XFEED"
-# Whatever XFEED sends leaves DA by XDP: IPv6 off, so only our frames.
-ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$XIN.disable_ipv6=1"
-ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$XFEED.disable_ipv6=1"
-ip -n "$NSA" link set "$XIN" up
-ip -n "$NSA" link set "$XFEED" up
-check "XDP on $XIN redirects into $DA" \
-	ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "$XIN" "$DA" "$BUILD/selftests/xdp_bounce.bpf.o"
-check "the peer takes XDP frames" \
-	ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$BUILD/selftests/xdp_bounce.bpf.o"
+raw_bed 198.18.5
+xdp_bed "$XIN" "$XFEED"
 
 dev_tx() { ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes'; }
 hook_sum() { awk 'NR > 1 { s += $4 } END { print s + 0 }' "$SYSFS/devices"; }

@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Attack: stop the agent, edit or delete the ledger, reboot. Real reboots:
-# three boots of each VM kernel sharing one folder as their disk.
+# Attack: stop the agent, edit, cut or delete the ledger, reboot. Real
+# reboots: three boots of each VM kernel sharing one folder as their disk
+# ($S/syslog keeps each boot's log: what a SIEM would have received).
 #   boot 1: `uploadctl load` finds no ledger (ledger_missing) and arms from
-#           the configured cap; traffic; the agent checkpoints and stops.
-#   boot 2: load restores used_bytes and the cap from the ledger exactly;
-#           then an attacker lowers used in the last record by hand.
-#   boot 3: load refuses the edited ledger (ledger_tampered), the module
-#           stays out; the attacker deletes the ledger, and load starts
-#           from zero, but not silently (ledger_missing).
+#           the configured cap; traffic; two checkpoints.
+#   boot 2: load restores used_bytes and the cap of the last record
+#           exactly (ledger_restored); then an attacker cuts the last
+#           record off: the chain still verifies.
+#   boot 3: load restores the older record, and its ledger_restored shows
+#           used_bytes going back against boot 2's; the attacker removes
+#           the module (modules unlocked) and edits the ledger: load
+#           refuses (ledger_tampered); deletes it: load starts from zero,
+#           but not silently (ledger_missing).
 # Run on the host (it starts the VMs); inside, --boot N runs one boot.
 . "$(dirname "$0")/lib.sh"
 
@@ -21,6 +25,7 @@ if [ "${1:-}" = "--boot" ]; then
 	mod_unload
 	check "syslogd running" syslog_start
 	load() { "$UPLOADCTL" load --ledger "$L" --module "$KMOD" "$@"; }
+	restored() { events ledger_restored | sed -n 's/.* used_bytes=\([0-9]*\) .*/\1/p'; }
 	case $BOOT in
 	1)
 		check_run "load with no ledger: arms from --cap" 0 "no ledger yet" load --cap 50MiB
@@ -29,24 +34,37 @@ if [ "${1:-}" = "--boot" ]; then
 		raw_bed 198.18.11
 		raw 300 1000
 		settle "$NSA" "$DA"
-		check_ge "traffic counted" "$(mod_get used_bytes)" 300000
 		check_run "the agent checkpoints" 0 "" "$UPLOADCTL" agent --once --ledger "$L"
+		raw 200 1000
+		settle "$NSA" "$DA"
+		check_run "and again after more traffic" 0 "" "$UPLOADCTL" agent --once --ledger "$L"
+		check_ge "traffic counted" "$(mod_get used_bytes)" 500000
 		mod_get used_bytes >"$S/used1"
-		check_run "the ledger verifies" 0 "intact" "$UPLOADCTL" ledger verify "$L"
+		check_run "the ledger verifies, two records or more" 0 "intact, ([2-9]|[1-9][0-9]+) records" \
+			"$UPLOADCTL" ledger verify "$L"
 		;;
 	2)
 		check_run "load after the reboot" 0 "ledger record" load
 		check_eq "used_bytes restored exactly" "$(mod_get used_bytes)" "$(cat "$S/used1")"
 		check_eq "the cap too, armed" "$(mod_get state) $(mod_get cap_bytes)" "armed 52428800"
-		check_eq "no alarm" "$(grep -c 'event=' "$SYSLOG")" 0
-		# The attacker, root, the agent stopped: used=0 in the last record.
-		check "edit the ledger's last record" sed -i '$ s/ used=[0-9]*/ used=0/' "$L"
+		check "ledger_restored logged" wait_event ledger_restored 1 3
+		check_eq "with the figure restored" "$(restored)" "$(cat "$S/used1")"
+		check_eq "no alert" "$(grep -c 'severity=alert' "$SYSLOG")" 0
+		# The attacker, root, the agent stopped: the last record cut off.
+		check "cut the ledger's last record" sed -i '$ d' "$L"
+		check_run "the rest still verifies" 0 "intact" "$UPLOADCTL" ledger verify "$L"
 		;;
 	3)
+		check_run "load after the reboot: an older record" 0 "ledger record" load
+		check "ledger_restored logged" wait_event ledger_restored 1 3
+		check_gt "what the SIEM got: used_bytes went back against the last boot" \
+			"$(cat "$S/used1")" "$(restored)"
+		check "the attacker removes the module" rmmod -f uploadcap
+		check "and edits the ledger's last record" sed -i '$ s/ used=[0-9]*/ used=0/' "$L"
 		check_run "load refuses the edited ledger" 1 "fails verification" load
 		check "ledger_tampered raised" wait_event ledger_tampered 1 3
 		check "the module was not loaded" bash -c "! test -d '$SYSFS'"
-		check "delete the ledger" rm "$L"
+		check "the attacker deletes the ledger" rm "$L"
 		check_run "load without a ledger" 0 "no ledger yet" load --cap 50MiB
 		check "ledger_missing raised: the reset is not silent" wait_event ledger_missing 1 3
 		check_run "it says what happened" 0 \
@@ -55,6 +73,7 @@ if [ "${1:-}" = "--boot" ]; then
 		check_eq "the count starts from zero" "$(mod_get used_bytes)" 0
 		;;
 	esac
+	cat "$SYSLOG" >>"$S/syslog"
 	done_testing
 	exit
 fi

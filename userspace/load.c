@@ -176,6 +176,15 @@ int cmd_load(int argc, char **argv)
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
 	if (check.have_last) {
 		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
+		/*
+		 * Every boot's starting point goes off-host: a ledger cut back
+		 * to an older record verifies, but its figures going back
+		 * between two boots shows there.
+		 */
+		alarm_raise("ledger_restored", LOG_NOTICE,
+			    "ledger=%s seq=%llu used_bytes=%llu cap_bytes=%llu",
+			    cfg.ledger, (unsigned long long)check.last.seq,
+			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes);
 	} else {
 		printf(" (no ledger yet: %s)\n", cfg.ledger);
 		/*
