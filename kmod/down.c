@@ -70,11 +70,10 @@ int ucap_down_init(void)
 		pr_err("on_exhaust=%s: must be drop or down\n", on_exhaust);
 		return -EINVAL;
 	}
-	/* Exhausted at load already (cap_bytes= below used_bytes=). */
-	ucap_down_state_changed();
 	return 0;
 }
 
+/* Nothing can queue the work any more (see ucap_exit()). */
 void ucap_down_exit(void)
 {
 	cancel_work_sync(&ucap_down_wk);

@@ -433,9 +433,13 @@ int ucap_hook_init(void)
 		return err;
 	/* Replays NETDEV_REGISTER for every device in every namespace. */
 	err = register_netdevice_notifier(&ucap_netdev_nb);
-	if (err)
+	if (err) {
 		ucap_free_devs();
-	return err;
+		return err;
+	}
+	/* Exhausted at load (cap_bytes= below used_bytes=), on_exhaust=down. */
+	ucap_down_state_changed();
+	return 0;
 }
 
 void ucap_hook_exit(void)

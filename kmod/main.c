@@ -12,36 +12,41 @@ static int __init ucap_init(void)
 	int err;
 
 	ucap_ledger_init();
-	err = ucap_sysfs_init();
+	err = ucap_down_init();
 	if (err)
 		return err;
+	err = ucap_sysfs_init();
+	if (err)
+		goto err_down;
 	err = ucap_hook_init();
 	if (err)
 		goto err_sysfs;
-	err = ucap_down_init();
-	if (err)
-		goto err_hook;
 	err = ucap_audit_init();
 	if (err)
-		goto err_down;
+		goto err_hook;
 	pr_info("loaded, %s\n", ucap_state_name(ucap_state()));
 	return 0;
 
-err_down:
-	ucap_down_exit();
 err_hook:
 	ucap_hook_exit();
 err_sysfs:
 	ucap_sysfs_exit();
+err_down:
+	ucap_down_exit();
 	return err;
 }
 
+/*
+ * The down work is queued by state changes, which come from the hooks,
+ * sysfs writes and the audit: it is cancelled last, when none of them is
+ * left (even after rmmod -f of an armed module).
+ */
 static void __exit ucap_exit(void)
 {
 	ucap_audit_exit();
-	ucap_down_exit();
 	ucap_hook_exit();
 	ucap_sysfs_exit();
+	ucap_down_exit();
 	pr_info("unloaded\n");
 }
 

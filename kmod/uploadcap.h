@@ -81,7 +81,7 @@ void ucap_audit_exit(void);
 void ucap_audit_start(struct net_device *dev, struct ucap_audit *audit);
 
 /* down.c */
-/* Takes the on_exhaust= parameter; nothing to undo but the work. */
+/* Takes the on_exhaust= parameter; exit cancels the work. */
 int ucap_down_init(void);
 void ucap_down_exit(void);
 /* The state changed (any context): take devices down if so configured. */

@@ -35,9 +35,9 @@ fails=0
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
 for i in $(seq 50); do
 	agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --ledger "$LEDGER"
-	# Mostly past start-up (about half a second under emulation), at a
-	# random point of the 50 ms cycle of checkpoints.
-	ms=$((300 + RANDOM % 700))
+	# Past start-up (about half a second under emulation), at a random
+	# point of the 50 ms cycle of checkpoints.
+	ms=$((500 + RANDOM % 1000))
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill -KILL "$AGENT"
 	wait "$AGENT" 2>/dev/null

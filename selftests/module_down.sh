@@ -60,4 +60,14 @@ check_run "a new device cannot come up either" 2 "Operation not permitted" \
 check "but loopback of a new namespace can" bash -c "ip netns add ucap-$RUN_ID-c && ip -n ucap-$RUN_ID-c link set lo up"
 ip netns del "ucap-$RUN_ID-c"
 check_run "refusals logged" 0 "refused to bring $DA up: the upload cap is exhausted" dmesg
+mod_unload
+
+# --- exhausted at load already (a cap below the restored count)
+ip -n "$NSA" link set "ucn${RUN_ID}" up
+check "a device up before the module loads" is_up "$NSA" "ucn${RUN_ID}"
+check "insmod on_exhaust=down cap_bytes=100 used_bytes=1000" \
+	mod_load on_exhaust=down cap_bytes=100 used_bytes=1000
+check_eq "exhausted from the start" "$(mod_get state)" exhausted
+for i in $(seq 30); do is_up "$NSA" "ucn${RUN_ID}" || break; sleep 0.1; done
+check "the device went down at load" is_down "$NSA" "ucn${RUN_ID}"
 done_testing

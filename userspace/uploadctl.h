@@ -74,6 +74,7 @@ int cmd_ledger(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_cap(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
 #endif /* UPLOADCTL_H */
