@@ -57,11 +57,20 @@ void ucap_audit_start(struct net_device *dev, struct ucap_audit *a)
 	a->surplus = 0;
 }
 
-static void ucap_audit_dev(struct net_device *dev, struct ucap_audit *a,
-			   u64 hook_bytes, void *arg)
+static void ucap_audit_dev(struct net_device *dev, struct ucap_dev *ud,
+			   struct ucap_audit *a, void *arg)
 {
-	u64 now = ucap_dev_tx_bytes(dev);
-	u64 sent, excess, charged;
+	u64 now, hook_bytes, sent, excess, charged;
+
+	/*
+	 * The device's counter first, then the hook's: a packet passes the
+	 * hook before the device counts it, so one in flight between the two
+	 * reads is in the hook's figure and only adds to the surplus; read
+	 * the other way round it would look like excess and be charged twice.
+	 */
+	now = ucap_dev_tx_bytes(dev);
+	smp_rmb();
+	hook_bytes = ucap_dev_hook_bytes(ud);
 
 	sent = now >= a->dev_last ? now - a->dev_last : now;
 	a->dev_last = now;

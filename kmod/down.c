@@ -24,8 +24,8 @@ MODULE_PARM_DESC(on_exhaust, "What exhaustion does: drop (the hook drops every p
 
 static bool ucap_take_down;
 
-static void ucap_dev_down(struct net_device *dev, struct ucap_audit *audit,
-			  u64 hook_bytes, void *arg)
+static void ucap_dev_down(struct net_device *dev, struct ucap_dev *ud,
+			  struct ucap_audit *audit, void *arg)
 {
 	int err;
 

@@ -306,16 +306,21 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 	}
 }
 
-void ucap_devs_walk(ucap_dev_fn fn, void *arg)
+u64 ucap_dev_hook_bytes(const struct ucap_dev *ud)
 {
 	struct ucap_dev_sums sum;
+
+	ucap_dev_sum(ud, &sum);
+	return sum.bytes;
+}
+
+void ucap_devs_walk(ucap_dev_fn fn, void *arg)
+{
 	struct ucap_dev *ud;
 
 	mutex_lock(&ucap_devs_lock);
-	list_for_each_entry(ud, &ucap_devs, list) {
-		ucap_dev_sum(ud, &sum);
-		fn(ud->dev, &ud->audit, sum.bytes, arg);
-	}
+	list_for_each_entry(ud, &ucap_devs, list)
+		fn(ud->dev, ud, &ud->audit, arg);
 	mutex_unlock(&ucap_devs_lock);
 }
 

@@ -65,14 +65,17 @@ void ucap_hook_exit(void);
 #define UCAP_DEV_LINE 128
 ssize_t ucap_devices_read(char *buf, loff_t off, size_t count);
 struct net_device;
+struct ucap_dev;
 /*
  * Call fn for every guarded device, in the order they were first seen,
  * under the device list's mutex (the device cannot go away meanwhile).
- * hook_bytes is what the device's hook has let through so far.
+ * fn must not register, unregister or rename devices, nor bring them up.
  */
-typedef void (*ucap_dev_fn)(struct net_device *dev, struct ucap_audit *audit,
-			    u64 hook_bytes, void *arg);
+typedef void (*ucap_dev_fn)(struct net_device *dev, struct ucap_dev *ud,
+			    struct ucap_audit *audit, void *arg);
 void ucap_devs_walk(ucap_dev_fn fn, void *arg);
+/* What ud's hook has let through so far. */
+u64 ucap_dev_hook_bytes(const struct ucap_dev *ud);
 
 /* audit.c */
 int ucap_audit_init(void);
