@@ -14,6 +14,11 @@ BUILD_PKGS=(make gcc pkg-config clang libclang-rt-dev llvm libbpf-dev bpftool li
 # Tests, demo, bench: namespaces, veth, traffic, JSON, the no-BPF wrapper,
 # nftables (the benchmark compares against its netdev egress quota).
 TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables)
+# Packaging and host integration: DKMS, the Debian packages, the man pages
+# (rendered with groff -ww), bash completion, units checked with
+# systemd-analyze, Prometheus output checked with a real parser.
+PKG_PKGS=(dkms debhelper dpkg-dev fakeroot groff-base man-db bash-completion systemd
+	python3-prometheus-client)
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.
 VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 	linux-headers-amd64)
@@ -37,7 +42,7 @@ installed() {
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${VM_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}" "${VM_PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 

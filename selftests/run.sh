@@ -23,6 +23,7 @@ HOST_TESTS=(
 	cli_errors.sh
 	agent_cli.sh
 	plan_cli.sh
+	prometheus.sh
 	meter_e2e.sh
 	tc_coexist.sh
 	meter_slots.sh
@@ -58,6 +59,7 @@ VM_TESTS=(
 	agent_ledger.sh
 	agent_rate.sh
 	agent_churn.sh
+	prometheus.sh
 	module_down.sh
 	module_lock.sh
 	kernel_log.sh

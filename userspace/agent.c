@@ -44,6 +44,7 @@ static const char agent_help[] =
 	"                       [--rate-multiple X] [--rate-window SECONDS]\n"
 	"                       [--rate-history N] [--rate-min-bytes SIZE]\n"
 	"                       [--checkpoint-bytes SIZE] [--alarm-burst N]\n"
+	"                       [--textfile PATH]\n"
 	"\n"
 	"Each tick (default 1 s), read uploadcap.ko, the BPF meter and the devices'\n"
 	"own tx counters, raise alarms to syslog (ident uploadcap, facility daemon)\n"
@@ -58,6 +59,10 @@ static const char agent_help[] =
 	"ledger_missing, ledger_torn. Each event name speaks at most --alarm-burst\n"
 	"times a minute (default 10; 0: no limit); what was held back is summed\n"
 	"up in one alarms_suppressed line when the minute is over.\n"
+	"\n"
+	"--textfile PATH (textfile in the configuration) writes the metrics of\n"
+	"'status --format prometheus' and uploadcap_alarms_total to PATH each tick,\n"
+	"replacing it atomically, for node_exporter's textfile collector.\n"
 	"\n"
 	"--once runs one tick and exits. Without --foreground the agent detaches\n"
 	"and runs as a daemon; with it, alarms also go to stderr. The configuration\n"
@@ -127,6 +132,8 @@ struct agent {
 	double window_start;
 	__u64 window_used;
 	bool rate_alarmed;
+
+	bool textfile_failed;		/* said so once; quiet until it works again */
 };
 
 static double now_mono(void)
@@ -591,6 +598,19 @@ static void check_rate(struct agent *a, const struct ucap_snapshot *s)
 	a->window_used = used;
 }
 
+static void write_textfile(struct agent *a, const struct ucap_snapshot *s)
+{
+	int ret;
+
+	if (!a->cfg.textfile[0])
+		return;
+	ret = uctl_prom_textfile(a->cfg.textfile, s);
+	if (ret && !a->textfile_failed)
+		fprintf(stderr, "uploadctl: agent: metrics: %s\n", ucap_why(ret));
+	ucap_clear_why();
+	a->textfile_failed = ret != 0;
+}
+
 static int tick(struct agent *a)
 {
 	struct ucap_snapshot s;
@@ -608,6 +628,7 @@ static int tick(struct agent *a)
 	check_rate(a, &s);
 	checkpoint(a, false);
 	alarm_flush();
+	write_textfile(a, &s);
 	ucap_snapshot_free(&s);
 	a->first = false;
 	return 0;
@@ -718,6 +739,7 @@ int cmd_agent(int argc, char **argv)
 		{ "rate-min-bytes", required_argument, NULL, 'B' },
 		{ "checkpoint-bytes", required_argument, NULL, 'K' },
 		{ "alarm-burst", required_argument, NULL, 'A' },
+		{ "textfile", required_argument, NULL, 'T' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'F' },
 		UCTL_COMMON_LONGOPTS,
@@ -727,6 +749,7 @@ int cmd_agent(int argc, char **argv)
 		{ 'i', "interval" }, { 'l', "ledger" }, { 't', "thresholds" }, { 'f', "facility" },
 		{ 'M', "rate_multiple" }, { 'W', "rate_window" }, { 'H', "rate_history" },
 		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" }, { 'A', "alarm_burst" },
+		{ 'T', "textfile" },
 	};
 	struct agent a = { .ledger = { .fd = -1 }, .first = true,
 			   .config_path = CONFIG_DEFAULT_PATH };

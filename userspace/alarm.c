@@ -32,7 +32,17 @@ static struct {
 	time_t window_start;
 	unsigned int sent;
 	unsigned int held;
+	unsigned long long total;	/* raised since start, held back or not */
 } limits[ALARM_NAMES];
+
+/* Every event the agent and uploadctl load raise, for the metrics. */
+const char *const alarm_events[] = {
+	"threshold", "exhausted", "meter_divergence", "bypass_suspected",
+	"bypass_charged", "counter_reset", "meter_missing", "module_missing",
+	"new_interface", "rate_anomaly", "ledger_tampered", "ledger_regressed",
+	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused",
+	"config_error", "alarms_suppressed", NULL,
+};
 
 static int to_stderr;
 static unsigned int burst = ALARM_BURST;
@@ -89,26 +99,6 @@ static void emit(int severity, const char *msg)
 		fprintf(stderr, "uploadcap: %s\n", msg);
 }
 
-void alarm_flush(void)
-{
-	time_t now = time(NULL);
-	char msg[192];
-	size_t i;
-
-	for (i = 0; i < ALARM_NAMES; i++) {
-		if (!limits[i].name[0] || now - limits[i].window_start < ALARM_WINDOW)
-			continue;
-		if (limits[i].held) {
-			snprintf(msg, sizeof(msg), "event=alarms_suppressed severity=warning alarm=%.31s count=%u",
-				 limits[i].name, limits[i].held);
-			emit(LOG_WARNING, msg);
-		}
-		limits[i].window_start = now;
-		limits[i].sent = 0;
-		limits[i].held = 0;
-	}
-}
-
 /* The rate-limit slot of an event name; the table is big enough for all. */
 static unsigned int slot_of(const char *event)
 {
@@ -122,7 +112,41 @@ static unsigned int slot_of(const char *event)
 	}
 	snprintf(limits[free_slot].name, sizeof(limits[free_slot].name), "%s", event);
 	limits[free_slot].window_start = time(NULL);
+	limits[free_slot].sent = 0;
+	limits[free_slot].held = 0;
+	limits[free_slot].total = 0;
 	return free_slot;
+}
+
+void alarm_flush(void)
+{
+	time_t now = time(NULL);
+	char msg[192];
+	size_t i;
+
+	for (i = 0; i < ALARM_NAMES; i++) {
+		if (!limits[i].name[0] || now - limits[i].window_start < ALARM_WINDOW)
+			continue;
+		if (limits[i].held) {
+			snprintf(msg, sizeof(msg), "event=alarms_suppressed severity=warning alarm=%.31s count=%u",
+				 limits[i].name, limits[i].held);
+			emit(LOG_WARNING, msg);
+			limits[slot_of("alarms_suppressed")].total++;
+		}
+		limits[i].window_start = now;
+		limits[i].sent = 0;
+		limits[i].held = 0;
+	}
+}
+
+unsigned long long alarm_count(const char *event)
+{
+	size_t i;
+
+	for (i = 0; i < ALARM_NAMES; i++)
+		if (!strcmp(limits[i].name, event))
+			return limits[i].total;
+	return 0;
 }
 
 void alarm_raise(const char *event, int severity, const char *fmt, ...)
@@ -134,6 +158,7 @@ void alarm_raise(const char *event, int severity, const char *fmt, ...)
 
 	alarm_flush();
 	s = slot_of(event);
+	limits[s].total++;
 	if (burst && limits[s].sent >= burst) {
 		limits[s].held++;
 		return;

@@ -27,6 +27,11 @@ void alarm_set_burst(unsigned int burst);
 /* Messages also go to stderr (agent --foreground). */
 void alarm_to_stderr(int on);
 
+/* Times an event was raised since start, held back or not. */
+unsigned long long alarm_count(const char *event);
+/* Every event name, NULL-terminated. */
+extern const char *const alarm_events[];
+
 #define ALARM_BURST 10
 
 #endif /* UCTL_ALARM_H */

@@ -156,6 +156,11 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		return parse_seconds(key, v, 0.05, &c->rate_window);
 	if (!strcmp(key, "rate_history"))
 		return parse_count(key, v, 3, 1440, &c->rate_history);
+	if (!strcmp(key, "textfile"))
+		return v[0] == '/' ? copy_str(key, v, c->textfile, sizeof(c->textfile)) :
+		       ucap_fail(EINVAL, "textfile: '%s' is not an absolute path", v);
+	if (!strcmp(key, "attach"))
+		return parse_bool(key, v, &c->attach);
 	if (!strcmp(key, "alarm_burst"))
 		return parse_count(key, v, 0, 1000000, &c->alarm_burst);
 	if (!strcmp(key, "rate_min_bytes"))

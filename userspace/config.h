@@ -32,6 +32,8 @@ struct uctl_config {
 	__u64 rate_min_bytes;		/* a window below this is never an anomaly */
 	__u64 checkpoint_bytes;		/* growth of used that makes a checkpoint due */
 	unsigned int alarm_burst;	/* per event name and minute; 0: no limit */
+	char textfile[256];		/* agent's Prometheus textfile; "": none */
+	bool attach;			/* load: attach the meter to every device */
 };
 
 void config_defaults(struct uctl_config *c);

@@ -21,7 +21,7 @@
 static const char load_help[] =
 	"Usage: uploadctl load [--cap SIZE] [--ledger PATH] [--module PATH|NAME]\n"
 	"                      [--exempt NAMES] [--on-exhaust drop|down]\n"
-	"                      [--lock-modules] [--config FILE]\n"
+	"                      [--attach] [--lock-modules] [--config FILE]\n"
 	"\n"
 	"Load uploadcap.ko with used_bytes= and cap_bytes= from the last verified\n"
 	"checkpoint of the ledger (default " LEDGER_DEFAULT_PATH "). --cap (or cap\n"
@@ -33,7 +33,10 @@ static const char load_help[] =
 	"brings guarded devices down when the cap is used up (default: drop).\n"
 	"--module names the module (default uploadcap, found by modprobe's rules)\n"
 	"or gives a path to it.\n"
-	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot).\n";
+	"--attach (attach = yes in the configuration) then attaches the BPF meter\n"
+	"to every device of this network namespace, as 'uploadctl attach --all'.\n"
+	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot):\n"
+	"last, because attaching may need the kernel's tc modules.\n";
 
 static int insert_module(const char *module, const char *options)
 {
@@ -51,7 +54,8 @@ static int insert_module(const char *module, const char *options)
 	} else {
 		ret = kmod_module_new_from_name(ctx, module, &mod);
 		if (!ret)
-			ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED, options,
+			ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED |
+							      KMOD_PROBE_IGNORE_COMMAND, options,
 							      NULL, NULL, NULL);
 		if (ret > 0)
 			ret = -ENOENT;	/* blacklisted or a command said no */
@@ -79,13 +83,14 @@ int cmd_load(int argc, char **argv)
 		{ "exempt", required_argument, NULL, 'e' },
 		{ "on-exhaust", required_argument, NULL, 'x' },
 		{ "lock-modules", no_argument, NULL, 'L' },
+		{ "attach", no_argument, NULL, 'a' },
 		{ "config", required_argument, NULL, 'c' },
 		UCTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = CONFIG_DEFAULT_PATH, *keys[8], *vals[8];
 	char options[512], a[64], b[64];
-	bool config_required = false, lock = false;
+	bool config_required = false, lock = false, attach = false;
 	struct ledger_check check;
 	struct uctl_config cfg;
 	struct ucap_module mod;
@@ -101,6 +106,7 @@ int cmd_load(int argc, char **argv)
 		case 'e': keys[n] = "exempt"; vals[n++] = optarg; break;
 		case 'x': keys[n] = "on_exhaust"; vals[n++] = optarg; break;
 		case 'L': lock = true; break;
+		case 'a': attach = true; break;
 		case 'c': config = optarg; config_required = true; break;
 		default:
 			ret = uctl_common_opt(opt, argv, "load", load_help);
@@ -127,6 +133,7 @@ int cmd_load(int argc, char **argv)
 		}
 	}
 	lock = lock || cfg.lock_modules;
+	attach = attach || cfg.attach;
 	ret = ucap_require_root();
 	if (ret)
 		return uctl_err("load", ret);
@@ -196,5 +203,15 @@ int cmd_load(int argc, char **argv)
 			    cfg.ledger);
 	}
 	ucap_module_free(&mod);
-	return lock ? uctl_lock_modules() : UCTL_OK;
+	ret = UCTL_OK;
+	if (attach) {
+		char *av[] = { "attach", "--all", NULL };
+
+		optind = 0;	/* a fresh getopt for the command */
+		ret = cmd_attach(2, av);
+	}
+	/* The cap is in force whether the meter attached or not: lock anyway. */
+	if (lock && uctl_lock_modules() != UCTL_OK)
+		ret = UCTL_FAIL;
+	return ret;
 }

@@ -17,14 +17,16 @@
 #define STATUS_JSON_VERSION 1
 
 static const char status_help[] =
-	"Usage: uploadctl status [--json|--pretty] [IFACE...]\n"
+	"Usage: uploadctl status [--json|--pretty|--format table|json|prometheus] [IFACE...]\n"
 	"\n"
 	"Show, for every device of the current network namespace (or the ones\n"
 	"named), whether uploadcap's egress meter is attached, what it counted\n"
 	"(bytes: skb length; wire bytes: with the headers GSO/TSO replicate;\n"
 	"packets; segments), what uploadcap.ko charged for it, and the device's\n"
 	"own tx counters; first, the module's state, cap and use. --json prints\n"
-	"the documented format, version 1.\n";
+	"the documented format, version 1; --format prometheus the metrics in\n"
+	"Prometheus' text format (uploadcap_*; the agent's --textfile adds\n"
+	"uploadcap_alarms_total).\n";
 
 json_object *uctl_json_u64(__u64 v)
 {
@@ -186,19 +188,31 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
 		UCTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ucap_snapshot s;
-	bool *shown = NULL;
+	bool *shown = NULL, prom = false;
 	int opt, ret, i;
 	size_t k;
 
 	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (opt == 'f') {
+			prom = !strcmp(optarg, "prometheus");
+			if (!strcmp(optarg, "json"))
+				uctl.json = true;
+			else if (!prom && strcmp(optarg, "table"))
+				return uctl_usage_err("status", "unknown format '%s' (table, json or prometheus)",
+						      optarg);
+			continue;
+		}
 		ret = uctl_common_opt(opt, argv, "status", status_help);
 		if (ret >= 0)
 			return ret;
 	}
+	if (prom && uctl.json)
+		return uctl_usage_err("status", "--format prometheus and --json exclude each other");
 
 	ret = ucap_require_root();
 	if (!ret)
@@ -245,7 +259,9 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 
-	if (uctl.json)
+	if (prom)
+		uctl_prom_snapshot(stdout, &s, shown);
+	else if (uctl.json)
 		print_json(&s, shown);
 	else
 		print_text(&s, shown);

@@ -4,6 +4,7 @@
 #define UPLOADCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ucap.h"
 
@@ -61,6 +62,15 @@ struct json_object *uctl_module_json(const struct ucap_module *m);
 void uctl_module_text(const struct ucap_module *m);
 /* Print a JSON document as --json or --pretty asked. */
 void uctl_json_print(struct json_object *o);
+
+/*
+ * Prometheus text format (prom.c): the snapshot's figures (shown: which
+ * devices, NULL for all), the agent's alarm counts, and both written to a
+ * node_exporter textfile, replaced atomically.
+ */
+void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown);
+void uctl_prom_alarms(FILE *f);
+int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s);
 
 /* Run argv[1] of a command table ("uploadctl cap set ..."). */
 int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,

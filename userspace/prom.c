@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The meters in Prometheus' text exposition format (version 0.0.4), for
+ * `uploadctl status --format prometheus` and the agent's --textfile (read
+ * by node_exporter's textfile collector). Every family has its HELP and
+ * TYPE lines even when it has no sample, so that a scrape always shows
+ * what exists. Names and label values are stable: alert rules depend on
+ * them (README.md, uploadctl(8)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alarm.h"
+#include "uploadctl.h"
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
+static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
+{
+	fputs("uploadcap_meter_bytes_total{interface=\"", f);
+	label_value(f, iface);
+	fprintf(f, "\",meter=\"%s\"} %llu\n", meter, (unsigned long long)v);
+}
+
+void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown)
+{
+	static const char *const states[] = { "not_loaded", "unarmed", "armed", "exhausted" };
+	const struct ucap_module *m = &s->module;
+	bool armed = s->module_present && m->state != UCAP_MOD_UNARMED;
+	const char *state = "not_loaded";
+	size_t i;
+
+	if (s->module_present)
+		state = ucap_mod_state_name(m->state);
+	family(f, "uploadcap_state", "gauge",
+	       "uploadcap.ko's state: 1 for the current one (not_loaded, unarmed, armed, exhausted).");
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		fprintf(f, "uploadcap_state{state=\"%s\"} %d\n", states[i],
+			!strcmp(states[i], state));
+
+	family(f, "uploadcap_cap_bytes", "gauge",
+	       "The write-once lifetime cap on bytes sent; absent while unarmed.");
+	if (armed)
+		fprintf(f, "uploadcap_cap_bytes %llu\n", (unsigned long long)m->cap_bytes);
+	family(f, "uploadcap_used_bytes", "gauge",
+	       "Bytes charged against the lifetime cap, all boots included.");
+	family(f, "uploadcap_remaining_bytes", "gauge",
+	       "Bytes the cap still allows; absent while unarmed.");
+	family(f, "uploadcap_dropped_bytes_total", "counter",
+	       "Bytes uploadcap.ko dropped at the cap since it was loaded.");
+	family(f, "uploadcap_dropped_packets_total", "counter",
+	       "Packets uploadcap.ko dropped at the cap since it was loaded.");
+	family(f, "uploadcap_bypass_bytes_total", "counter",
+	       "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.");
+	family(f, "uploadcap_tamper_attempts_total", "counter",
+	       "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.");
+	if (s->module_present) {
+		fprintf(f, "uploadcap_used_bytes %llu\n", (unsigned long long)m->used_bytes);
+		if (armed)
+			fprintf(f, "uploadcap_remaining_bytes %llu\n",
+				(unsigned long long)m->remaining_bytes);
+		fprintf(f, "uploadcap_dropped_bytes_total %llu\n",
+			(unsigned long long)m->dropped_bytes);
+		fprintf(f, "uploadcap_dropped_packets_total %llu\n",
+			(unsigned long long)m->dropped_packets);
+		fprintf(f, "uploadcap_bypass_bytes_total %llu\n",
+			(unsigned long long)m->bypass_bytes);
+		fprintf(f, "uploadcap_tamper_attempts_total %llu\n",
+			(unsigned long long)m->tamper_attempts);
+	}
+
+	family(f, "uploadcap_meter_bytes_total", "counter",
+	       "Bytes sent by a device of this network namespace, by meter: bpf (wire bytes, GSO headers included), module (charged by uploadcap.ko), device (the driver's tx_bytes).");
+	for (i = 0; i < s->n; i++) {
+		const struct ucap_if_stat *st = &s->ifs[i];
+
+		if (shown && !shown[i])
+			continue;
+		if (st->attached)
+			meter_sample(f, st->link.name, "bpf", st->bpf.wire_bytes);
+		if (st->mod)
+			meter_sample(f, st->link.name, "module", st->mod->bytes);
+		meter_sample(f, st->link.name, "device", st->link.tx_bytes);
+	}
+	family(f, "uploadcap_meter_attached", "gauge",
+	       "1 when uploadcap's BPF meter is attached to the device.");
+	for (i = 0; i < s->n; i++) {
+		if ((shown && !shown[i]) || ucap_link_is_loopback(&s->ifs[i].link))
+			continue;
+		fputs("uploadcap_meter_attached{interface=\"", f);
+		label_value(f, s->ifs[i].link.name);
+		fprintf(f, "\"} %d\n", s->ifs[i].attached);
+	}
+}
+
+void uctl_prom_alarms(FILE *f)
+{
+	size_t i;
+
+	family(f, "uploadcap_alarms_total", "counter",
+	       "Alarms the agent raised since it started, held back by the rate limit or not.");
+	for (i = 0; alarm_events[i]; i++)
+		fprintf(f, "uploadcap_alarms_total{event=\"%s\"} %llu\n", alarm_events[i],
+			alarm_count(alarm_events[i]));
+}
+
+int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd = -1, ret;
+
+	/* The temporary file next to the target: rename() stays in one fs. */
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * A scrape reads either the old file or the new one, never half of
+	 * one: the new one is complete before it is renamed over the old.
+	 */
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		ret = ucap_fail(errno, "textfile %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	uctl_prom_snapshot(f, s, NULL);
+	uctl_prom_alarms(f);
+	if (fflush(f) || ferror(f)) {
+		ret = ucap_fail(errno ? errno : EIO, "textfile %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		ret = ucap_fail(errno, "textfile %s: %s", path, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
