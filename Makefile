@@ -9,12 +9,21 @@
 #   make bench      benchmarks
 #   make fuzz       [FUZZ_SECS=60] libFuzzer on every userspace parser
 #   make san        userspace again with ASan+UBSan, in build/san
-#   make install    [DESTDIR=...] [PREFIX=/usr/local]
+#   make install    [DESTDIR=...] [PREFIX=/usr/local]: uploadctl, systemd units,
+#                   modprobe.d, man pages, bash completion, the example configuration
+#   make install-dkms  [DESTDIR=...]: the module's sources for DKMS in /usr/src
+#   make deb        the uploadcap and uploadcap-dkms packages, in build/deb/
 #   make clean
 
 VERSION		:= 0.1.0
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+MODPROBEDIR	?= $(PREFIX)/lib/modprobe.d
+MANDIR		?= $(PREFIX)/share/man
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+CONFDIR		:= /etc/uploadcap
+DKMSDIR		:= /usr/src/uploadcap-$(VERSION)
 DESTDIR		?=
 BUILD		:= build
 KRELEASE	?= $(shell uname -r)
@@ -80,7 +89,7 @@ FUZZ_SECS	?= 60
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all userspace module modules check demo bench install uninstall clean deps \
-	fuzzers fuzz san
+	fuzzers fuzz san install-dkms deb
 
 all: userspace $(if $(HAVE_KDIR),module)
 
@@ -195,12 +204,51 @@ bench:
 	$(Q)$(MAKE) --no-print-directory userspace modules
 	$(Q)scripts/bench/run.sh
 
+# Paths in the installed files follow PREFIX (SBINDIR).
+SUBST		= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+UNITS		:= uploadcap-load.service uploadcap-agent.service
+
 install: $(BUILD)/uploadctl
-	install -d $(DESTDIR)$(SBINDIR)
-	install -m 0755 $(BUILD)/uploadctl $(DESTDIR)$(SBINDIR)/uploadctl
+	install -D -m 0755 $(BUILD)/uploadctl $(DESTDIR)$(SBINDIR)/uploadctl
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR)
+	for u in $(UNITS); do \
+		$(SUBST) dist/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	$(SUBST) dist/modprobe.d/uploadcap.conf.in >$(DESTDIR)$(MODPROBEDIR)/uploadcap.conf
+	chmod 0644 $(DESTDIR)$(MODPROBEDIR)/uploadcap.conf
+	install -m 0644 man/uploadctl.8 $(DESTDIR)$(MANDIR)/man8/uploadctl.8
+	install -m 0644 man/uploadcap.4 $(DESTDIR)$(MANDIR)/man4/uploadcap.4
+	install -m 0644 dist/bash-completion/uploadctl $(DESTDIR)$(BASHCOMPDIR)/uploadctl
+	@# An operator's configuration is never overwritten.
+	test -e $(DESTDIR)$(CONFDIR)/uploadcap.conf || \
+		install -D -m 0644 dist/uploadcap.conf $(DESTDIR)$(CONFDIR)/uploadcap.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/uploadctl
+	rm -f $(DESTDIR)$(SBINDIR)/uploadctl $(DESTDIR)$(MODPROBEDIR)/uploadcap.conf \
+		$(DESTDIR)$(MANDIR)/man8/uploadctl.8 $(DESTDIR)$(MANDIR)/man4/uploadcap.4 \
+		$(DESTDIR)$(BASHCOMPDIR)/uploadctl $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	@echo "kept: $(CONFDIR)/uploadcap.conf and the ledger (/var/lib/uploadcap)"
+
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/kmod
+	install -m 0644 Kbuild $(DESTDIR)$(DKMSDIR)/Kbuild
+	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMSDIR)/kmod/
+	$(SUBST) dkms.conf.in >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMSDIR)/dkms.conf
+
+# Binary packages from the files git knows of (tracked, or new and not
+# ignored: the tree as it is, without build output), built by
+# dpkg-buildpackage in build/deb/.
+deb:
+	$(Q)scripts/install-deps.sh
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/uploadcap-$(VERSION)
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		tar -c --null -T - --ignore-failed-read 2>/dev/null | \
+		tar -x -C $(BUILD)/deb/uploadcap-$(VERSION)
+	$(Q)cd $(BUILD)/deb/uploadcap-$(VERSION) && \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	$(Q)ls $(BUILD)/deb/*.deb
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

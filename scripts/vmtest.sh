@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] -- CMD [ARGS...]
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -10,6 +10,9 @@
 # kernel that uploadcap.ko has been built for (build/kmod/<release>/).
 # -s DIR shares DIR writable at /run/vmstate in the guest: a disk that
 # outlives the boot, for tests that reboot.
+# -S boots systemd as init on a writable overlay of the shared root (a
+# tmpfs, gone at power-off) and runs CMD as a service once multi-user.target
+# is reached: for tests of packages and units.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,15 +20,17 @@ krel=
 timeout=600
 mem=1024
 state=
+systemd=
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:s:h" opt; do
+while getopts "k:t:m:s:Sh" opt; do
 	case $opt in
+	S) systemd=1 ;;
 	s) state=$(cd "$OPTARG" && pwd) || die "no folder $OPTARG" ;;
 	k) krel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -72,6 +77,31 @@ trap 'exit 130' INT TERM
 	printf '\n'
 } >"$res/cmd"
 echo "$TOP/scripts/vm/guest.sh" >"$res/guest"
+if [ -n "$systemd" ]; then
+	touch "$res/systemd"
+	# Booted to its own target: basic.target (the journal, udev, tmpfiles,
+	# D-Bus socket) and the command, without the host image's services.
+	cat >"$res/vmtest.target" <<EOF
+[Unit]
+Description=vmtest.sh: basic system and the command under test
+Requires=basic.target
+After=basic.target
+Wants=ucap-vmtest.service
+AllowIsolate=yes
+EOF
+	cat >"$res/vmtest.service" <<EOF
+[Unit]
+Description=vmtest.sh: the command under test
+After=basic.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash $TOP/scripts/vm/guest-systemd.sh
+TimeoutStartSec=infinity
+StandardOutput=journal+console
+StandardError=journal+console
+EOF
+fi
 state_share=()
 if [ -n "$state" ]; then
 	touch "$res/state"
@@ -91,7 +121,7 @@ qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$res/console" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4 rw" \
+	-append "console=ttyS0 panic=-1 loglevel=4 rw${systemd:+ systemd.unit=ucap-vmtest.target systemd.show_status=0}" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
 	"${state_share[@]}" \

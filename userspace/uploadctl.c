@@ -36,6 +36,7 @@ static const struct uctl_cmd cmds[] = {
 	{ "agent", cmd_agent, "[OPTIONS]",
 	  "watch the meters, raise alarms, keep the ledger" },
 	{ "ledger", cmd_ledger, "verify [PATH]", "check the ledger's hash chain" },
+	{ "config", cmd_config, "check [FILE]", "check the configuration file" },
 	{ "plan", cmd_plan, "--weights-size SIZE --tokens N ...",
 	  "size the cap from the model and the host's output" },
 	{ "version", cmd_version, "", "print the version" },

@@ -83,6 +83,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_cap(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # mkinitramfs.sh KERNEL_RELEASE OUT: a tiny initramfs for the test VM:
 # busybox, the modules that mount this machine's root over 9p (virtio PCI,
-# 9p and what they depend on, in dependency order, decompressed), and
+# 9p and what they depend on, in dependency order, decompressed; overlay
+# for vmtest.sh -S), and
 # scripts/vm/init. Modules built into the kernel are skipped.
 set -euo pipefail
 
@@ -32,7 +33,7 @@ visit() {
 	done
 	order+=("$m:$path")
 }
-for m in virtio_pci 9pnet_virtio 9p; do visit "$m"; done
+for m in virtio_pci 9pnet_virtio 9p overlay; do visit "$m"; done
 
 : >"$work/modules/order"
 for entry in "${order[@]}"; do
