@@ -89,7 +89,7 @@ FUZZ_SECS	?= 60
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all userspace module modules check demo bench install uninstall clean deps \
-	fuzzers fuzz san install-dkms deb
+	fuzzers fuzz san install-dkms deb debs
 
 all: userspace $(if $(HAVE_KDIR),module)
 
@@ -191,7 +191,7 @@ modules:
 # sub-make, so that pkg-config sees freshly installed libraries) and runs.
 check:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace modules fuzzers san
+	$(Q)$(MAKE) --no-print-directory userspace modules fuzzers san debs
 	$(Q)selftests/run.sh
 
 demo:
@@ -242,13 +242,17 @@ install-dkms:
 # dpkg-buildpackage in build/deb/.
 deb:
 	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory debs
+
+debs:
+	$(call msg,DEB,$(BUILD)/deb)
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/uploadcap-$(VERSION)
 	$(Q)git ls-files -z --cached --others --exclude-standard | \
 		tar -c --null -T - --ignore-failed-read 2>/dev/null | \
 		tar -x -C $(BUILD)/deb/uploadcap-$(VERSION)
 	$(Q)cd $(BUILD)/deb/uploadcap-$(VERSION) && \
 		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
-	$(Q)ls $(BUILD)/deb/*.deb
+	$(Q)$(if $(filter 1,$(V)),ls $(BUILD)/deb/*.deb,true)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -6,7 +6,7 @@
 # survive escaping; the agent's --textfile adds uploadcap_alarms_total
 # (equal to the alarms it printed), is replaced atomically (a reader never
 # sees half a file) and leaves no temporary files. Runs on the host (no
-# module) and in the VM (module armed).
+# module) and in the VM (module armed: the module's figures).
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
@@ -68,6 +68,8 @@ for f in uploadcap_state:gauge uploadcap_cap_bytes:gauge uploadcap_used_bytes:ga
 	check_eq "$name: TYPE ${f#*:} with a HELP text" \
 		"$(jq -r --arg n "$name" '.families[$n] | "\(.type) \(.help != "")"' <<<"$js")" "${f#*:} true"
 done
+check_eq "every sample right after its family's TYPE (none untyped)" \
+	"$(jq '[.families[] | select(.type == "unknown")] | length' <<<"$js")" 0
 check_eq "no sample without its family's TYPE" \
 	"$(grep -v '^#' <<<"$text" | sed 's/[{ ].*//' | sort -u | while read -r n; do
 		grep -q "^# TYPE $n " <<<"$text" || echo "$n"; done)" ""
@@ -106,7 +108,9 @@ check_run "status --format nonsense is a usage error" 2 "unknown format 'nonsens
 check_run "--format prometheus with --json is a usage error" 2 "exclude each other" \
 	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --format prometheus --json
 
-# --- the agent's textfile
+# --- the agent's textfile: nothing in it depends on the kernel, and
+# under emulation it is slow; on the host only.
+$module && done_testing
 DIR=$(mktemp -d)
 T_CLEANUP+=("rm -rf '$DIR'")
 LEDGER=$DIR/ledger
@@ -135,13 +139,13 @@ check_eq "and the meters as in status" \
 # Replaced atomically: readers racing a 20 Hz writer always see a whole file.
 agent_start "$NSA" --interval 0.05 --ledger "$LEDGER" --textfile "$PROM"
 bad=0
-for i in $(seq 200); do
+for i in $(seq 60); do
 	tail -n 1 "$PROM" | grep -q '^uploadcap_alarms_total{event="alarms_suppressed"}' || bad=$((bad + 1))
 	[ $((i % 20)) -eq 0 ] && { prom_json <"$PROM" >/dev/null 2>&1 || bad=$((bad + 1)); }
-	sleep 0.005
+	sleep 0.01
 done
 agent_stop
-check_eq "200 reads while the agent rewrote the file: each one whole" "$bad" 0
+check_eq "60 reads while the agent rewrote the file: each one whole" "$bad" 0
 check_eq "no temporary file left behind" "$(find "$DIR" -name '.uploadcap.prom.*' | wc -l)" 0
 
 check_run "a textfile in a missing directory: the agent says why, once" 0 \

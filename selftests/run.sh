@@ -24,12 +24,17 @@ HOST_TESTS=(
 	agent_cli.sh
 	plan_cli.sh
 	prometheus.sh
+	install_units.sh
+	man_pages.sh
+	completion.sh
+	dkms.sh
 	meter_e2e.sh
 	tc_coexist.sh
 	meter_slots.sh
 	sanitizers.sh
 	bench_quick.sh
 	reboot_ledger.sh
+	deb_package.sh
 )
 # Run at nice 19 alongside the rest (make check only): each fuzzer has
 # its 60 s of wall-clock time; the CPU it gets is what the others leave.

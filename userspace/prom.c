@@ -37,6 +37,19 @@ static void label_value(FILE *f, const char *v)
 	}
 }
 
+/*
+ * A family of one sample from the module, the sample right after its
+ * TYPE line (a parser gives samples to the last TYPE it read); no sample
+ * while the module is not loaded.
+ */
+static void module_figure(FILE *f, const struct ucap_snapshot *s, const char *name,
+			  const char *type, const char *help, __u64 v)
+{
+	family(f, name, type, help);
+	if (s->module_present)
+		fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
 static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
 {
 	fputs("uploadcap_meter_bytes_total{interface=\"", f);
@@ -64,32 +77,26 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	       "The write-once lifetime cap on bytes sent; absent while unarmed.");
 	if (armed)
 		fprintf(f, "uploadcap_cap_bytes %llu\n", (unsigned long long)m->cap_bytes);
-	family(f, "uploadcap_used_bytes", "gauge",
-	       "Bytes charged against the lifetime cap, all boots included.");
 	family(f, "uploadcap_remaining_bytes", "gauge",
 	       "Bytes the cap still allows; absent while unarmed.");
-	family(f, "uploadcap_dropped_bytes_total", "counter",
-	       "Bytes uploadcap.ko dropped at the cap since it was loaded.");
-	family(f, "uploadcap_dropped_packets_total", "counter",
-	       "Packets uploadcap.ko dropped at the cap since it was loaded.");
-	family(f, "uploadcap_bypass_bytes_total", "counter",
-	       "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.");
-	family(f, "uploadcap_tamper_attempts_total", "counter",
-	       "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.");
-	if (s->module_present) {
-		fprintf(f, "uploadcap_used_bytes %llu\n", (unsigned long long)m->used_bytes);
-		if (armed)
-			fprintf(f, "uploadcap_remaining_bytes %llu\n",
-				(unsigned long long)m->remaining_bytes);
-		fprintf(f, "uploadcap_dropped_bytes_total %llu\n",
-			(unsigned long long)m->dropped_bytes);
-		fprintf(f, "uploadcap_dropped_packets_total %llu\n",
-			(unsigned long long)m->dropped_packets);
-		fprintf(f, "uploadcap_bypass_bytes_total %llu\n",
-			(unsigned long long)m->bypass_bytes);
-		fprintf(f, "uploadcap_tamper_attempts_total %llu\n",
-			(unsigned long long)m->tamper_attempts);
-	}
+	if (armed)
+		fprintf(f, "uploadcap_remaining_bytes %llu\n",
+			(unsigned long long)m->remaining_bytes);
+	module_figure(f, s, "uploadcap_used_bytes", "gauge",
+		      "Bytes charged against the lifetime cap, all boots included.",
+		      m->used_bytes);
+	module_figure(f, s, "uploadcap_dropped_bytes_total", "counter",
+		      "Bytes uploadcap.ko dropped at the cap since it was loaded.",
+		      m->dropped_bytes);
+	module_figure(f, s, "uploadcap_dropped_packets_total", "counter",
+		      "Packets uploadcap.ko dropped at the cap since it was loaded.",
+		      m->dropped_packets);
+	module_figure(f, s, "uploadcap_bypass_bytes_total", "counter",
+		      "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.",
+		      m->bypass_bytes);
+	module_figure(f, s, "uploadcap_tamper_attempts_total", "counter",
+		      "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.",
+		      m->tamper_attempts);
 
 	family(f, "uploadcap_meter_bytes_total", "counter",
 	       "Bytes sent by a device of this network namespace, by meter: bpf (wire bytes, GSO headers included), module (charged by uploadcap.ko), device (the driver's tx_bytes).");

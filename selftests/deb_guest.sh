@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Inside a VM booted with systemd (scripts/vmtest.sh -S, run by
+# deb_package.sh): install the uploadcap and uploadcap-dkms packages from
+# DEBDIR, start the units, check that they do their job under their
+# sandboxes, and purge.
+#   selftests/deb_guest.sh DEBDIR
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+
+DEBS=$1
+[ "$(cat /proc/1/comm)" = systemd ] || bail "run under systemd (scripts/vmtest.sh -S)"
+VERSION=$(sed -n 's/^VERSION[[:space:]]*:= *//p' "$TOP/Makefile")
+K=$(uname -r)
+
+# A device besides loopback for the meter and the module to guard.
+check "a dummy device" ip link add ucapd0 type dummy
+ip link set ucapd0 up
+
+# DKMS builds for every kernel with headers; the host's dkms.sh builds for
+# each VM kernel already, and each build takes minutes under emulation:
+# here the guest is a host with one kernel (the overlay hides the others'
+# headers).
+for b in /lib/modules/*/build; do
+	[ "$b" = "/lib/modules/$K/build" ] || rm -f "$b"
+done
+# man-db's trigger re-indexes every man page on the machine: minutes under
+# emulation, and nothing to do with these packages.
+rm -f /var/lib/man-db/auto-update
+t0=$SECONDS
+check_run "dpkg -i uploadcap-dkms (DKMS builds the module for $K)" 0 "" \
+	dpkg -i "$DEBS/uploadcap-dkms_${VERSION}_all.deb"
+[ "$(dkms status -m uploadcap 2>/dev/null)" ] || diag "$RUN_OUT"
+diag "installing uploadcap-dkms took $((SECONDS - t0)) s"
+t0=$SECONDS
+check_run "dpkg -i uploadcap" 0 "" dpkg -i "$DEBS"/uploadcap_"${VERSION}"_*.deb
+diag "installing uploadcap took $((SECONDS - t0)) s"
+check_run "dkms: installed for $K" 0 "uploadcap/$VERSION, ${K//+/\\+}, x86_64: installed" dkms status -m uploadcap
+check_run "modinfo finds the DKMS module" 0 "updates/dkms/uploadcap.ko" modinfo -n uploadcap
+check_run "modprobe uploadcap would run uploadctl load" 0 "^install /usr/sbin/uploadctl load" \
+	modprobe -n -v uploadcap
+for u in uploadcap-load uploadcap-agent; do
+	check_eq "$u enabled by the package" "$(systemctl is-enabled $u.service)" enabled
+	check_eq "$u not started by the package" "$(systemctl is-active $u.service)" inactive
+done
+check_eq "uploadcap-load is wanted by sysinit.target" \
+	"$(ls /etc/systemd/system/sysinit.target.wants/ | grep -c '^uploadcap-load.service$')" 1
+
+mkdir -p /var/lib/prometheus/node-exporter
+cat >/etc/uploadcap/uploadcap.conf <<EOT
+cap = 64MiB
+attach = yes
+interval = 0.2
+textfile = /var/lib/prometheus/node-exporter/uploadcap.prom
+EOT
+check_run "systemctl start uploadcap-load" 0 "" systemctl start uploadcap-load.service
+check_eq "the module is loaded and armed" "$(cat /sys/kernel/uploadcap/state 2>&1)" armed
+check_eq "with the configured cap" "$(cat /sys/kernel/uploadcap/cap_bytes 2>&1)" $((64 << 20))
+check_run "the meter is attached to ucapd0" 0 "attached" \
+	bash -c "uploadctl status --json | jq -r '.interfaces[] | select(.name == \"ucapd0\") | if .attached then \"attached\" else \"off\" end'"
+check_run "journal: load restored nothing (first boot: ledger_missing)" 0 "event=ledger_missing" \
+	journalctl -b -t uploadcap --no-pager
+
+check_run "systemctl start uploadcap-agent" 0 "" systemctl start uploadcap-agent.service
+LEDGER=/var/lib/uploadcap/ledger
+wait_file() { local i; for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.2; done; return 1; }
+check "the agent wrote its ledger under StateDirectory" wait_file "$LEDGER"
+check_eq "the state directory is 0700" "$(stat -c %a /var/lib/uploadcap)" 700
+check_run "the ledger verifies" 0 "intact" uploadctl ledger verify "$LEDGER"
+check "the agent wrote the Prometheus textfile" wait_file /var/lib/prometheus/node-exporter/uploadcap.prom
+check_run "which says armed" 0 '^uploadcap_state\{state="armed"\} 1$' \
+	cat /var/lib/prometheus/node-exporter/uploadcap.prom
+check "a new device" ip link add ucapd1 type dummy
+check "its alarm reaches syslog from the sandbox" \
+	wait_count 1 10 bash -c "journalctl -b -t uploadcap --no-pager | grep -c 'event=new_interface.*device=ucapd1'"
+pid=$(systemctl show -P MainPID uploadcap-agent.service)
+kill -KILL "$pid"
+check "killed, the agent is restarted" wait_count 1 15 bash -c \
+	"p=\$(systemctl show -P MainPID uploadcap-agent.service); [ \"\$p\" != 0 ] && [ \"\$p\" != $pid ] && echo 1 || echo 0"
+check_run "systemctl reload (SIGHUP) keeps it running" 0 "" systemctl reload uploadcap-agent.service
+sleep 1
+check_eq "still active" "$(systemctl is-active uploadcap-agent.service)" active
+check_eq "no sandbox denial in its journal" \
+	"$(journalctl -b -u uploadcap-agent --no-pager | grep -ciE 'permission denied|operation not permitted|read-only file system')" 0
+check_run "systemctl stop uploadcap-agent" 0 "" systemctl stop uploadcap-agent.service
+
+t0=$SECONDS
+files=$(dpkg -L uploadcap uploadcap-dkms | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+check_run "dpkg --purge uploadcap uploadcap-dkms" 0 "" dpkg --purge uploadcap uploadcap-dkms
+diag "purging took $((SECONDS - t0)) s"
+left=
+for f in $files; do [ -e "$f" ] && left+=" $f"; done
+check_eq "every file of the packages is gone" "$left" ""
+check_eq "the configuration is gone" "$(ls -d /etc/uploadcap 2>/dev/null)" ""
+check_eq "no unit or enablement link is left" "$(find /etc/systemd /lib/systemd -name 'uploadcap*' 2>/dev/null)" ""
+check_eq "dkms knows no uploadcap" "$(dkms status -m uploadcap 2>/dev/null)" ""
+check_eq "no module file is left" "$(find /lib/modules/"$K"/updates -name 'uploadcap.ko*' 2>/dev/null)" ""
+check "the ledger is kept: the host's lifetime record" test -s "$LEDGER"
+check_eq "the module stays loaded and armed (it cannot be removed)" \
+	"$(cat /sys/kernel/uploadcap/state 2>&1)" armed
+check_eq "no WARNING, BUG or Oops in the kernel log" \
+	"$(dmesg | grep -cE 'WARNING:|BUG:|Oops|lockdep')" 0
+done_testing
