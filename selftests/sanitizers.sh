@@ -8,7 +8,7 @@
 # was expected.
 . "$(dirname "$0")/lib.sh"
 SAN=$TOP/build/san
-TESTS=(units_test prog_test cli_errors.sh agent_cli.sh plan_cli.sh meter_e2e.sh tc_coexist.sh
+TESTS=(units_test prog_test cli_errors.sh agent_cli.sh plan_cli.sh prometheus.sh completion.sh meter_e2e.sh tc_coexist.sh
 	meter_slots.sh)
 
 [ -x "$SAN/uploadctl" ] || bail "$SAN/uploadctl is not built (make san)"

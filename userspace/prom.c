@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +39,29 @@ static void label_value(FILE *f, const char *v)
 }
 
 /*
- * A family of one sample from the module, the sample right after its
- * TYPE line (a parser gives samples to the last TYPE it read); no sample
- * while the module is not loaded.
+ * Families of one sample each from the module, in this order; no sample
+ * while it is not loaded.
  */
-static void module_figure(FILE *f, const struct ucap_snapshot *s, const char *name,
-			  const char *type, const char *help, __u64 v)
-{
-	family(f, name, type, help);
-	if (s->module_present)
-		fprintf(f, "%s %llu\n", name, (unsigned long long)v);
-}
+static const struct {
+	const char *name, *type, *help;
+	size_t offset;		/* of the __u64 in struct ucap_module */
+} figures[] = {
+	{ "uploadcap_used_bytes", "gauge",
+	  "Bytes charged against the lifetime cap, all boots included.",
+	  offsetof(struct ucap_module, used_bytes) },
+	{ "uploadcap_dropped_bytes_total", "counter",
+	  "Bytes uploadcap.ko dropped at the cap since it was loaded.",
+	  offsetof(struct ucap_module, dropped_bytes) },
+	{ "uploadcap_dropped_packets_total", "counter",
+	  "Packets uploadcap.ko dropped at the cap since it was loaded.",
+	  offsetof(struct ucap_module, dropped_packets) },
+	{ "uploadcap_bypass_bytes_total", "counter",
+	  "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.",
+	  offsetof(struct ucap_module, bypass_bytes) },
+	{ "uploadcap_tamper_attempts_total", "counter",
+	  "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.",
+	  offsetof(struct ucap_module, tamper_attempts) },
+};
 
 static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
 {
@@ -82,21 +95,12 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	if (armed)
 		fprintf(f, "uploadcap_remaining_bytes %llu\n",
 			(unsigned long long)m->remaining_bytes);
-	module_figure(f, s, "uploadcap_used_bytes", "gauge",
-		      "Bytes charged against the lifetime cap, all boots included.",
-		      m->used_bytes);
-	module_figure(f, s, "uploadcap_dropped_bytes_total", "counter",
-		      "Bytes uploadcap.ko dropped at the cap since it was loaded.",
-		      m->dropped_bytes);
-	module_figure(f, s, "uploadcap_dropped_packets_total", "counter",
-		      "Packets uploadcap.ko dropped at the cap since it was loaded.",
-		      m->dropped_packets);
-	module_figure(f, s, "uploadcap_bypass_bytes_total", "counter",
-		      "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.",
-		      m->bypass_bytes);
-	module_figure(f, s, "uploadcap_tamper_attempts_total", "counter",
-		      "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.",
-		      m->tamper_attempts);
+	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
+		family(f, figures[i].name, figures[i].type, figures[i].help);
+		if (s->module_present)
+			fprintf(f, "%s %llu\n", figures[i].name, (unsigned long long)
+				*(const __u64 *)((const char *)m + figures[i].offset));
+	}
 
 	family(f, "uploadcap_meter_bytes_total", "counter",
 	       "Bytes sent by a device of this network namespace, by meter: bpf (wire bytes, GSO headers included), module (charged by uploadcap.ko), device (the driver's tx_bytes).");
