@@ -83,7 +83,8 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 	len = qdisc_skb_cb(skb)->pkt_len;
 	if (unlikely(!len))
 		len = skb->len;
-	pass = ucap_charge(len);
+	/* The ceiling first: what it refuses must not be charged to the cap. */
+	pass = ucap_rate_admit(len) && ucap_charge(len);
 
 	st = this_cpu_ptr(ud->stats);
 	u64_stats_update_begin(&st->syncp);

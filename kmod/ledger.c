@@ -95,7 +95,7 @@ enum ucap_state ucap_state(void)
 	return READ_ONCE(ucap_ledger.state);
 }
 
-static u64 ucap_used(void)
+u64 ucap_used_bytes(void)
 {
 	u64 sum = ucap_ledger.base + READ_ONCE(ucap_ledger.unhooked);
 	unsigned int start;
@@ -261,7 +261,7 @@ drop:
 void ucap_tamper(const char *what, const char *value)
 {
 	atomic64_inc(&ucap_ledger.tamper);
-	pr_warn_ratelimited("refused to %s the cap (%s) for %s[%d]\n", what, value,
+	pr_warn_ratelimited("refused to %s (%s) for %s[%d]\n", what, value,
 			    current->comm, task_pid_nr(current));
 }
 
@@ -298,7 +298,7 @@ int ucap_set_cap(u64 cap)
 
 	snprintf(value, sizeof(value), "%llu", cap);
 	if (cap == 0) {
-		ucap_tamper("clear", value);
+		ucap_tamper("clear the cap", value);
 		return -EPERM;
 	}
 	spin_lock_bh(&ucap_ledger.lock);
@@ -306,7 +306,7 @@ int ucap_set_cap(u64 cap)
 	old = ucap_ledger.cap;
 	if (before != UCAP_UNARMED && cap > old) {
 		spin_unlock_bh(&ucap_ledger.lock);
-		ucap_tamper("raise", value);
+		ucap_tamper("raise the cap", value);
 		return -EPERM;
 	}
 	if (before != UCAP_UNARMED && cap == old) {
@@ -319,11 +319,11 @@ int ucap_set_cap(u64 cap)
 	spin_unlock_bh(&ucap_ledger.lock);
 
 	if (before == UCAP_UNARMED)
-		ucap_log_armed(cap, ucap_used());
+		ucap_log_armed(cap, ucap_used_bytes());
 	else if (cap != old)
 		pr_notice("cap lowered from %llu to %llu bytes\n", old, cap);
 	if (after == UCAP_EXHAUSTED && before != UCAP_EXHAUSTED)
-		ucap_log_exhausted(ucap_used(), cap);
+		ucap_log_exhausted(ucap_used_bytes(), cap);
 	if (changed)
 		ucap_state_changed();
 	return 0;
@@ -353,7 +353,7 @@ u64 ucap_charge_unhooked(u64 bytes)
 unlock:
 	spin_unlock_bh(&ucap_ledger.lock);
 	if (exhausted) {
-		ucap_log_exhausted(ucap_used(), READ_ONCE(ucap_ledger.cap));
+		ucap_log_exhausted(ucap_used_bytes(), READ_ONCE(ucap_ledger.cap));
 		ucap_state_changed();
 	}
 	return take;
@@ -367,7 +367,7 @@ void ucap_read_totals(struct ucap_totals *t)
 	memset(t, 0, sizeof(*t));
 	t->state = READ_ONCE(ucap_ledger.state);
 	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_ledger.cap);
-	t->used_bytes = ucap_used();
+	t->used_bytes = ucap_used_bytes();
 	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
 	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
 	for_each_possible_cpu(cpu) {

@@ -12,9 +12,12 @@ static int __init ucap_init(void)
 	int err;
 
 	ucap_ledger_init();
-	err = ucap_down_init();
+	err = ucap_rate_init();
 	if (err)
 		return err;
+	err = ucap_down_init();
+	if (err)
+		goto err_rate;
 	err = ucap_sysfs_init();
 	if (err)
 		goto err_down;
@@ -33,6 +36,8 @@ err_sysfs:
 	ucap_sysfs_exit();
 err_down:
 	ucap_down_exit();
+err_rate:
+	ucap_rate_exit();
 	return err;
 }
 
@@ -47,6 +52,7 @@ static void __exit ucap_exit(void)
 	ucap_hook_exit();
 	ucap_sysfs_exit();
 	ucap_down_exit();
+	ucap_rate_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/uploadcap/: the ledger's figures, the one writable file
- * (cap_bytes: arm, or lower), the devices table, and the uevents that
- * announce state changes.
+ * /sys/kernel/uploadcap/: the ledger's and the rate ceiling's figures, the
+ * writable files (cap_bytes, rate_bytes_per_sec, rate_burst_bytes: arm, or
+ * lower), the devices table, and the uevents that announce state changes.
  *
- * Every file is 0444 but cap_bytes (0644); writes to the others fail in
- * kernfs before reaching us.
+ * Every file is 0444 but the three writable ones (0644); writes to the
+ * others fail in kernfs before reaching us.
  */
 #include <linux/kobject.h>
 #include <linux/kernel.h>
@@ -66,24 +66,62 @@ UCAP_SHOW_U64(dropped_packets)
 UCAP_SHOW_U64(tamper_attempts)
 UCAP_SHOW_U64(bypass_bytes)
 
-static ssize_t cap_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
-			       const char *buf, size_t count)
+/*
+ * The writable files take one decimal number; anything else is refused
+ * and counted as a tamper attempt, as a refused change would be.
+ */
+static ssize_t ucap_store_u64(const char *buf, size_t count, const char *what,
+			      int (*set)(u64))
 {
 	char value[24];
-	u64 cap;
+	u64 v;
 	int err;
 
-	err = kstrtoull(buf, 10, &cap);
+	err = kstrtoull(buf, 10, &v);
 	if (err) {
 		/* The offending input, quoted and cut short, for the log. */
 		snprintf(value, sizeof(value), "'%.*s'", (int)min_t(size_t, count, 16),
 			 buf);
 		strreplace(value, '\n', ' ');
-		ucap_tamper("set", value);
+		ucap_tamper(what, value);
 		return -EINVAL;
 	}
-	err = ucap_set_cap(cap);
+	err = set(v);
 	return err ? err : count;
+}
+
+static ssize_t cap_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return ucap_store_u64(buf, count, "set the cap", ucap_set_cap);
+}
+
+#define UCAP_SHOW_RATE(name, field)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct ucap_rate_totals t;					\
+									\
+	ucap_read_rate(&t);						\
+	return sysfs_emit(buf, "%llu\n", t.field);			\
+}
+
+UCAP_SHOW_RATE(rate_bytes_per_sec, rate_bytes_per_sec)
+UCAP_SHOW_RATE(rate_burst_bytes, burst_bytes)
+UCAP_SHOW_RATE(rate_current_bytes_per_sec, current_bytes_per_sec)
+UCAP_SHOW_RATE(rate_dropped_bytes, dropped_bytes)
+UCAP_SHOW_RATE(rate_dropped_packets, dropped_packets)
+
+static ssize_t rate_bytes_per_sec_store(struct kobject *kobj, struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	return ucap_store_u64(buf, count, "set the rate ceiling", ucap_set_rate);
+}
+
+static ssize_t rate_burst_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	return ucap_store_u64(buf, count, "set the rate burst", ucap_set_rate_burst);
 }
 
 static ssize_t remaining_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -110,6 +148,11 @@ static struct kobj_attribute ucap_dropped_bytes_attr = __ATTR_RO(dropped_bytes);
 static struct kobj_attribute ucap_dropped_packets_attr = __ATTR_RO(dropped_packets);
 static struct kobj_attribute ucap_tamper_attr = __ATTR_RO(tamper_attempts);
 static struct kobj_attribute ucap_bypass_attr = __ATTR_RO(bypass_bytes);
+static struct kobj_attribute ucap_rate_attr = __ATTR_RW_MODE(rate_bytes_per_sec, 0644);
+static struct kobj_attribute ucap_burst_attr = __ATTR_RW_MODE(rate_burst_bytes, 0644);
+static struct kobj_attribute ucap_rate_current_attr = __ATTR_RO(rate_current_bytes_per_sec);
+static struct kobj_attribute ucap_rate_dropped_bytes_attr = __ATTR_RO(rate_dropped_bytes);
+static struct kobj_attribute ucap_rate_dropped_packets_attr = __ATTR_RO(rate_dropped_packets);
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -131,6 +174,11 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_dropped_packets_attr.attr,
 	&ucap_tamper_attr.attr,
 	&ucap_bypass_attr.attr,
+	&ucap_rate_attr.attr,
+	&ucap_burst_attr.attr,
+	&ucap_rate_current_attr.attr,
+	&ucap_rate_dropped_bytes_attr.attr,
+	&ucap_rate_dropped_packets_attr.attr,
 	NULL,
 };
 

@@ -3,6 +3,7 @@
  * uploadcap.ko: what the parts of the module share.
  *
  *   ledger.c  the lifetime counter, the write-once cap and the state
+ *   rate.c    the write-once rate ceiling, checked before the cap
  *   hook.c    the netfilter egress hook on every guarded device, and
  *             the device tracking that keeps one on each
  *   audit.c   the device audit: what each guarded device says it sent,
@@ -48,12 +49,35 @@ struct ucap_audit {
 void ucap_ledger_init(void);
 bool ucap_charge(unsigned int len);
 int ucap_set_cap(u64 cap);
+/* Count and log a refused change: what is e.g. "raise the cap". */
 void ucap_tamper(const char *what, const char *value);
+/* The lifetime count: what the ledger has let through (and restored). */
+u64 ucap_used_bytes(void);
 /* Process context: charge bytes a device sent past its hook. */
 u64 ucap_charge_unhooked(u64 bytes);
 void ucap_read_totals(struct ucap_totals *t);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
+
+/* rate.c */
+/* The smallest burst: twice the largest (GSO) packet, with headers. */
+#define UCAP_RATE_MIN_BURST (256 * 1024)
+
+struct ucap_rate_totals {
+	u64 rate_bytes_per_sec;	/* 0: no ceiling */
+	u64 burst_bytes;	/* the burst in force, or the one it will have */
+	u64 current_bytes_per_sec;	/* let through over the last second */
+	u64 dropped_bytes;
+	u64 dropped_packets;
+};
+
+/* Takes the rate_ parameters and starts the sampler; exit stops it. */
+int ucap_rate_init(void);
+void ucap_rate_exit(void);
+bool ucap_rate_admit(unsigned int len);
+int ucap_set_rate(u64 rate);
+int ucap_set_rate_burst(u64 burst);
+void ucap_read_rate(struct ucap_rate_totals *t);
 
 /* hook.c */
 int ucap_hook_init(void);

@@ -76,7 +76,9 @@ format_checks() {
 	for f in uploadcap_state:gauge uploadcap_cap_bytes:gauge uploadcap_used_bytes:gauge \
 		uploadcap_remaining_bytes:gauge uploadcap_dropped_bytes_total:counter \
 		uploadcap_meter_bytes_total:counter uploadcap_bypass_bytes_total:counter \
-		uploadcap_meter_attached:gauge; do
+		uploadcap_meter_attached:gauge uploadcap_rate_ceiling_bytes_per_second:gauge \
+		uploadcap_rate_burst_bytes:gauge uploadcap_rate_current_bytes_per_second:gauge \
+		uploadcap_rate_dropped_bytes_total:counter uploadcap_rate_dropped_packets_total:counter; do
 		name=${f%%:*}
 		name=${name%_total}
 		check_eq "$name: TYPE ${f#*:} with a HELP text" \

@@ -55,6 +55,7 @@ VM_TESTS=(
 	module_race.sh
 	module_sysfs_input.sh
 	module_enforce.sh
+	module_rate.sh
 	module_devices.sh
 	module_audit.sh
 	attack_devices.sh

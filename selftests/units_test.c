@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ucap_parse_size(): every accepted form, and every kind of bad input. */
+/*
+ * ucap_parse_size() and ucap_parse_rate(): every accepted form, and every
+ * kind of bad input.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -61,6 +64,18 @@ static const struct {
 	{ ".", EINVAL, "not a size" },
 };
 
+/* Rates: a size, with or without "/s". */
+static const struct {
+	const char *in;
+	int err;		/* 0: accepted */
+	unsigned long long want;
+} rates[] = {
+	{ "10MB/s", 0, 10000000 }, { "10MB", 0, 10000000 }, { "1 MiB/s", 0, 1048576 },
+	{ "2e6/S", 0, 2000000 }, { "500 /s ", 0, 500 },
+	{ "0/s", EINVAL, 0 }, { "/s", EINVAL, 0 }, { "10MB/h", EINVAL, 0 },
+	{ "-1MB/s", EINVAL, 0 }, { "10MB//s", EINVAL, 0 },
+};
+
 int main(void)
 {
 	unsigned int i;
@@ -82,6 +97,18 @@ int main(void)
 		tap_ok(ret == -bad[i].err && strstr(why, bad[i].why) && v == 12345,
 		       "'%s' refused: %s (want %s, '%s')", bad[i].in, why,
 		       strerror(bad[i].err), bad[i].why);
+		ucap_clear_why();
+	}
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		__u64 v = 0;
+		int ret = ucap_parse_rate(rates[i].in, &v);
+
+		if (rates[i].err)
+			tap_ok(ret == -rates[i].err, "rate '%s' refused: %s", rates[i].in,
+			       ret ? ucap_why(ret) : "accepted");
+		else
+			tap_ok(ret == 0 && v == rates[i].want, "rate '%s' = %llu B/s (got %llu)",
+			       rates[i].in, rates[i].want, (unsigned long long)v);
 		ucap_clear_why();
 	}
 	return tap_done();

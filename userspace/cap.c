@@ -100,7 +100,7 @@ static int cap_set(int argc, char **argv)
 		return uctl_err("cap set", ret);
 	ucap_module_free(&before);
 
-	ret = ucap_module_set_cap(UCAP_SYSFS_DIR, size);
+	ret = ucap_module_set(UCAP_SYSFS_DIR, "cap_bytes", size);
 	if (ret == -EPERM)
 		return uctl_errf("cap set: uploadcap.ko refused: the cap is %s and can only be lowered; "
 				 "this attempt was counted and logged",

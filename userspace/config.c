@@ -134,6 +134,29 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		       ucap_fail(EINVAL, "facility: unknown syslog facility '%s' (daemon, local0..local7, ...)", v);
 	if (!strcmp(key, "cap"))
 		return parse_size(key, v, &c->cap);
+	if (!strcmp(key, "rate_ceiling")) {
+		char why[256];
+		int ret = ucap_parse_rate(v, &c->rate_ceiling);
+
+		if (!ret)
+			return 0;
+		snprintf(why, sizeof(why), "%s", ucap_why(ret));
+		return ucap_fail(-ret, "rate_ceiling: %s (a rate, e.g. 10MB/s)", why);
+	}
+	if (!strcmp(key, "rate_burst")) {
+		__u64 b;
+		int ret = parse_size(key, v, &b);
+
+		if (ret)
+			return ret;
+		if (b < UCAP_RATE_MIN_BURST)
+			return ucap_fail(EINVAL, "rate_burst: '%s' is below the minimum of %u bytes (256 KiB)",
+					 v, UCAP_RATE_MIN_BURST);
+		c->rate_burst = b;
+		return 0;
+	}
+	if (!strcmp(key, "weights_size"))
+		return parse_size(key, v, &c->weights_size);
 	if (!strcmp(key, "lock_modules"))
 		return parse_bool(key, v, &c->lock_modules);
 	if (!strcmp(key, "exempt"))

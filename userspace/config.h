@@ -22,6 +22,9 @@ struct uctl_config {
 	unsigned int nthresholds;
 	char facility[16];
 	__u64 cap;			/* 0: none configured */
+	__u64 rate_ceiling;		/* bytes per second; 0: none configured */
+	__u64 rate_burst;		/* 0: the module's default */
+	__u64 weights_size;		/* for status' exfiltration floor; 0: none */
 	bool lock_modules;
 	char exempt[256];		/* comma-separated device names */
 	char module[256];		/* path or name of uploadcap.ko */

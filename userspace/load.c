@@ -20,6 +20,7 @@
 
 static const char load_help[] =
 	"Usage: uploadctl load [--cap SIZE] [--ledger PATH] [--module PATH|NAME]\n"
+	"                      [--rate-ceiling RATE] [--rate-burst SIZE]\n"
 	"                      [--exempt NAMES] [--on-exhaust drop|down]\n"
 	"                      [--attach] [--lock-modules] [--config FILE]\n"
 	"\n"
@@ -31,6 +32,10 @@ static const char load_help[] =
 	"expected only at a host's first boot). Refuses, with an alarm, when the\n"
 	"ledger fails verification or the cap would be raised. --on-exhaust down\n"
 	"brings guarded devices down when the cap is used up (default: drop).\n"
+	"--rate-ceiling (rate_ceiling) arms the write-once rate ceiling, e.g.\n"
+	"10MB/s, with a burst of --rate-burst (rate_burst; default a tenth of a\n"
+	"second at the rate, at least 256 KiB). The ceiling is not in the ledger:\n"
+	"each boot's value goes to syslog with ledger_restored.\n"
 	"--module names the module (default uploadcap, found by modprobe's rules)\n"
 	"or gives a path to it.\n"
 	"--attach (attach = yes in the configuration) then attaches the BPF meter\n"
@@ -82,14 +87,16 @@ int cmd_load(int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ "exempt", required_argument, NULL, 'e' },
 		{ "on-exhaust", required_argument, NULL, 'x' },
+		{ "rate-ceiling", required_argument, NULL, 'r' },
+		{ "rate-burst", required_argument, NULL, 'b' },
 		{ "lock-modules", no_argument, NULL, 'L' },
 		{ "attach", no_argument, NULL, 'a' },
 		{ "config", required_argument, NULL, 'c' },
 		UCTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = CONFIG_DEFAULT_PATH, *keys[8], *vals[8];
-	char options[512], a[64], b[64];
+	const char *config = CONFIG_DEFAULT_PATH, *keys[12], *vals[12];
+	char options[640], a[64], b[64];
 	bool config_required = false, lock = false, attach = false;
 	struct ledger_check check;
 	struct uctl_config cfg;
@@ -105,6 +112,8 @@ int cmd_load(int argc, char **argv)
 		case 'm': keys[n] = "module"; vals[n++] = optarg; break;
 		case 'e': keys[n] = "exempt"; vals[n++] = optarg; break;
 		case 'x': keys[n] = "on_exhaust"; vals[n++] = optarg; break;
+		case 'r': keys[n] = "rate_ceiling"; vals[n++] = optarg; break;
+		case 'b': keys[n] = "rate_burst"; vals[n++] = optarg; break;
 		case 'L': lock = true; break;
 		case 'a': attach = true; break;
 		case 'c': config = optarg; config_required = true; break;
@@ -113,7 +122,7 @@ int cmd_load(int argc, char **argv)
 			if (ret >= 0)
 				return ret;
 		}
-		if (n == 8)
+		if (n == 12)
 			return uctl_usage_err("load", "too many options");
 	}
 	if (optind < argc)
@@ -169,9 +178,11 @@ int cmd_load(int argc, char **argv)
 			cap = check.last.cap;
 	}
 
-	snprintf(options, sizeof(options), "cap_bytes=%llu used_bytes=%llu on_exhaust=%s%s%s",
-		 (unsigned long long)cap, (unsigned long long)used, cfg.on_exhaust,
-		 cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
+	snprintf(options, sizeof(options),
+		 "cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s%s%s",
+		 (unsigned long long)cap, (unsigned long long)used,
+		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
+		 cfg.on_exhaust, cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
 	ret = insert_module(cfg.module, options);
 	if (ret)
 		return uctl_err("load", ret);
@@ -181,6 +192,8 @@ int cmd_load(int argc, char **argv)
 	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
 	       uctl_size(mod.used_bytes, a, sizeof(a)),
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
+	if (mod.rate_bytes_per_sec)
+		printf(", rate ceiling %s/s", uctl_size(mod.rate_bytes_per_sec, a, sizeof(a)));
 	if (check.have_last) {
 		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
 		/*
@@ -189,8 +202,9 @@ int cmd_load(int argc, char **argv)
 		 * between two boots shows there.
 		 */
 		alarm_raise("ledger_restored", LOG_NOTICE,
-			    "ledger=%s seq=%llu used_bytes=%llu cap_bytes=%llu",
+			    "ledger=%s seq=%llu rate_bytes_per_sec=%llu used_bytes=%llu cap_bytes=%llu",
 			    cfg.ledger, (unsigned long long)check.last.seq,
+			    (unsigned long long)mod.rate_bytes_per_sec,
 			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes);
 	} else {
 		printf(" (no ledger yet: %s)\n", cfg.ledger);
@@ -199,8 +213,8 @@ int cmd_load(int argc, char **argv)
 		 * the lifetime count was just reset: the SIEM must see it.
 		 */
 		alarm_raise("ledger_missing", LOG_ALERT,
-			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\"",
-			    cfg.ledger);
+			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu",
+			    cfg.ledger, (unsigned long long)mod.rate_bytes_per_sec);
 	}
 	ucap_module_free(&mod);
 	ret = UCTL_OK;

@@ -59,8 +59,17 @@ static const struct {
 	  "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.",
 	  offsetof(struct ucap_module, bypass_bytes) },
 	{ "uploadcap_tamper_attempts_total", "counter",
-	  "Refused attempts to raise or clear the cap since uploadcap.ko was loaded.",
+	  "Refused attempts to raise or clear the cap or the rate ceiling since uploadcap.ko was loaded.",
 	  offsetof(struct ucap_module, tamper_attempts) },
+	{ "uploadcap_rate_current_bytes_per_second", "gauge",
+	  "Bytes charged against the cap over the last second.",
+	  offsetof(struct ucap_module, rate_current_bytes_per_sec) },
+	{ "uploadcap_rate_dropped_bytes_total", "counter",
+	  "Bytes the rate ceiling dropped (not charged to the cap) since uploadcap.ko was loaded.",
+	  offsetof(struct ucap_module, rate_dropped_bytes) },
+	{ "uploadcap_rate_dropped_packets_total", "counter",
+	  "Packets the rate ceiling dropped since uploadcap.ko was loaded.",
+	  offsetof(struct ucap_module, rate_dropped_packets) },
 };
 
 static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
@@ -95,6 +104,16 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	if (armed)
 		fprintf(f, "uploadcap_remaining_bytes %llu\n",
 			(unsigned long long)m->remaining_bytes);
+	family(f, "uploadcap_rate_ceiling_bytes_per_second", "gauge",
+	       "The write-once upload rate ceiling; absent while there is none.");
+	if (s->module_present && m->rate_bytes_per_sec)
+		fprintf(f, "uploadcap_rate_ceiling_bytes_per_second %llu\n",
+			(unsigned long long)m->rate_bytes_per_sec);
+	family(f, "uploadcap_rate_burst_bytes", "gauge",
+	       "The rate ceiling's burst allowance; absent while there is no ceiling.");
+	if (s->module_present && m->rate_bytes_per_sec)
+		fprintf(f, "uploadcap_rate_burst_bytes %llu\n",
+			(unsigned long long)m->rate_burst_bytes);
 	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
 		family(f, figures[i].name, figures[i].type, figures[i].help);
 		if (s->module_present)

@@ -11,13 +11,15 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "config.h"
 #include "table.h"
 #include "uploadctl.h"
 
 #define STATUS_JSON_VERSION 1
 
 static const char status_help[] =
-	"Usage: uploadctl status [--json|--pretty|--format table|json|prometheus] [IFACE...]\n"
+	"Usage: uploadctl status [--json|--pretty|--format table|json|prometheus]\n"
+	"                        [--weights-size SIZE] [--config FILE] [IFACE...]\n"
 	"\n"
 	"Show, for every device of the current network namespace (or the ones\n"
 	"named), whether uploadcap's egress meter is attached, what it counted\n"
@@ -26,7 +28,88 @@ static const char status_help[] =
 	"own tx counters; first, the module's state, cap and use. --json prints\n"
 	"the documented format, version 1; --format prometheus the metrics in\n"
 	"Prometheus' text format (uploadcap_*; the agent's --textfile adds\n"
-	"uploadcap_alarms_total).\n";
+	"uploadcap_alarms_total).\n"
+	"--weights-size SIZE (weights_size in the configuration, default\n"
+	CONFIG_DEFAULT_PATH ") adds the exfiltration floor: whether the cap\n"
+	"still allows that many bytes out at all and, with a rate ceiling, the\n"
+	"least time uploading them would take.\n";
+
+/*
+ * What the cap and the ceiling mean for weights of a given size. The
+ * floor is the time to send them at the ceiling with a full burst to
+ * start with; it does not count the cap, which may forbid it outright.
+ */
+struct exfil {
+	__u64 weights;
+	bool capped;		/* the cap is armed: remaining counts */
+	__u64 remaining;
+	bool possible;		/* the cap still allows weights bytes out */
+	bool have_floor;	/* there is a rate ceiling */
+	double floor_seconds;
+};
+
+static void exfil_compute(struct exfil *x, const struct ucap_module *m, __u64 weights)
+{
+	memset(x, 0, sizeof(*x));
+	x->weights = weights;
+	x->capped = m->state != UCAP_MOD_UNARMED;
+	x->remaining = m->remaining_bytes;
+	x->possible = !x->capped || x->remaining >= weights;
+	x->have_floor = m->rate_bytes_per_sec != 0;
+	if (x->have_floor)
+		x->floor_seconds = weights > m->rate_burst_bytes ?
+				   (double)(weights - m->rate_burst_bytes) /
+				   (double)m->rate_bytes_per_sec : 0.0;
+}
+
+static const char *duration(double s, char *buf, size_t len)
+{
+	if (s < 120)
+		snprintf(buf, len, "%.0f seconds", s);
+	else if (s < 2 * 3600)
+		snprintf(buf, len, "%.1f minutes", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, len, "%.1f hours", s / 3600);
+	else if (s < 2 * 365.25 * 86400)
+		snprintf(buf, len, "%.1f days", s / 86400);
+	else
+		snprintf(buf, len, "%.1f years", s / (365.25 * 86400));
+	return buf;
+}
+
+static json_object *exfil_json(const struct exfil *x)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "weights_bytes", uctl_json_u64(x->weights));
+	json_object_object_add(o, "remaining_bytes", x->capped ? uctl_json_u64(x->remaining) : NULL);
+	json_object_object_add(o, "possible", json_object_new_boolean(x->possible));
+	json_object_object_add(o, "floor_seconds",
+			       x->have_floor ? json_object_new_double(x->floor_seconds) : NULL);
+	return o;
+}
+
+static void exfil_text(const struct exfil *x)
+{
+	char a[64], b[64], d[64];
+
+	printf("weights:    %s\n", uctl_size(x->weights, a, sizeof(a)));
+	if (!x->possible) {
+		printf("            cannot be exfiltrated through this host's network: "
+		       "%s left under the cap\n", uctl_size(x->remaining, b, sizeof(b)));
+		return;
+	}
+	if (x->capped)
+		printf("            the cap still allows them out: %s left\n",
+		       uctl_size(x->remaining, b, sizeof(b)));
+	else
+		printf("            no cap armed: nothing stops them leaving\n");
+	if (x->have_floor)
+		printf("            at the rate ceiling, uploading them takes at least %s\n",
+		       duration(x->floor_seconds, d, sizeof(d)));
+	else
+		printf("            no rate ceiling: only the links' speed limits how fast\n");
+}
 
 json_object *uctl_json_u64(__u64 v)
 {
@@ -46,7 +129,40 @@ json_object *uctl_module_json(const struct ucap_module *m)
 	json_object_object_add(o, "dropped_packets", uctl_json_u64(m->dropped_packets));
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
 	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
+	uctl_rate_json(o, m);
 	return o;
+}
+
+void uctl_rate_json(json_object *o, const struct ucap_module *m)
+{
+	bool ceiling = m->rate_bytes_per_sec != 0;
+
+	json_object_object_add(o, "rate_bytes_per_sec",
+			       ceiling ? uctl_json_u64(m->rate_bytes_per_sec) : NULL);
+	json_object_object_add(o, "rate_burst_bytes",
+			       ceiling ? uctl_json_u64(m->rate_burst_bytes) : NULL);
+	json_object_object_add(o, "rate_current_bytes_per_sec",
+			       uctl_json_u64(m->rate_current_bytes_per_sec));
+	json_object_object_add(o, "rate_dropped_bytes", uctl_json_u64(m->rate_dropped_bytes));
+	json_object_object_add(o, "rate_dropped_packets", uctl_json_u64(m->rate_dropped_packets));
+}
+
+void uctl_rate_text(const struct ucap_module *m)
+{
+	char a[64], b[64], c[64], d[64];
+
+	if (!m->rate_bytes_per_sec) {
+		printf("rate:       no ceiling; now %s/s\n",
+		       uctl_size(m->rate_current_bytes_per_sec, a, sizeof(a)));
+		return;
+	}
+	printf("rate:       ceiling %s/s, burst %s; now %s/s\n"
+	       "            dropped by the ceiling: %s in %llu packets\n",
+	       uctl_size(m->rate_bytes_per_sec, a, sizeof(a)),
+	       uctl_size(m->rate_burst_bytes, b, sizeof(b)),
+	       uctl_size(m->rate_current_bytes_per_sec, c, sizeof(c)),
+	       uctl_size(m->rate_dropped_bytes, d, sizeof(d)),
+	       (unsigned long long)m->rate_dropped_packets);
 }
 
 void uctl_module_text(const struct ucap_module *m)
@@ -59,6 +175,7 @@ void uctl_module_text(const struct ucap_module *m)
 	if (m->state == UCAP_MOD_UNARMED) {
 		printf("module:     unarmed: no cap set yet, counting only; used %s\n",
 		       uctl_size(m->used_bytes, a, sizeof(a)));
+		uctl_rate_text(m);
 		return;
 	}
 	pct = m->cap_bytes ? 100.0 * (double)m->used_bytes / (double)m->cap_bytes : 100.0;
@@ -77,9 +194,11 @@ void uctl_module_text(const struct ucap_module *m)
 	       (unsigned long long)m->dropped_packets,
 	       (unsigned long long)m->tamper_attempts,
 	       uctl_size(m->bypass_bytes, e, sizeof(e)));
+	uctl_rate_text(m);
 }
 
-static void print_json(const struct ucap_snapshot *s, const bool *shown)
+static void print_json(const struct ucap_snapshot *s, const bool *shown,
+		       const struct exfil *x)
 {
 	json_object *root = json_object_new_object();
 	json_object *ifs = json_object_new_array();
@@ -88,6 +207,7 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 	json_object_object_add(root, "version", json_object_new_int(STATUS_JSON_VERSION));
 	json_object_object_add(root, "module",
 			       s->module_present ? uctl_module_json(&s->module) : NULL);
+	json_object_object_add(root, "exfiltration", x ? exfil_json(x) : NULL);
 	for (i = 0; i < s->n; i++) {
 		const struct ucap_if_stat *st = &s->ifs[i];
 		json_object *o;
@@ -114,7 +234,8 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown)
 	json_object_put(root);
 }
 
-static void print_text(const struct ucap_snapshot *s, const bool *shown)
+static void print_text(const struct ucap_snapshot *s, const bool *shown,
+		       const struct exfil *x)
 {
 	struct uctl_table *t = uctl_table_new(10);
 	char a[64], b[64], c[64];
@@ -128,6 +249,8 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown)
 		uctl_module_text(&s->module);
 	else
 		printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
+	if (x)
+		exfil_text(x);
 	if (s->meter_present)
 		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n"
 		       "            all namespaces: %s, wire %s, %llu packets\n",
@@ -189,11 +312,16 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "weights-size", required_argument, NULL, 'w' },
+		{ "config", required_argument, NULL, 'c' },
 		UCTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *config = CONFIG_DEFAULT_PATH, *weights_arg = NULL;
+	struct exfil exfil, *x = NULL;
+	bool *shown = NULL, prom = false, config_required = false;
+	struct uctl_config cfg;
 	struct ucap_snapshot s;
-	bool *shown = NULL, prom = false;
 	int opt, ret, i;
 	size_t k;
 
@@ -207,12 +335,37 @@ int cmd_status(int argc, char **argv)
 						      optarg);
 			continue;
 		}
+		if (opt == 'w') {
+			weights_arg = optarg;
+			continue;
+		}
+		if (opt == 'c') {
+			config = optarg;
+			config_required = true;
+			continue;
+		}
 		ret = uctl_common_opt(opt, argv, "status", status_help);
 		if (ret >= 0)
 			return ret;
 	}
 	if (prom && uctl.json)
 		return uctl_usage_err("status", "--format prometheus and --json exclude each other");
+	/* The weights' size: the option, else the configuration's, if any. */
+	config_defaults(&cfg);
+	if (weights_arg) {
+		ret = ucap_parse_size(weights_arg, &cfg.weights_size);
+		if (ret) {
+			uctl_usage_err("status", "--weights-size: %s", ucap_why(ret));
+			ucap_clear_why();
+			return UCTL_USAGE;
+		}
+	} else {
+		ret = config_load(&cfg, config);
+		if (ret == -ENOENT && !config_required)
+			ret = 0;
+		if (ret)
+			return uctl_err("status: configuration", ret);
+	}
 
 	ret = ucap_require_root();
 	if (!ret)
@@ -259,12 +412,17 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 
+	if (cfg.weights_size) {
+		exfil_compute(&exfil, s.module_present ? &s.module : &(struct ucap_module){ 0 },
+			      cfg.weights_size);
+		x = &exfil;
+	}
 	if (prom)
 		uctl_prom_snapshot(stdout, &s, shown);
 	else if (uctl.json)
-		print_json(&s, shown);
+		print_json(&s, shown, x);
 	else
-		print_text(&s, shown);
+		print_text(&s, shown, x);
 	ret = UCTL_OK;
 free_shown:
 	free(shown);

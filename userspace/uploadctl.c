@@ -31,6 +31,8 @@ static const struct uctl_cmd cmds[] = {
 	  "show the meters for the devices of this network namespace" },
 	{ "cap", cmd_cap, "set SIZE | show",
 	  "arm or lower uploadcap.ko's write-once cap; show it" },
+	{ "rate", cmd_rate, "set RATE | show",
+	  "arm or lower uploadcap.ko's write-once rate ceiling; show it" },
 	{ "load", cmd_load, "[--cap SIZE] ...",
 	  "load uploadcap.ko with the ledger's used and cap" },
 	{ "agent", cmd_agent, "[OPTIONS]",

@@ -60,6 +60,9 @@ struct json_object;
 struct json_object *uctl_json_u64(__u64 v);
 struct json_object *uctl_module_json(const struct ucap_module *m);
 void uctl_module_text(const struct ucap_module *m);
+/* The rate ceiling's figures, added to o; and as text. */
+void uctl_rate_json(struct json_object *o, const struct ucap_module *m);
+void uctl_rate_text(const struct ucap_module *m);
 /* Print a JSON document as --json or --pretty asked. */
 void uctl_json_print(struct json_object *o);
 
@@ -86,6 +89,7 @@ int cmd_cap(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_rate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
 #endif /* UPLOADCTL_H */

@@ -173,6 +173,16 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	if (!ret)
 		ret = read_u64(dir, "bypass_bytes", &mod->bypass_bytes);
 	if (!ret)
+		ret = read_u64(dir, "rate_bytes_per_sec", &mod->rate_bytes_per_sec);
+	if (!ret)
+		ret = read_u64(dir, "rate_burst_bytes", &mod->rate_burst_bytes);
+	if (!ret)
+		ret = read_u64(dir, "rate_current_bytes_per_sec", &mod->rate_current_bytes_per_sec);
+	if (!ret)
+		ret = read_u64(dir, "rate_dropped_bytes", &mod->rate_dropped_bytes);
+	if (!ret)
+		ret = read_u64(dir, "rate_dropped_packets", &mod->rate_dropped_packets);
+	if (!ret)
 		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)
 		ret = read_u64(dir, "used_bytes", &mod->used_bytes);
@@ -203,19 +213,19 @@ const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
 	return NULL;
 }
 
-int ucap_module_set_cap(const char *dir, __u64 cap)
+int ucap_module_set(const char *dir, const char *name, __u64 v)
 {
 	char path[512], buf[32];
 	int fd, len, err = 0;
 
-	snprintf(path, sizeof(path), "%s/cap_bytes", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ucap_fail(ENOENT, "uploadcap.ko is not loaded (%s does not exist)", dir);
 		return ucap_fail(errno, "open %s: %m", path);
 	}
-	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)cap);
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
 	if (write(fd, buf, (size_t)len) != len)
 		err = -errno;
 	close(fd);

@@ -184,6 +184,11 @@ struct ucap_module {
 	__u64 dropped_packets;
 	__u64 tamper_attempts;
 	__u64 bypass_bytes;	/* devices sent past their hooks (charged) */
+	__u64 rate_bytes_per_sec;	/* the rate ceiling; 0: none */
+	__u64 rate_burst_bytes;
+	__u64 rate_current_bytes_per_sec;
+	__u64 rate_dropped_bytes;	/* refused by the ceiling, not charged */
+	__u64 rate_dropped_packets;
 	struct ucap_mod_dev *devs;
 	size_t ndevs;
 };
@@ -203,10 +208,14 @@ const char *ucap_mod_state_name(enum ucap_mod_state state);
 const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
 					   __u64 netns_ino, __u32 ifindex);
 /*
- * Write a cap. The module's refusals come back as -EPERM (raise or
- * clear after arming) and -EINVAL (not a number).
+ * Write one of the module's settings (name: cap_bytes, rate_bytes_per_sec,
+ * rate_burst_bytes). The module's refusals come back as -EPERM (raise or
+ * clear after arming) and -EINVAL (not a number, or a burst below
+ * UCAP_RATE_MIN_BURST).
  */
-int ucap_module_set_cap(const char *sysfs_dir, __u64 cap);
+int ucap_module_set(const char *sysfs_dir, const char *name, __u64 v);
+/* The module's smallest rate burst (kmod/uploadcap.h). */
+#define UCAP_RATE_MIN_BURST (256 * 1024)
 
 /* ---- snapshot of every meter for the current namespace (snapshot.c) ---- */
 
@@ -277,6 +286,8 @@ const char *ucap_fmt_iec(__u64 v, char *buf, size_t len);
  * -ERANGE and a reason in ucap_why().
  */
 int ucap_parse_size(const char *s, __u64 *out);
+/* A rate in bytes per second: a size, optionally followed by "/s". */
+int ucap_parse_rate(const char *s, __u64 *out);
 /* Exactly a decimal number that fits in 64 bits: digits only. */
 bool ucap_parse_u64(const char *s, __u64 *v);
 

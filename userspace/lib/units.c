@@ -150,3 +150,20 @@ bad_unit:
 	return ucap_fail(EINVAL, "'%s': unknown unit '%.*s' (use B, K, M, G, T, P, E, KB..EB or KiB..EiB)",
 			 s, (int)ulen, unit_start);
 }
+
+int ucap_parse_rate(const char *s, __u64 *out)
+{
+	char buf[128];
+	size_t n = strlen(s);
+
+	/* "10MB/s" is "10MB" per second; the suffix is optional. */
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n >= 2 && s[n - 2] == '/' && (s[n - 1] == 's' || s[n - 1] == 'S'))
+		n -= 2;
+	if (n >= sizeof(buf))
+		return ucap_fail(EINVAL, "'%s' is too long for a rate", s);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return ucap_parse_size(buf, out);
+}
