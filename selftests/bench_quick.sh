@@ -27,10 +27,11 @@ for t in udp64 tcp1 tcp4; do
 done
 has "host: the meter against an empty tc program" ".host.meter_over_empty_tc.median"
 for t in udp64 tcp1; do
-	for c in mod modbpf nft; do
+	for c in mod modbpf modrate nft; do
 		has "VM: $t, $c against no hook" ".vm[0].throughput.$t.$c.ratio.median"
 	done
 done
+has "VM: the rate ceiling above the load against the module alone" ".vm[0].ceiling_over_module.median"
 has "VM: the exact path near the cap" ".vm[0].slow.modslow.ratio.median"
 has "VM: two senders against one, module" ".vm[0].scaling.mod.ratio.median"
 has "VM: two senders against one, no hook" ".vm[0].scaling.none.ratio.median"

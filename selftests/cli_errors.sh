@@ -68,6 +68,42 @@ check_run "status --json" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} st
 check_run "status --pretty" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} status --pretty | jq -e '.interfaces | length == 2'"
 check_run "detach --json" 0 "" bash -c "nsenter --net=/run/netns/$NSA ${U[*]} detach --json $DA | jq -e '.interfaces[0].result == \"detached\"'"
 
+# --- the rate ceiling and the exfiltration floor, without the module
+check_run "rate set 0: usage" 2 "^uploadctl: rate set: RATE: '0': a size must be more than zero" \
+	"$UPLOADCTL" rate set 0
+check_run "rate set 5MB/h: usage" 2 "unexpected '/h'" "$UPLOADCTL" rate set 5MB/h
+check_run "rate set -5MB/s: usage, not an option" 2 "negative" "$UPLOADCTL" rate set -5MB/s
+check_run "rate set 5MB/s --burst 100KiB: below the minimum" 2 "--burst: '100KiB' is below the minimum of 262144" \
+	"$UPLOADCTL" rate set 5MB/s --burst 100KiB
+check_run "rate set: two rates" 2 "give one RATE" "$UPLOADCTL" rate set 1M 2M
+check_run "rate set without the module" 1 "^uploadctl: rate set: uploadcap.ko is not loaded" \
+	"$UPLOADCTL" rate set 5MB/s
+check_run "rate show without the module" 1 "^uploadctl: rate show: uploadcap.ko is not loaded" \
+	"$UPLOADCTL" rate show
+check_run "rate frob" 2 "unknown" "$UPLOADCTL" rate frob
+check_run "status --weights-size 0: usage" 2 "^uploadctl: status: --weights-size: '0'" \
+	ua status --weights-size 0
+check_run "status --weights-size 1TB --json, no module: possible, no floor" 0 "" bash -c \
+	"nsenter --net=/run/netns/$NSA ${U[*]} status --json --weights-size 1TB | jq -e '.exfiltration == {weights_bytes: 1000000000000, remaining_bytes: null, possible: true, floor_seconds: null}'"
+check_run "status --weights-size: no cap, no ceiling, in words" 0 "no cap armed: nothing stops them leaving" \
+	ua status --weights-size 1TB
+CONF=$(mktemp)
+T_CLEANUP+=("rm -f '$CONF'")
+printf 'weights_size = 2TB\n' >"$CONF"
+check_run "status --config: weights_size from the file" 0 "" bash -c \
+	"nsenter --net=/run/netns/$NSA ${U[*]} status --json --config $CONF | jq -e '.exfiltration.weights_bytes == 2000000000000'"
+check_run "status --config missing" 1 "^uploadctl: status: configuration: .* does not exist" \
+	ua status --config "$CONF.none"
+for bad in "rate_ceiling = 0:rate_ceiling: '0': a size must be more than zero" \
+	"rate_ceiling = 3MB/min:rate_ceiling: '3MB/min': unexpected" \
+	"rate_burst = 1000:rate_burst: '1000' is below the minimum of 262144" \
+	"weights_size = -1TB:weights_size: '-1TB': a size cannot be negative"; do
+	printf '%s\n' "${bad%%:*}" >"$CONF"
+	check_run "config check: ${bad%%:*}" 1 "$CONF:1: ${bad#*:}" "$UPLOADCTL" config check "$CONF"
+done
+printf 'rate_ceiling = 2MB/s\nrate_burst = 1MiB\nweights_size = 800GB\n' >"$CONF"
+check_run "config check: rate_ceiling, rate_burst, weights_size" 0 "valid" "$UPLOADCTL" config check "$CONF"
+
 # --- maps left by an incompatible uploadcap version
 OLD=$PIN_DIR-old
 T_PINS+=("$OLD")

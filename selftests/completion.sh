@@ -22,11 +22,12 @@ complete_words() {
 }
 
 check_eq "commands" "$(complete_words uploadctl '')" \
-	"agent attach cap config detach help ledger load plan status version "
+	"agent attach cap config detach help ledger load plan rate status version "
 check_eq "st -> status" "$(complete_words uploadctl st)" "status "
 check_eq "global options" "$(complete_words uploadctl --)" "--help --json --pin-dir --pretty --version "
 check_eq "after a global option, the command" "$(complete_words uploadctl --json sta)" "status "
 check_eq "cap: set or show" "$(complete_words uploadctl cap '')" "set show "
+check_eq "rate: set or show" "$(complete_words uploadctl rate '')" "set show "
 check_eq "status --format: its values" "$(complete_words uploadctl status --format '')" \
 	"json prometheus table "
 check_eq "load --on-exhaust: its values" "$(complete_words uploadctl load --on-exhaust d)" "down drop "
@@ -37,11 +38,11 @@ check_eq "ledger verify" "$(complete_words uploadctl ledger v)" "verify "
 check_eq "config check" "$(complete_words uploadctl config c)" "check "
 
 missing=
-for c in attach detach status "cap set" load agent "ledger verify" "config check" plan; do
+for c in attach detach status "cap set" "rate set" load agent "ledger verify" "config check" plan; do
 	offered=$(complete_words uploadctl $c --)
 	# The options of the usage lines (the text below names other commands').
 	for o in $("$UPLOADCTL" $c --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		case $o in --json | --pretty | --help) [ "$c" = "cap set" ] && continue ;; esac
+		case $o in --json | --pretty | --help) [ "${c#* }" = set ] && continue ;; esac
 		grep -qw -- "$o" <<<"$offered" || missing+=" $c:$o"
 	done
 done

@@ -13,9 +13,11 @@
 #         of any tc program), bpf (our meter), nft (netdev egress quota +
 #         counter), both (meter and nft)
 #   vm:   none, mod (uploadcap.ko armed far from its cap), modbpf (and the
-#         meter), nft; then "slow": the same count of datagrams with no
-#         hook and with the module armed so close to its cap that every
-#         packet is charged exactly under its lock; then "scaling": one
+#         meter), modrate (mod with a rate ceiling far above the offered
+#         load: the ceiling's per-CPU credit path), nft; then "slow": the
+#         same count of datagrams with no hook and with the module
+#         armed so close to its cap that every packet is charged exactly
+#         under its lock; then "scaling": one
 #         and two senders (CPU 0, CPUs 0+1), with and without the module.
 # Every run also checks that the meters agree exactly with the device's
 # own counters for the traffic sent; a disagreement fails the benchmark.
@@ -85,6 +87,8 @@ bpf_on() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA" >/dev/nul
 bpf_off() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" detach "$DA" >/dev/null; }
 # Armed, a petabyte away from the cap: the per-CPU credit path.
 mod_on() { mod_load cap_bytes=$((1 << 50)); }
+# The same with a ceiling of 1 TiB/s: never reached, always checked.
+modrate_on() { mod_load cap_bytes=$((1 << 50)) rate_bytes_per_sec=$((1 << 40)); }
 
 on() {
 	case $1 in
@@ -94,6 +98,7 @@ on() {
 	nft) nft_on ;;
 	both) bpf_on && nft_on ;;
 	mod) mod_on ;;
+	modrate) modrate_on ;;
 	modbpf) mod_on && bpf_on ;;
 	esac
 }
@@ -104,7 +109,7 @@ off() {
 	tcempty) tcempty_off ;;
 	nft) nft_off ;;
 	both) bpf_off; nft_off ;;
-	mod) mod_unload ;;
+	mod | modrate) mod_unload ;;
 	modbpf) bpf_off; mod_unload ;;
 	esac
 }
@@ -157,7 +162,7 @@ exact() {
 		check_exact "$cfg" "$test" "nft counter packets = device tx_packets" "$np" "$tp" ;;
 	esac
 	case $cfg in
-	mod | modbpf)
+	mod | modbpf | modrate)
 		check_exact "$cfg" "$test" "module packets = device tx_packets" "$mp" "$tp"
 		# Without GSO the wire length is the skb's: the device's count.
 		case $test in
@@ -167,6 +172,8 @@ exact() {
 	esac
 	[ "$cfg" = modbpf ] &&
 		check_exact "$cfg" "$test" "module bytes = meter wire_bytes" "$mb" "$bw"
+	[ "$cfg" = modrate ] &&
+		check_exact "$cfg" "$test" "nothing dropped by the ceiling" "$(mod_get rate_dropped_packets)" 0
 	return 0
 }
 
@@ -219,7 +226,7 @@ if [ "$WHERE" = host ]; then
 	T_PINS+=("$PIN_DIR-empty")
 	bpftool prog loadall "$TEST_BPF_OBJ" "$PIN_DIR-empty" type tc || die "load the empty program"
 else
-	CONFIGS=(none mod modbpf nft)
+	CONFIGS=(none mod modbpf modrate nft)
 	TESTS=(udp64 tcp1)
 fi
 for r in $(seq "$ROUNDS"); do
