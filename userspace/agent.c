@@ -55,8 +55,8 @@ static const char agent_help[] =
 	"\n"
 	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
 	"bypass_charged, counter_reset, meter_missing, module_missing,\n"
-	"new_interface, rate_anomaly, ledger_tampered, ledger_regressed,\n"
-	"ledger_missing, ledger_torn. Each event name speaks at most --alarm-burst\n"
+	"new_interface, rate_anomaly, rate_ceiling_hit, ledger_tampered,\n"
+	"ledger_regressed, ledger_missing, ledger_torn. Each event name speaks at most --alarm-burst\n"
 	"times a minute (default 10; 0: no limit); what was held back is summed\n"
 	"up in one alarms_suppressed line when the minute is over.\n"
 	"\n"
@@ -121,6 +121,8 @@ struct agent {
 	bool module_alarmed;
 	__u64 mod_used;
 	__u64 mod_bypass;		/* its bypass_bytes at the last tick */
+	__u64 mod_rate_dropped;		/* its rate_dropped_bytes at the last tick */
+	bool ceiling_alarmed;		/* until a tick without ceiling drops */
 	bool meter_seen;
 	struct ucap_snapshot_cache snap_cache;
 	struct dev_state *devs;
@@ -339,9 +341,25 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 			    (unsigned long long)m->bypass_bytes,
 			    (unsigned long long)(m->bypass_bytes - a->mod_bypass),
 			    (unsigned long long)m->used_bytes);
+	/*
+	 * The rate ceiling dropping packets: someone sends faster than the
+	 * host's legitimate output was planned for. Once per episode.
+	 */
+	if (a->module_seen && m->rate_dropped_bytes > a->mod_rate_dropped) {
+		if (!a->ceiling_alarmed)
+			alarm_raise("rate_ceiling_hit", LOG_WARNING,
+				    "rate_bytes_per_sec=%llu new_dropped_bytes=%llu rate_dropped_bytes=%llu",
+				    (unsigned long long)m->rate_bytes_per_sec,
+				    (unsigned long long)(m->rate_dropped_bytes - a->mod_rate_dropped),
+				    (unsigned long long)m->rate_dropped_bytes);
+		a->ceiling_alarmed = true;
+	} else {
+		a->ceiling_alarmed = false;
+	}
 	a->module_seen = true;
 	a->mod_used = m->used_bytes;
 	a->mod_bypass = m->bypass_bytes;
+	a->mod_rate_dropped = m->rate_dropped_bytes;
 
 	/* The ledger keeps the high-water marks: used only grows, cap only falls. */
 	if (m->used_bytes > a->state.used)

@@ -39,7 +39,7 @@ static struct {
 const char *const alarm_events[] = {
 	"threshold", "exhausted", "meter_divergence", "bypass_suspected",
 	"bypass_charged", "counter_reset", "meter_missing", "module_missing",
-	"new_interface", "rate_anomaly", "ledger_tampered", "ledger_regressed",
+	"new_interface", "rate_anomaly", "rate_ceiling_hit", "ledger_tampered", "ledger_regressed",
 	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused",
 	"config_error", "alarms_suppressed", NULL,
 };
