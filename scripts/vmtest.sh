@@ -52,10 +52,18 @@ kernel=/boot/vmlinuz-$krel
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (scripts/install-deps.sh)"
 
 initrd=$TOP/build/vm/$krel/initramfs.cpio.gz
-if [ ! -s "$initrd" ] || [ "$TOP/scripts/vm/init" -nt "$initrd" ] ||
-	[ "$TOP/scripts/vm/mkinitramfs.sh" -nt "$initrd" ]; then
-	"$TOP/scripts/vm/mkinitramfs.sh" "$krel" "$initrd" || die "build the initramfs for $krel"
-fi
+# Several VMs may start at once (make check runs the VM suites beside
+# the host tests, some of which boot VMs too): one builds, under a lock,
+# into a new file that replaces the old one whole.
+mkdir -p "$TOP/build/vm" || die "mkdir $TOP/build/vm"
+(
+	flock 9
+	if [ ! -s "$initrd" ] || [ "$TOP/scripts/vm/init" -nt "$initrd" ] ||
+		[ "$TOP/scripts/vm/mkinitramfs.sh" -nt "$initrd" ]; then
+		"$TOP/scripts/vm/mkinitramfs.sh" "$krel" "$initrd.new.$$" &&
+			mv -f "$initrd.new.$$" "$initrd" || { rm -f "$initrd.new.$$"; exit 1; }
+	fi
+) 9>"$TOP/build/vm/.lock" || die "build the initramfs for $krel"
 
 res=$(mktemp -d /tmp/ucap-vm.XXXXXX)
 qemu_pid=
