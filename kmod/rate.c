@@ -116,8 +116,12 @@ static void ucap_rate_resize(void)
 /* Lock held. Add what the time since the last refill earned. */
 static void ucap_rate_refill(u64 now)
 {
-	u64 dt = now - ucap_rate.last_ns, add, room;
+	u64 dt, add, room;
 
+	/* Never earn from a clock read that is older than the last one. */
+	if (now <= ucap_rate.last_ns)
+		return;
+	dt = now - ucap_rate.last_ns;
 	ucap_rate.last_ns = now;
 	if (ucap_rate.tokens >= ucap_rate.capacity)
 		return;
