@@ -54,9 +54,8 @@ MODULE_PARM_DESC(used_bytes, "Lifetime bytes already used, restored at load (fro
 struct ucap_cpu {
 	atomic64_t credit;	/* granted to this CPU, not yet spent */
 	u64_stats_t charged;	/* bytes let through on this CPU */
-	u64_stats_t dropped_bytes;
-	u64_stats_t dropped_packets;
-	struct u64_stats_sync syncp;
+	struct u64_stats_sync syncp;	/* of charged */
+	struct ucap_drops drops;
 };
 
 static DEFINE_PER_CPU_ALIGNED(struct ucap_cpu, ucap_cpu);
@@ -251,10 +250,7 @@ charged:
 	u64_stats_update_end(&c->syncp);
 	return true;
 drop:
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_add(&c->dropped_bytes, len);
-	u64_stats_inc(&c->dropped_packets);
-	u64_stats_update_end(&c->syncp);
+	ucap_drops_add(&c->drops, len);
 	return false;
 }
 
@@ -361,27 +357,13 @@ unlock:
 
 void ucap_read_totals(struct ucap_totals *t)
 {
-	unsigned int start;
-	int cpu;
-
 	memset(t, 0, sizeof(*t));
 	t->state = READ_ONCE(ucap_ledger.state);
 	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_ledger.cap);
 	t->used_bytes = ucap_used_bytes();
 	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
 	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
-	for_each_possible_cpu(cpu) {
-		struct ucap_cpu *c = per_cpu_ptr(&ucap_cpu, cpu);
-		u64 bytes, packets;
-
-		do {
-			start = u64_stats_fetch_begin(&c->syncp);
-			bytes = u64_stats_read(&c->dropped_bytes);
-			packets = u64_stats_read(&c->dropped_packets);
-		} while (u64_stats_fetch_retry(&c->syncp, start));
-		t->dropped_bytes += bytes;
-		t->dropped_packets += packets;
-	}
+	ucap_drops_sum(&ucap_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 
 void ucap_ledger_init(void)
@@ -390,6 +372,7 @@ void ucap_ledger_init(void)
 
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(&ucap_cpu, cpu)->syncp);
+	ucap_drops_init(&ucap_cpu.drops);
 
 	/* Two chunks per possible CPU: what the CPUs may hold between them. */
 	ucap_ledger.far = 2ULL * UCAP_CHUNK * num_possible_cpus();

@@ -63,9 +63,7 @@ MODULE_PARM_DESC(rate_burst_bytes, "Burst allowance of the rate ceiling in bytes
 struct ucap_rate_cpu {
 	u64 credit;		/* spendable while gen is the current one */
 	u64 gen;
-	u64_stats_t dropped_bytes;
-	u64_stats_t dropped_packets;
-	struct u64_stats_sync syncp;
+	struct ucap_drops drops;
 };
 
 static DEFINE_PER_CPU_ALIGNED(struct ucap_rate_cpu, ucap_rate_cpu);
@@ -179,10 +177,7 @@ bool ucap_rate_admit(unsigned int len)
 	}
 	if (ucap_rate_slow(c, len))
 		return true;
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_add(&c->dropped_bytes, len);
-	u64_stats_inc(&c->dropped_packets);
-	u64_stats_update_end(&c->syncp);
+	ucap_drops_add(&c->drops, len);
 	return false;
 }
 
@@ -273,9 +268,6 @@ int ucap_set_rate_burst(u64 burst)
 
 void ucap_read_rate(struct ucap_rate_totals *t)
 {
-	unsigned int start;
-	int cpu;
-
 	memset(t, 0, sizeof(*t));
 	spin_lock_bh(&ucap_rate.lock);
 	t->rate_bytes_per_sec = ucap_rate.rate;
@@ -283,18 +275,7 @@ void ucap_read_rate(struct ucap_rate_totals *t)
 			 ucap_rate_default_burst(ucap_rate.rate);
 	spin_unlock_bh(&ucap_rate.lock);
 	t->current_bytes_per_sec = READ_ONCE(ucap_rate.current_rate);
-	for_each_possible_cpu(cpu) {
-		struct ucap_rate_cpu *c = per_cpu_ptr(&ucap_rate_cpu, cpu);
-		u64 bytes, packets;
-
-		do {
-			start = u64_stats_fetch_begin(&c->syncp);
-			bytes = u64_stats_read(&c->dropped_bytes);
-			packets = u64_stats_read(&c->dropped_packets);
-		} while (u64_stats_fetch_retry(&c->syncp, start));
-		t->dropped_bytes += bytes;
-		t->dropped_packets += packets;
-	}
+	ucap_drops_sum(&ucap_rate_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 
 /*
@@ -319,10 +300,7 @@ static void ucap_rate_sample(struct work_struct *work)
 
 int ucap_rate_init(void)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(&ucap_rate_cpu, cpu)->syncp);
+	ucap_drops_init(&ucap_rate_cpu.drops);
 	if (rate_burst_bytes) {
 		int err = ucap_set_rate_burst(rate_burst_bytes);
 

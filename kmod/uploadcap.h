@@ -17,7 +17,10 @@
 #ifndef _UCAP_UPLOADCAP_H
 #define _UCAP_UPLOADCAP_H
 
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 
 enum ucap_state {
 	UCAP_UNARMED,		/* no cap yet: counting only */
@@ -35,6 +38,53 @@ struct ucap_totals {
 	u64 tamper_attempts;
 	u64 bypass_bytes;	/* devices sent past their hooks (audit) */
 };
+
+/*
+ * What the cap or the rate ceiling refused, per CPU: written only by its
+ * own CPU in the egress path (BHs off), summed by readers.
+ */
+struct ucap_drops {
+	u64_stats_t bytes;
+	u64_stats_t packets;
+	struct u64_stats_sync syncp;
+};
+
+static inline void ucap_drops_init(struct ucap_drops __percpu *d)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(d, cpu)->syncp);
+}
+
+static inline void ucap_drops_add(struct ucap_drops *d, unsigned int len)
+{
+	u64_stats_update_begin(&d->syncp);
+	u64_stats_add(&d->bytes, len);
+	u64_stats_inc(&d->packets);
+	u64_stats_update_end(&d->syncp);
+}
+
+static inline void ucap_drops_sum(struct ucap_drops __percpu *d, u64 *bytes, u64 *packets)
+{
+	unsigned int start;
+	int cpu;
+
+	*bytes = 0;
+	*packets = 0;
+	for_each_possible_cpu(cpu) {
+		const struct ucap_drops *c = per_cpu_ptr(d, cpu);
+		u64 b, p;
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			b = u64_stats_read(&c->bytes);
+			p = u64_stats_read(&c->packets);
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		*bytes += b;
+		*packets += p;
+	}
+}
 
 /* Per guarded device, for the audit; kept in the device's record. */
 struct ucap_audit {

@@ -77,15 +77,17 @@ two_hosts 198.18.6.1 198.18.6.2
 veth_up "$NSA" "$DA" "$NSB" "$DB" || bail "bring veth pair up"
 dev_sum() { awk 'NR > 1 { s += $4 } END { print s + 0 }' "$SYSFS/devices"; }
 
-# sample FILE: "before used after" lines, ten a second, until killed:
-# the read of used_bytes happened between the two times.
+# sample FILE: "before used after current" lines, ten a second, until
+# killed: the read of used_bytes happened between the two times; current
+# is rate_current_bytes_per_sec.
 sample() {
-	local b u a i
+	local b u a c i
 	for i in $(seq 600); do
 		b=$EPOCHREALTIME
 		read -r u <"$SYSFS/used_bytes"
 		a=$EPOCHREALTIME
-		echo "$b $u $a"
+		read -r c <"$SYSFS/rate_current_bytes_per_sec"
+		echo "$b $u $a $c"
 		sleep 0.1
 	done >"$1"
 }
@@ -133,7 +135,7 @@ check_windows() {	# check_windows WHAT RATE BURST
 	local n bad worst
 	read -r n bad worst < <(windows "$SAMPLES" "$2" "$3")
 	diag "$1: $n windows of a second or more, the fullest at $worst of rate * W + burst"
-	check_gt "$1: windows of a second or more sampled" "$n" 20
+	check_gt "$1: windows of a second or more sampled" "$n" 5
 	check_eq "$1: no window let more through than rate * W + burst" "$bad" 0
 }
 
@@ -141,9 +143,6 @@ check_windows() {	# check_windows WHAT RATE BURST
 used0=$(mod_get used_bytes)
 rd0=$(mod_get rate_dropped_packets)
 rx0=$(ip -n "$NSB" -s -j link show dev "$DB" | jq '.[0].stats64.rx.bytes')
-NOW=$(mktemp)
-T_CLEANUP+=("rm -f '$NOW'")
-spawn_bg bash -c "sleep 3; cat $SYSFS/rate_current_bytes_per_sec >$NOW"
 check "UDP at 40 Mbit/s for 5 s" flood udp 5 -u -b 40M -l 1400
 settle "$NSA" "$DA"
 used1=$(mod_get used_bytes)
@@ -156,10 +155,12 @@ check_eq "UDP: nothing dropped at the (unarmed) cap" "$(mod_get dropped_packets)
 check_eq "used_bytes is what the devices let through" "$used1" "$(dev_sum)"
 rx=$(( $(ip -n "$NSB" -s -j link show dev "$DB" | jq '.[0].stats64.rx.bytes') - rx0 ))
 check_ge "the receiver got no more than was let through" "$passed" "$rx"
-now=$(cat "$NOW")
-diag "rate_current_bytes_per_sec during the flood: $now"
-check "rate_current_bytes_per_sec during the flood near the ceiling" \
-	test "$now" -ge $((RATE / 2)) -a "$now" -le $((RATE + BURST))
+# The sampler runs a second at most late: its highest reading is of a
+# full second of the flood, over at least a second less a jiffy.
+now=$(sort -n -k4 "$SAMPLES" | tail -n1 | cut -d' ' -f4)
+diag "rate_current_bytes_per_sec during the flood, highest: $now"
+check "rate_current_bytes_per_sec near the ceiling: rate / 2 .. rate + burst (+2%)" \
+	test "$now" -ge $((RATE / 2)) -a "$now" -le $((RATE + BURST + RATE / 50))
 
 # TCP, for 5 s: the ceiling holds it too, and it still gets through.
 used0=$(mod_get used_bytes)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "uploadctl.h"
 
@@ -127,49 +126,12 @@ static int cap_set(int argc, char **argv)
 
 static int cap_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		UCTL_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ucap_module m;
-	int opt, ret;
-
-	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		ret = uctl_common_opt(opt, argv, "cap show", cap_help);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind != argc)
-		return uctl_usage_err("cap show", "unexpected argument '%s'", argv[optind]);
-	ret = ucap_require_root();
-	if (!ret)
-		ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
-	if (ret)
-		return uctl_err("cap show", ret);
-	if (uctl.json) {
-		json_object *o = uctl_module_json(&m);
-
-		uctl_json_print(o);
-		json_object_put(o);
-	} else {
-		uctl_module_text(&m);
-	}
-	ucap_module_free(&m);
-	return UCTL_OK;
-}
-
-static int cap_help_cmd(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs(cap_help, stdout);
-	return UCTL_OK;
+	return uctl_module_show(argc, argv, "cap show", cap_help, false);
 }
 
 static const struct uctl_cmd cap_cmds[] = {
 	{ "set", cap_set, "SIZE [--lock-modules]", "arm, or lower the cap" },
 	{ "show", cap_show, "", "show state, cap and use" },
-	{ "help", cap_help_cmd, "", "print help" },
 };
 
 int cmd_cap(int argc, char **argv)

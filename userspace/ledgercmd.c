@@ -98,17 +98,8 @@ static int ledger_verify_cmd(int argc, char **argv)
 	return ledger_intact(&c) ? UCTL_OK : UCTL_FAIL;
 }
 
-static int ledger_help_cmd(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs(ledger_help, stdout);
-	return UCTL_OK;
-}
-
 static const struct uctl_cmd ledger_cmds[] = {
 	{ "verify", ledger_verify_cmd, "[PATH]", "check the whole chain" },
-	{ "help", ledger_help_cmd, "", "print help" },
 };
 
 int cmd_ledger(int argc, char **argv)

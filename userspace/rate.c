@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <json-c/json.h>
 
 #include "uploadctl.h"
 
@@ -146,50 +145,12 @@ static int rate_set(int argc, char **argv)
 
 static int rate_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		UCTL_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ucap_module m;
-	int opt, ret;
-
-	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		ret = uctl_common_opt(opt, argv, "rate show", rate_help);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind != argc)
-		return uctl_usage_err("rate show", "unexpected argument '%s'", argv[optind]);
-	ret = ucap_require_root();
-	if (!ret)
-		ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
-	if (ret)
-		return uctl_err("rate show", ret);
-	if (uctl.json) {
-		json_object *o = json_object_new_object();
-
-		uctl_rate_json(o, &m);
-		uctl_json_print(o);
-		json_object_put(o);
-	} else {
-		uctl_rate_text(&m);
-	}
-	ucap_module_free(&m);
-	return UCTL_OK;
-}
-
-static int rate_help_cmd(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs(rate_help, stdout);
-	return UCTL_OK;
+	return uctl_module_show(argc, argv, "rate show", rate_help, true);
 }
 
 static const struct uctl_cmd rate_cmds[] = {
 	{ "set", rate_set, "RATE [--burst SIZE] [--lock-modules]", "arm, or lower the rate ceiling" },
 	{ "show", rate_show, "", "show the ceiling, burst, current rate and drops" },
-	{ "help", rate_help_cmd, "", "print help" },
 };
 
 int cmd_rate(int argc, char **argv)

@@ -116,9 +116,8 @@ json_object *uctl_json_u64(__u64 v)
 	return json_object_new_uint64(v);
 }
 
-json_object *uctl_module_json(const struct ucap_module *m)
+static void module_json_fill(json_object *o, const struct ucap_module *m)
 {
-	json_object *o = json_object_new_object();
 	bool armed = m->state != UCAP_MOD_UNARMED;
 
 	json_object_object_add(o, "state", json_object_new_string(ucap_mod_state_name(m->state)));
@@ -130,6 +129,13 @@ json_object *uctl_module_json(const struct ucap_module *m)
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
 	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
 	uctl_rate_json(o, m);
+}
+
+json_object *uctl_module_json(const struct ucap_module *m)
+{
+	json_object *o = json_object_new_object();
+
+	module_json_fill(o, m);
 	return o;
 }
 
@@ -195,6 +201,46 @@ void uctl_module_text(const struct ucap_module *m)
 	       (unsigned long long)m->tamper_attempts,
 	       uctl_size(m->bypass_bytes, e, sizeof(e)));
 	uctl_rate_text(m);
+}
+
+int uctl_module_show(int argc, char **argv, const char *cmd, const char *help,
+		     bool rate_only)
+{
+	static const struct option longopts[] = {
+		UCTL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ucap_module m;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		ret = uctl_common_opt(opt, argv, cmd, help);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind != argc)
+		return uctl_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
+	ret = ucap_require_root();
+	if (!ret)
+		ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err(cmd, ret);
+	if (uctl.json) {
+		json_object *o = json_object_new_object();
+
+		if (rate_only)
+			uctl_rate_json(o, &m);
+		else
+			module_json_fill(o, &m);
+		uctl_json_print(o);
+		json_object_put(o);
+	} else if (rate_only) {
+		uctl_rate_text(&m);
+	} else {
+		uctl_module_text(&m);
+	}
+	ucap_module_free(&m);
+	return UCTL_OK;
 }
 
 static void print_json(const struct ucap_snapshot *s, const bool *shown,

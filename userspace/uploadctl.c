@@ -110,12 +110,14 @@ int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,
 	char names[128] = "";
 	size_t i;
 
+	/* Every object also takes "help", listed last. */
 	for (i = 0; i < n; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-			 i ? (i + 1 == n ? " or " : ", ") : "", cmds[i].name);
+			 i ? ", " : "", cmds[i].name);
+	snprintf(names + strlen(names), sizeof(names) - strlen(names), " or help");
 	if (argc < 2)
 		return uctl_usage_err(object, "give a command: %s", names);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(help, stdout);
 		return UCTL_OK;
 	}

@@ -63,6 +63,9 @@ void uctl_module_text(const struct ucap_module *m);
 /* The rate ceiling's figures, added to o; and as text. */
 void uctl_rate_json(struct json_object *o, const struct ucap_module *m);
 void uctl_rate_text(const struct ucap_module *m);
+/* cap show, rate show: the module's figures, or only the ceiling's. */
+int uctl_module_show(int argc, char **argv, const char *cmd, const char *help,
+		     bool rate_only);
 /* Print a JSON document as --json or --pretty asked. */
 void uctl_json_print(struct json_object *o);
 
