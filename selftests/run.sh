@@ -89,22 +89,13 @@ vm_kernels() {
 
 tests=()
 bg_tests=()
-vm_tests=()
 if [ "${1:-}" = "--suite" ] && [ "${2:-}" = "vm" ]; then
 	for t in "${VM_TESTS[@]}"; do tests+=("$(path_of "$t")"); done
 elif [ $# -gt 0 ]; then
 	for t in "$@"; do tests+=("$(path_of "$t")"); done
 else
 	for t in "${HOST_TESTS[@]}"; do tests+=("$(path_of "$t")"); done
-	# The VM suites run alongside the host tests (UCAP_VM_ALONGSIDE=0:
-	# after them), one kernel after the other.
-	for k in $(vm_kernels); do
-		if [ "${UCAP_VM_ALONGSIDE:-1}" = 1 ]; then
-			vm_tests+=("vm:$k")
-		else
-			tests+=("vm:$k")
-		fi
-	done
+	for k in $(vm_kernels); do tests+=("vm:$k"); done
 	for t in "${BG_TESTS[@]}"; do bg_tests+=("$(path_of "$t")"); done
 	CHECK_VM_LINES=1
 fi
@@ -127,9 +118,8 @@ run_one() {
 	case $1 in
 	vm:*)
 		# The guest's own run.sh numbers and counts; we re-number. One
-		# suite VM at a time: two side by side under emulation on two
-		# cores take longer than one after the other. The host tests,
-		# mostly waiting on ticks and traffic, run meanwhile.
+		# VM at a time: two side by side under emulation on two cores
+		# take longer than one after the other.
 		"$TOP/scripts/vmtest.sh" -k "${1#vm:}" -t "$VM_TIMEOUT" -- \
 			"$TOP/selftests/run.sh" --suite vm 2>&1
 		echo "@@exit $?"
@@ -164,8 +154,6 @@ consume() {
 	while IFS= read -r line; do
 		if [[ $line =~ ^@@exit\ ([0-9]+)$ ]]; then
 			status=${BASH_REMATCH[1]}
-		elif [[ $line =~ ^@@seconds\ ([0-9]+)$ ]]; then
-			start=$((SECONDS - BASH_REMATCH[1]))	# its own run time, not ours
 		elif [[ $line == @@missing ]]; then
 			status=127
 			result fail "$name" "$t is missing or not executable (run make)"
@@ -210,18 +198,6 @@ for t in "${bg_tests[@]}"; do
 	bg_pids+=($!)
 done
 
-# The VM suites, one after the other, at normal priority beside the host
-# tests; merged in after them.
-vm_pid=
-if [ ${#vm_tests[@]} -gt 0 ]; then
-	(for t in "${vm_tests[@]}"; do
-		start=$SECONDS
-		run_one "$t" >"$BG_OUT/${t#vm:}.vm" 2>&1
-		echo "@@seconds $((SECONDS - start))" >>"$BG_OUT/${t#vm:}.vm"
-	done) &
-	vm_pid=$!
-fi
-
 for t in "${tests[@]}"; do
 	case $t in
 	vm:*) name="vm-${t#vm:}" ;;
@@ -229,12 +205,6 @@ for t in "${tests[@]}"; do
 	esac
 	consume "$name" "$t" < <(run_one "$t")
 done
-if [ -n "$vm_pid" ]; then
-	wait "$vm_pid"
-	for t in "${vm_tests[@]}"; do
-		consume "vm-${t#vm:} (alongside)" "$t" <"$BG_OUT/${t#vm:}.vm"
-	done
-fi
 for i in "${!bg_tests[@]}"; do
 	wait "${bg_pids[$i]}"
 	name=$(basename "${bg_tests[$i]}")
