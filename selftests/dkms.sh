@@ -34,6 +34,8 @@ check_run "dkms add" 0 "" dk add
 kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null | sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|')
 system_dkms=$(find /var/lib/dkms /lib/modules/*/updates -newer "$TOP/Makefile" 2>/dev/null | wc -l)
 n=0
+# The parameters the sources declare: what the built module must carry.
+PARAMS=$(grep -ho 'module_param([a-z_]*' "$TOP"/kmod/*.c | sed 's/.*(//' | sort | tr '\n' ' ')
 for k in $kernels; do
 	[ -f "/lib/modules/$k/build/Makefile" ] || continue
 	n=$((n + 1))
@@ -47,7 +49,7 @@ for k in $kernels; do
 	check "an installed uploadcap.ko for $k" test -n "$ko"
 	check_eq "its vermagic is $k's" "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" "$k"
 	check_eq "its parameters are uploadcap's" "$(modinfo -F parm "$ko" 2>/dev/null | cut -d: -f1 | sort | tr '\n' ' ')" \
-		"audit_ms cap_bytes exempt on_exhaust used_bytes "
+		"$PARAMS"
 	check_eq "signed with this test's key" "$(modinfo -F signer "$ko" 2>/dev/null)" "DKMS module signing key"
 	check_run "dkms status says installed" 0 "uploadcap/$VERSION, ${k//+/\\+}, x86_64: installed" \
 		dk status -k "$k"
