@@ -191,7 +191,7 @@ modules:
 # sub-make, so that pkg-config sees freshly installed libraries) and runs.
 check:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory userspace modules fuzzers san debs
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) userspace modules fuzzers san debs
 	$(Q)selftests/run.sh
 
 demo:
