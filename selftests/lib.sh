@@ -342,6 +342,18 @@ raw() {
 	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$RAW_NET.1" "$RAW_NET.2" "$@" >/dev/null
 }
 
+# ledger_past_half A.B.C: agent_bed A.B.C, then 100 MiB sent and the cap
+# armed at 190 MiB (past the 50% threshold, far from 80%), and one agent
+# run that alarms at 50% and leaves its checkpoints in $LEDGER.
+ledger_past_half() {
+	agent_bed "$1"
+	raw 70000 1500
+	check_run "arm at 190 MiB" 0 "^armed" "$UPLOADCTL" --pin-dir "$PIN_DIR" cap set 190MiB
+	agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+	check "threshold 50 alarmed" wait_event threshold 1 5
+	agent_stop
+}
+
 # agent_start NS ARGS...: `uploadctl agent --foreground` in namespace NS,
 # its PID in $AGENT, its stderr in $AGENT_LOG.
 agent_start() {
