@@ -14,6 +14,9 @@ if "$TOP/scripts/bench/run.sh" --quick --out "$OUT" >"$LOG" 2>&1; then
 	ok "scripts/bench/run.sh --quick"
 else
 	not_ok "scripts/bench/run.sh --quick (exit $?)"
+	# What failed first (a CI log may keep only the top), then the tail.
+	grep -E '^(net\.sh|agent\.sh|vmtest): |^bench: (no results|the meters|must|uploadcap)' "$LOG" |
+		sed 's/^/# /'
 	sed 's/^/# /' "$LOG" | tail -n 60
 fi
 has() { check_eq "$1" "$(jq -r "$2 | if . == null then \"missing\" else \"present\" end" "$OUT" 2>&1)" present; }

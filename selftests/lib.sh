@@ -178,10 +178,11 @@ spawn() {
 	spawn_bg ip netns exec "$ns" "$@"
 }
 
-# wait_listen NS PORT: until something listens on TCP PORT (max 5 s).
+# wait_listen NS PORT: until something listens on TCP PORT (max 30 s: an
+# emulated guest on a loaded host can take seconds to start a server).
 wait_listen() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
 		sleep 0.1
 	done

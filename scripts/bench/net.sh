@@ -187,7 +187,8 @@ t_tcp() {
 	local port=$((20000 + RANDOM % 10000)) srv
 	spawn "$NSB" taskset -c 1 iperf3 -s -1 -B 198.18.8.2 -p "$port" >/dev/null 2>&1
 	srv=$SPAWNED
-	wait_listen "$NSB" "$port" >/dev/null || return 1
+	wait_listen "$NSB" "$port" >/dev/null ||
+		{ echo "net.sh: iperf3 -s did not listen on port $port" >&2; return 1; }
 	timeout 120 ip netns exec "$NSA" taskset -c 0 iperf3 -c 198.18.8.2 -p "$port" \
 		-t "$SECS" -P "$1" -J | jq .end.sum_received.bits_per_second
 	wait "$srv" 2>/dev/null

@@ -49,6 +49,7 @@ grep -qs ' /sys/fs/bpf bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 WORK=$(mktemp -d /tmp/ucap-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 failed=0
+vm_failed=()
 
 kernels=()
 for k in "$BUILD"/kmod/*/uploadcap.ko; do
@@ -73,18 +74,25 @@ for k in "${kernels[@]}"; do
 		scripts/bench/net.sh --where vm --rounds "$1" --secs "$2" --out - || exit 1
 		scripts/bench/agent.sh --rounds "$1" --secs "$2" --out -' \
 		bench "$ROUNDS" "$VM_SECS" >"$WORK/vm-$k.log" 2>&1 || failed=1
-	grep '^UCAP-BENCH-JSON ' "$WORK/vm-$k.log" | sed 's/^UCAP-BENCH-JSON //' |
+	# A guest that failed early printed no JSON: grep finds nothing, and
+	# that must reach the check below (with its log), not end the run.
+	{ grep '^UCAP-BENCH-JSON ' "$WORK/vm-$k.log" || true; } | sed 's/^UCAP-BENCH-JSON //' |
 		jq -s --arg k "$k" '{kernel: $k, net: .[0], agent: .[1]}' >"$WORK/vm-$k.json"
 	[ "$(jq '.net != null and .agent != null' "$WORK/vm-$k.json")" = true ] || {
 		echo "bench: no results from the VM ($k):" >&2
 		tail -n 40 "$WORK/vm-$k.log" >&2
+		# Left out of the figures, named in vm_failed; the rest stands.
+		rm -f "$WORK/vm-$k.json"
+		vm_failed+=("$k")
 		failed=1
 	}
 done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 jq -n --slurpfile prog "$WORK/prog.json" --slurpfile host "$WORK/net-host.json" \
-	--slurpfile agent "$WORK/agent-host.json" --slurpfile vms <(cat "$WORK"/vm-*.json) \
+	--slurpfile agent "$WORK/agent-host.json" \
+	--slurpfile vms <(for f in "$WORK"/vm-*.json; do [ ! -f "$f" ] || cat "$f"; done) \
+	--argjson vm_failed "$(jq -n '$ARGS.positional' --args "${vm_failed[@]}")" \
 	--arg kernel "$(uname -r)" --arg cpu "$cpu" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--argjson rounds "$ROUNDS" --argjson quick "$quick" -f "$TOP/scripts/bench/summary.jq" >"$OUT"
 

@@ -28,6 +28,7 @@ def target($figure; $value; $cmp; $limit):
 ($host[0]) as $h |
 {
 	date: $date, kernel: $kernel, cpu: $cpu, rounds: $rounds, quick: $quick,
+	vm_failed: $vm_failed,
 	bpf_prog_cost: $prog[0],
 	host: net_part($h),
 	agent_host: agent($agent[0]),

@@ -45,5 +45,6 @@ tput(.host.kernel; .host.throughput; ["tcempty", "bpf", "nft", "both"]),
 "|---|---|---|---|",
 (.targets[] | "| \(.figure) | \(.value | r) | \(.target | sub("(?<n>[0-9.]+)$"; "\(.n | tonumber | r)")) | \(if .met then "yes" else "**no**" end) |"),
 "",
-"Meters checked against the devices: \([.host.checks] + [.vm[].checks] | add) checks, \([.host.failed_checks[]?] + [.vm[].failed_checks[]?] | length) failed."
+"Meters checked against the devices: \([.host.checks] + [.vm[].checks] | add) checks, \([.host.failed_checks[]?] + [.vm[].failed_checks[]?] | length) failed.",
+(.vm_failed // [] | select(length > 0) | "No results from the VM on \(join(", ")): see the benchmark'"'"'s log.")
 ' "$IN"
