@@ -345,7 +345,8 @@ raw() {
 
 # ledger_past_half A.B.C: agent_bed A.B.C, then 100 MiB sent and the cap
 # armed at 190 MiB (past the 50% threshold, far from 80%), and one agent
-# run that alarms at 50% and leaves its checkpoints in $LEDGER.
+# run that alarms at 50% and leaves its checkpoints in $LEDGER, which
+# must verify.
 ledger_past_half() {
 	agent_bed "$1"
 	raw 70000 1500
@@ -353,6 +354,8 @@ ledger_past_half() {
 	agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
 	check "threshold 50 alarmed" wait_event threshold 1 5
 	agent_stop
+	check_run "ledger verify" 0 "^ledger $LEDGER: intact, [1-9][0-9]* records?$" \
+		"$UPLOADCTL" --pin-dir "$PIN_DIR" ledger verify "$LEDGER"
 }
 
 # agent_start NS ARGS...: `uploadctl agent --foreground` in namespace NS,
