@@ -10,6 +10,7 @@ export HOME=/root
 export TERM=dumb
 
 mkdir -p /run/netns
+: >"$R/started"	# vmtest.sh: the boot is over, the command's turn
 bash "$R/cmd" >"$R/out" 2>&1 </dev/null
 echo $? >"$R/status"
 dmesg >"$R/dmesg"

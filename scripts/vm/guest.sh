@@ -27,6 +27,7 @@ if [ -f "$R/state" ]; then
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 state /run/vmstate
 fi
 
+: >"$R/started"	# vmtest.sh: the boot is over, the command's turn
 bash "$R/cmd" >"$R/out" 2>&1 </dev/null
 echo $? >"$R/status"
 dmesg >"$R/dmesg"
