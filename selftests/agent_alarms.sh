@@ -39,10 +39,10 @@ check "the agent wrote its first checkpoint" test -s "$LEDGER"
 # (Injected through a second veth, where the module charges it: it must
 # happen before the cap is exhausted.)
 xdp_bed "ucx${RUN_ID}" "ucy${RUN_ID}"
-tx0=$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes')
+tx0=$(tx_bytes "$NSA" "$DA")
 check "frames sent into the XDP redirect" \
 	ip netns exec "$NSA" "$RAWSEND" "ucy${RUN_ID}" "$MAC_B" 198.18.4.1 198.18.4.2 400 1000
-check_ge "$DA sent them past its hooks" "$(ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes')" $((tx0 + 400000))
+check_ge "$DA sent them past its hooks" "$(tx_bytes "$NSA" "$DA")" $((tx0 + 400000))
 check "bypass_suspected within 3 ticks" wait_event bypass_suspected 1 "$(within3)"
 check_run "bypass_suspected gives both figures" 0 \
 	"event=bypass_suspected severity=alert device=$DA dev_tx_bytes=[0-9]+ module_bytes=0" \

@@ -212,12 +212,15 @@ tcp_bulk() { iperf "$1" "$2" "$3" -n "$4" -w 256K; }
 # with SIZE bytes of payload, at a rate the receiver keeps up with.
 udp_small() { iperf "$1" "$2" "$3" -u -n "$4" -l "$5" -b 20M; }
 
+# tx_bytes NS DEV: the device's own count of the bytes it sent.
+tx_bytes() { ip -n "$1" -s -j link show dev "$2" | jq '.[0].stats64.tx.bytes'; }
+
 # settle NS DEV: wait (max 10 s) until DEV's tx counter stops moving, so
 # that data still queued in sockets after a sender exited has left.
 settle() {
 	local prev=-1 cur i
 	for i in $(seq 50); do
-		cur=$(ip -n "$1" -s -j link show dev "$2" | jq '.[0].stats64.tx.bytes')
+		cur=$(tx_bytes "$1" "$2")
 		[ "$cur" = "$prev" ] && return 0
 		prev=$cur
 		sleep 0.2

@@ -22,7 +22,7 @@ check_eq "bypass_bytes starts at 0" "$(mod_get bypass_bytes)" 0
 raw_bed 198.18.5
 xdp_bed "$XIN" "$XFEED"
 
-dev_tx() { ip -n "$NSA" -s -j link show dev "$DA" | jq '.[0].stats64.tx.bytes'; }
+dev_tx() { tx_bytes "$NSA" "$DA"; }
 hook_sum() { awk 'NR > 1 { s += $4 } END { print s + 0 }' "$SYSFS/devices"; }
 # past_hook: what DA sent (all of it since it was made, with the module
 # loaded) beyond what its hook let through.
