@@ -17,6 +17,8 @@ check_eq "example: recommended_cap_bytes (margin 1)" "$(field recommended_cap_by
 check_eq "example: cap_to_weights_ratio is a tenth" "$(field cap_to_weights_ratio <<<"$out")" 0.1
 check_eq "example: and printed so, not as 0.10000000000000001" \
 	"$(grep -o '"cap_to_weights_ratio":[^,}]*' <<<"$out")" '"cap_to_weights_ratio":0.1'
+check_eq "tokens keep every digit (not %g's 1.23457e+06)" \
+	"$(pj --weights-size 1e14 --tokens 1234567 | grep -o '"tokens":[^,}]*')" '"tokens":1234567'
 check_eq "example: no rate without days" "$(field recommended_rate_bytes_per_sec <<<"$out")" null
 check_eq "example: the cap is below the weights" "$(field cap_below_weights <<<"$out")" true
 check_run "example, text: no warning" 0 "recommended cap: +10000000000000 " \

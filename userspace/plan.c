@@ -54,13 +54,7 @@ struct plan_in {
 
 static json_object *json_number(double v, const char *given)
 {
-	char buf[32];
-
-	if (!given) {
-		snprintf(buf, sizeof(buf), "%g", v);
-		given = buf;
-	}
-	return json_object_new_double_s(v, given);
+	return given ? json_object_new_double_s(v, given) : uctl_json_double(v);
 }
 
 /* A positive count or number of days: plain or scientific (8e14). */
@@ -144,7 +138,7 @@ static void print_json(const struct plan_in *in, __u64 legit, __u64 cap, __u64 r
 	json_object_object_add(o, "recommended_cap_bytes", uctl_json_u64(cap));
 	json_object_object_add(o, "recommended_rate_bytes_per_sec",
 			       have_rate ? uctl_json_u64(rate) : NULL);
-	json_object_object_add(o, "cap_to_weights_ratio", json_object_new_double(ratio));
+	json_object_object_add(o, "cap_to_weights_ratio", uctl_json_double(ratio));
 	json_object_object_add(o, "legit_fits_under_weights",
 			       json_object_new_boolean(legit < in->weights));
 	json_object_object_add(o, "cap_below_weights", json_object_new_boolean(cap < in->weights));

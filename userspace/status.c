@@ -85,7 +85,7 @@ static json_object *exfil_json(const struct exfil *x)
 	json_object_object_add(o, "remaining_bytes", x->capped ? uctl_json_u64(x->remaining) : NULL);
 	json_object_object_add(o, "possible", json_object_new_boolean(x->possible));
 	json_object_object_add(o, "floor_seconds",
-			       x->have_floor ? json_object_new_double(x->floor_seconds) : NULL);
+			       x->have_floor ? uctl_json_double(x->floor_seconds) : NULL);
 	return o;
 }
 
@@ -114,6 +114,26 @@ static void exfil_text(const struct exfil *x)
 json_object *uctl_json_u64(__u64 v)
 {
 	return json_object_new_uint64(v);
+}
+
+/*
+ * The shortest of 15, 16 and 17 significant digits that reads back as v:
+ * a tenth prints as 0.1 (json-c's %.17g gives 0.10000000000000001), and
+ * nothing is rounded away (%g would turn 1234567 into 1.23457e+06).
+ */
+json_object *uctl_json_double(double v)
+{
+	char buf[32];
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	return json_object_new_double_s(v, buf);
 }
 
 static void module_json_fill(json_object *o, const struct ucap_module *m)

@@ -209,12 +209,6 @@ int main(int argc, char **argv)
 	int c;
 
 	libbpf_set_print(libbpf_print);
-	/*
-	 * json-c's default, %.17g, round-trips every double but prints a
-	 * tenth as 0.10000000000000001; 15 digits are exact for every
-	 * figure we print (ratios, rates, sizes below 2^53).
-	 */
-	json_c_set_serialization_double_format("%.15g", JSON_C_OPTION_GLOBAL);
 	opterr = 0;	/* uctl_bad_option() speaks for getopt */
 
 	/* '+': stop at the command; the command parses the rest. */

@@ -58,6 +58,8 @@ const char *uctl_size(__u64 v, char *buf, size_t len);
 #define UCTL_BAR_WIDTH 40
 struct json_object;
 struct json_object *uctl_json_u64(__u64 v);
+/* A double in the fewest digits that keep its value. */
+struct json_object *uctl_json_double(double v);
 struct json_object *uctl_module_json(const struct ucap_module *m);
 void uctl_module_text(const struct ucap_module *m);
 /* The rate ceiling's figures, added to o; and as text. */
