@@ -21,8 +21,11 @@
  *
  *	sent(W) <= B + R * W
  *
- * exactly, for any W, not only on average. Refill rounds down (we lose
- * under one byte per refill, never gain).
+ * exactly, for any W, not only on average. Refill rounds down and keeps
+ * the remainder (we lose under a nanosecond's worth per refill, never
+ * gain). Time is CLOCK_MONOTONIC_RAW (ktime_get_raw_fast_ns()):
+ * adjtimex() can slew the monotonic clock (ADJ_TICK runs it up to 10%
+ * fast), never the raw one.
  *
  * Lowering the rate or the burst bumps the generation: every CPU's credit
  * is forfeited (a packet already past the check may still go), and the
@@ -111,25 +114,45 @@ static void ucap_rate_resize(void)
 	WRITE_ONCE(ucap_rate_cfg.gen, ucap_rate_cfg.gen + 1);
 }
 
-/* Lock held. Add what the time since the last refill earned. */
+/*
+ * Lock held. Add what the time since the last refill earned. Only the
+ * time the added whole bytes paid for is used up, rounded up to the next
+ * nanosecond; the rest carries to the next refill. (Used up whole, a
+ * refill on every refused packet of a flood would lose the fraction of a
+ * byte each time: at 170,000 refills a second, more than a 100 kB/s
+ * ceiling earns.) Time spent with a full bucket earns nothing.
+ */
 static void ucap_rate_refill(u64 now)
 {
-	u64 dt, add, room;
+	u64 dt, add, room, paid;
 
 	/* Never earn from a clock read that is older than the last one. */
 	if (now <= ucap_rate.last_ns)
 		return;
 	dt = now - ucap_rate.last_ns;
-	ucap_rate.last_ns = now;
-	if (ucap_rate.tokens >= ucap_rate.capacity)
+	if (ucap_rate.tokens >= ucap_rate.capacity) {
+		ucap_rate.last_ns = now;
 		return;
+	}
 	room = ucap_rate.capacity - ucap_rate.tokens;
 	/* A long pause fills the bucket; this also keeps rate * dt in range. */
-	if (dt >= NSEC_PER_SEC * (div64_u64(room, ucap_rate.rate) + 1))
-		add = room;
-	else
-		add = min(room, mul_u64_u64_div_u64(ucap_rate.rate, dt, NSEC_PER_SEC));
+	if (div64_u64(dt, NSEC_PER_SEC) > div64_u64(room, ucap_rate.rate)) {
+		ucap_rate.tokens += room;
+		ucap_rate.last_ns = now;
+		return;
+	}
+	add = mul_u64_u64_div_u64(ucap_rate.rate, dt, NSEC_PER_SEC);
+	if (!add)
+		return;	/* not a whole byte yet: the time carries on */
+	if (add >= room) {
+		ucap_rate.tokens += room;
+		ucap_rate.last_ns = now;
+		return;
+	}
+	/* add * NSEC_PER_SEC / rate <= dt: the time add bytes took, rounded up. */
+	paid = min(dt, mul_u64_u64_div_u64(add, NSEC_PER_SEC, ucap_rate.rate) + 1);
 	ucap_rate.tokens += add;
+	ucap_rate.last_ns += paid;
 }
 
 /* This CPU's credit does not cover len (or is stale). BHs off. */
@@ -140,7 +163,7 @@ static bool ucap_rate_slow(struct ucap_rate_cpu *c, unsigned int len)
 	spin_lock(&ucap_rate.lock);
 	if (!ucap_rate_cfg.armed)
 		goto unlock;
-	ucap_rate_refill(ktime_get_mono_fast_ns());
+	ucap_rate_refill(ktime_get_raw_fast_ns());
 	/* Hand back what is left of a current chunk: the sum is unchanged. */
 	if (c->gen == ucap_rate_cfg.gen)
 		ucap_rate.tokens += c->credit;
@@ -192,7 +215,7 @@ static void ucap_rate_arm(u64 rate)
 	ucap_rate_resize();
 	/* Start with a full bucket: the burst is allowed at once. */
 	ucap_rate.tokens = ucap_rate.capacity;
-	ucap_rate.last_ns = ktime_get_mono_fast_ns();
+	ucap_rate.last_ns = ktime_get_raw_fast_ns();
 	WRITE_ONCE(ucap_rate_cfg.armed, true);
 	/* Armed for good: the module stays until reboot. */
 	__module_get(THIS_MODULE);
@@ -221,7 +244,7 @@ int ucap_set_rate(u64 rate)
 		ucap_rate_arm(rate);
 		what = "armed";
 	} else if (rate < ucap_rate.rate) {
-		ucap_rate_refill(ktime_get_mono_fast_ns());
+		ucap_rate_refill(ktime_get_raw_fast_ns());
 		ucap_rate.rate = rate;
 		ucap_rate_resize();
 		what = "lowered";
@@ -251,7 +274,7 @@ int ucap_set_rate_burst(u64 burst)
 		/* Staged: applies when the ceiling is armed. */
 		ucap_rate.burst = burst;
 	} else if (burst < ucap_rate.burst) {
-		ucap_rate_refill(ktime_get_mono_fast_ns());
+		ucap_rate_refill(ktime_get_raw_fast_ns());
 		ucap_rate.burst = burst;
 		ucap_rate_resize();
 		what = "lowered";
@@ -287,7 +310,7 @@ static DECLARE_DELAYED_WORK(ucap_rate_wk, ucap_rate_sample);
 
 static void ucap_rate_sample(struct work_struct *work)
 {
-	u64 now = ktime_get_ns(), used = ucap_used_bytes();
+	u64 now = ktime_get_raw_ns(), used = ucap_used_bytes();
 	u64 dt = now - ucap_rate.sample_ns;
 
 	if (dt)
@@ -313,7 +336,7 @@ int ucap_rate_init(void)
 	if (rate_bytes_per_sec)
 		ucap_set_rate(rate_bytes_per_sec);
 	ucap_rate.sample_used = ucap_used_bytes();
-	ucap_rate.sample_ns = ktime_get_ns();
+	ucap_rate.sample_ns = ktime_get_raw_ns();
 	schedule_delayed_work(&ucap_rate_wk, HZ);
 	return 0;
 }

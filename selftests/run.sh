@@ -62,6 +62,7 @@ VM_TESTS=(
 	module_rate.sh
 	module_devices.sh
 	module_audit.sh
+	attack_adjtimex.sh
 	attack_devices.sh
 	attack_meter.sh
 	cap_cli.sh

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Attack (in the VM): make the kernel's clock run fast with
+# adjtimex(ADJ_TICK), 10% over nominal, and flood the rate ceiling. Before
+# the fix the ceiling refilled from the monotonic clock, which adjtimex
+# slews, and let 9-13% more through per real second. Now it refills from
+# CLOCK_MONOTONIC_RAW: over a window of W real (raw) seconds what passes
+# is at most rate * W + burst, the tick notwithstanding.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+ADJTICK=$BUILD/selftests/adjtick
+RATE=100000
+BURST=262144
+SECS=6
+
+old_tick=$("$ADJTICK") || bail "read the tick"
+T_CLEANUP+=("'$ADJTICK' $old_tick")
+check "insmod rate_bytes_per_sec=$RATE rate_burst_bytes=$BURST" \
+	mod_load rate_bytes_per_sec=$RATE rate_burst_bytes=$BURST
+raw_bed 198.18.12
+check "the clock runs 10% fast (tick 11000 us)" "$ADJTICK" 11000
+check_eq "the tick reads back" "$("$ADJTICK")" 11000
+
+# How fast the monotonic clock runs against the raw one, over a second.
+m0=$(date +%s%N) r0=$("$ADJTICK" --raw-ns)
+sleep 1
+m1=$(date +%s%N) r1=$("$ADJTICK" --raw-ns)
+diag "the system clock ran $(( (m1 - m0) * 1000 / (r1 - r0) ))/1000 of raw time"
+check_gt "it runs fast: the attack is on" $(( (m1 - m0) * 1000 / (r1 - r0) )) 1050
+
+# flood: a flood far above the ceiling, through the hook, for SECS raw
+# seconds, after a pause that fills the bucket again. PASSED is what the
+# hook let through, W_MS the raw milliseconds it took.
+flood() {
+	local t0 t1 h0 h1 pid
+	sleep 3
+	t0=$("$ADJTICK" --raw-ns)
+	h0=$(mod_dev_field "$NSA" "$DA" bytes)
+	spawn "$NSA" timeout $((SECS + 5)) "$RAWSEND" "$DA" "$MAC_B" 198.18.12.1 198.18.12.2 1000000 1000
+	pid=$SPAWNED
+	"$ADJTICK" --raw-ns >/dev/null
+	sleep "$SECS"
+	h1=$(mod_dev_field "$NSA" "$DA" bytes)
+	t1=$("$ADJTICK" --raw-ns)
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	PASSED=$((h1 - h0)) W_MS=$(( (t1 - t0) / 1000000 ))
+}
+
+# The control: the nominal clock.
+check "the tick back to nominal for the control" "$ADJTICK" 10000
+d0=$(mod_get rate_dropped_bytes)
+flood
+nominal=$PASSED nominal_ms=$W_MS
+diag "nominal clock: passed $nominal bytes in $nominal_ms raw ms"
+check_gt "the flood was far above the ceiling" $(($(mod_get rate_dropped_bytes) - d0)) $((nominal * 5))
+
+# The attack: 10% fast.
+check "the clock 10% fast again" "$ADJTICK" 11000
+flood
+bound=$(( RATE * W_MS / 1000 + BURST ))
+diag "clock 10% fast: passed $PASSED bytes in $W_MS raw ms; rate * W + burst = $bound; a ceiling on the slewed clock would pass about $((nominal * 11 / 10))"
+check_ge "within rate * W + burst of real time" "$bound" "$PASSED"
+# Per raw second, no more than with the nominal clock (2% for noise).
+check_ge "no more per real second than with the nominal clock" \
+	$((nominal * 1000 / nominal_ms * 102 / 100)) $((PASSED * 1000 / W_MS))
+check "the tick back to $old_tick" "$ADJTICK" "$old_tick"
+done_testing
