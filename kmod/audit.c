@@ -3,27 +3,45 @@
  * The device audit: every audit_ms, each guarded device's own tx byte
  * counter is compared with what its netfilter egress hook let through.
  * Bytes a device reports sending beyond that left by a path past the hook
- * (XDP redirect or transmit, a driver's own queue, anything that does not
- * go through __dev_queue_xmit or af_packet's hook): they are charged to
- * the ledger, so that such traffic uses up the cap too, at most audit_ms
- * late.
+ * (XDP redirect or transmit, a tc redirect, pktgen, AF_XDP, a driver's
+ * own queue): they are charged to the ledger, so that such traffic uses
+ * up the cap too, and drawn from the rate ceiling's bucket as debt. A
+ * device is also audited one last time when it stops being guarded or
+ * may stop counting (hook.c: going down, leaving its namespace,
+ * unregistered), so deleting it never hides what it sent.
  *
- * Invariant, per device, after each audit:
+ * Like with like. A driver counts a packet the hook let through as its
+ * skb->len, its wire length (a header per GSO segment), or with the
+ * padding of a short frame and an FCS per segment. The hook keeps the
+ * wire length and that slack (hook.c), so what a healthy device may
+ * count in an interval is at most
  *
- *	device tx_bytes since guarded <= hook bytes + charged by the audit
+ *	allowance = wire bytes + slack bytes
  *
- * The hook usually sees more than the device counts (the wire length of a
- * GSO packet has a header per segment, and packets dropped after the hook
- * are not sent); that surplus is kept and set against later excess, so
- * legitimately charged traffic is never charged twice, and what a device
- * ever sent never exceeds what the ledger charged for it. A driver that
- * counts more than the wire length the hook takes (padding short frames,
- * say) gets the difference charged: small, and erring on the cap's side.
+ * of what its hook let through in that interval. The part of an
+ * interval's allowance the device did not count is carried into the next
+ * interval only, for packets still queued between the hook and the
+ * driver, and then lost: a surplus is never banked, so traffic shaped to
+ * make one (GSO headers, short frames) hides at most one interval's worth
+ * of it. Invariant, per device, at each audit:
+ *
+ *	device tx_bytes in the interval <= allowance of this interval
+ *					  + carry from the last one
+ *					  + excess charged now
+ *
  * A counter that goes backwards (a driver reset it) counts again from 0.
  *
+ * Enforcement past the hook. While the cap is exhausted or the rate
+ * ceiling's bucket is in debt, the hook refuses everything; a device that
+ * still sends past it (more than UCAP_AUDIT_HOLD_MIN in the episode) is
+ * taken down and held down (down.c): past-hook traffic is then stopped
+ * within one audit, not only charged. While charging is exact (the cap is
+ * near or reached) or the bucket is in debt, the audit runs every
+ * UCAP_AUDIT_FINE_MS, so that the overshoot is one fine interval.
+ *
  * Locking: the audit state lives in each device's record and is touched
- * only under the device list's mutex (ucap_devs_walk(), and at
- * registration under RTNL and that mutex). dev_get_stats() is safe there:
+ * only under the device list's mutex (ucap_devs_walk(), and the final
+ * audits under RTNL and that mutex). dev_get_stats() is safe there:
  * drivers' ndo_get_stats64 may not sleep.
  */
 #include <linux/moduleparam.h>
@@ -34,6 +52,10 @@
 
 /* Below this in one audit, a device's excess is charged without a log line. */
 #define UCAP_AUDIT_LOG_MIN	4096
+/* Past-hook bytes in one episode of exhaustion or debt that take a device down. */
+#define UCAP_AUDIT_HOLD_MIN	4096
+/* The audit's interval while the cap is near or the bucket in debt. */
+#define UCAP_AUDIT_FINE_MS	10
 
 static unsigned int audit_ms = 100;
 module_param(audit_ms, uint, 0444);
@@ -52,46 +74,95 @@ static u64 ucap_dev_tx_bytes(struct net_device *dev)
 
 void ucap_audit_start(struct net_device *dev, struct ucap_audit *a)
 {
+	memset(a, 0, sizeof(*a));
 	a->dev_last = ucap_dev_tx_bytes(dev);
-	a->hook_last = 0;
-	a->surplus = 0;
+}
+
+/* Audit one device; returns what it sent past its hook since the last. */
+static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
+{
+	struct ucap_hook_sums hook;
+	u64 now, sent, allowance, avail, excess, charged;
+	bool episode;
+
+	/*
+	 * The device's counter first, then the hook's: a packet passes the
+	 * hook before the device counts it, so one in flight between the two
+	 * reads is in the hook's figure and only adds to the allowance; read
+	 * the other way round it would look like excess.
+	 */
+	now = ucap_dev_tx_bytes(dev);
+	smp_rmb();
+	ucap_dev_hook_sums(ud, &hook);
+
+	sent = now >= a->dev_last ? now - a->dev_last : now;
+	a->dev_last = now;
+	allowance = (hook.bytes - a->hook_last.bytes) +
+		    (hook.slack_bytes - a->hook_last.slack_bytes);
+	a->hook_last = hook;
+	avail = allowance + a->carry;
+	if (sent <= avail) {
+		/* What is left of this interval's allowance, at most. */
+		a->carry = min(avail - sent, allowance);
+		excess = 0;
+	} else {
+		excess = sent - avail;
+		a->carry = 0;
+	}
+
+	if (!excess) {
+		/* Ended: neither exhausted nor in debt any more. */
+		if (a->held_excess && ucap_state() != UCAP_EXHAUSTED && !ucap_rate_in_debt())
+			a->held_excess = 0;
+		return 0;
+	}
+	a->bypass_bytes += excess;
+	charged = ucap_charge_unhooked(excess);
+	/* Bytes beyond the cap (charged < excess) left while it was reached. */
+	episode = ucap_rate_charge_debt(excess) || charged < excess;
+	if (excess >= UCAP_AUDIT_LOG_MIN)
+		pr_warn_ratelimited("%s sent %llu bytes its hook did not see (XDP or another path past it): %llu charged\n",
+				    netdev_name(dev), excess, charged);
+	/* An episode: the hook refuses everything, so nothing should leave. */
+	if (episode) {
+		a->held_excess += excess;
+		if (a->held_excess >= UCAP_AUDIT_HOLD_MIN && !a->held)
+			ucap_down_hold(dev, a);
+	}
+	return excess;
 }
 
 static void ucap_audit_dev(struct net_device *dev, struct ucap_dev *ud,
 			   struct ucap_audit *a, void *arg)
 {
-	u64 now, hook_bytes, sent, excess, charged;
+	ucap_audit_one(dev, ud, a);
+}
 
-	/*
-	 * The device's counter first, then the hook's: a packet passes the
-	 * hook before the device counts it, so one in flight between the two
-	 * reads is in the hook's figure and only adds to the surplus; read
-	 * the other way round it would look like excess and be charged twice.
-	 */
-	now = ucap_dev_tx_bytes(dev);
-	smp_rmb();
-	hook_bytes = ucap_dev_hook_bytes(ud);
+void ucap_audit_final(struct net_device *dev, struct ucap_dev *ud,
+		      struct ucap_audit *a, const char *why)
+{
+	u64 excess = ucap_audit_one(dev, ud, a);
 
-	sent = now >= a->dev_last ? now - a->dev_last : now;
-	a->dev_last = now;
-	a->surplus += hook_bytes - a->hook_last;
-	a->hook_last = hook_bytes;
-	if (sent <= a->surplus) {
-		a->surplus -= sent;
-		return;
-	}
-	excess = sent - a->surplus;
-	a->surplus = 0;
-	charged = ucap_charge_unhooked(excess);
-	if (excess >= UCAP_AUDIT_LOG_MIN)
-		pr_warn_ratelimited("%s sent %llu bytes its hook did not see (XDP or another path past it): %llu charged\n",
-				    netdev_name(dev), excess, charged);
+	if (excess)
+		pr_warn_ratelimited("%s, %s, had sent %llu bytes its hook did not see since the last audit: charged\n",
+				    netdev_name(dev), why, excess);
+}
+
+static unsigned long ucap_audit_delay(void)
+{
+	unsigned int ms = audit_ms;
+
+	if (ucap_ledger_exact() || ucap_rate_in_debt())
+		ms = min_t(unsigned int, ms, UCAP_AUDIT_FINE_MS);
+	return msecs_to_jiffies(ms);
 }
 
 static void ucap_audit_work(struct work_struct *work)
 {
 	ucap_devs_walk(ucap_audit_dev, NULL);
-	schedule_delayed_work(&ucap_audit_wk, msecs_to_jiffies(audit_ms));
+	/* A device it held goes down now: one scheduling delay less. */
+	ucap_down_flush();
+	schedule_delayed_work(&ucap_audit_wk, ucap_audit_delay());
 }
 
 int ucap_audit_init(void)

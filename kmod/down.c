@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * on_exhaust=down: when the cap is exhausted, every guarded device is
- * brought down administratively, and none may be brought up again until
- * reboot (hook.c refuses NETDEV_PRE_UP). For operators who want a hard
- * stop even for paths past the egress hook, which the device audit can
- * only charge after the fact. With the default, on_exhaust=drop, the hook
- * drops every packet and devices stay up.
+ * Taking guarded devices down, and keeping them down.
+ *
+ * Held devices: a device the audit finds sending past its hook while the
+ * cap is exhausted or the rate ceiling's bucket is in debt (audit.c) is
+ * brought down administratively, whatever on_exhaust says, and may not be
+ * brought up again while that lasts: for exhaustion until reboot, for
+ * debt until the refill has paid it. Past-hook traffic (XDP, tc redirect,
+ * pktgen, AF_XDP) is thus stopped within one audit interval, not only
+ * charged; devices that send only through their hooks stay up.
+ *
+ * on_exhaust=down: at exhaustion every guarded device is brought down
+ * and none may come up again until reboot, for operators who want no
+ * device up at all on an exhausted host. With the default, on_exhaust=
+ * drop, the hook drops every packet and devices stay up unless held.
  *
  * The policy is fixed at load (the parameter is read-only): it cannot be
  * relaxed later any more than the cap can be raised.
+ *
+ * Locking: the work walks the devices under RTNL alone (bringing one down
+ * raises NETDEV_GOING_DOWN, whose handler takes the list's mutex); held
+ * is written under the list's mutex and RTNL is held there too or by the
+ * reader (PRE_UP), so READ_ONCE/WRITE_ONCE only mark the work's reads.
  */
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
@@ -27,37 +40,78 @@ static bool ucap_take_down;
 static void ucap_dev_down(struct net_device *dev, struct ucap_dev *ud,
 			  struct ucap_audit *audit, void *arg)
 {
+	bool all = READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED;
+	bool held = READ_ONCE(audit->held);
 	int err;
 
-	if (!(dev->flags & IFF_UP))
+	if (!(dev->flags & IFF_UP) || !(all || held))
 		return;
-	/* Going down raises no event that takes the device list's mutex. */
 	err = dev_change_flags(dev, dev->flags & ~IFF_UP, NULL);
 	if (err)
 		pr_err("cannot bring %s down (%d)\n", netdev_name(dev), err);
+	else if (held)
+		pr_crit("%s brought down: it sent past its hook while the hooks refuse traffic (%s)\n",
+			netdev_name(dev), ucap_state() == UCAP_EXHAUSTED ?
+			"the upload cap is exhausted" : "the rate ceiling is in debt");
 	else
 		pr_crit("%s brought down: the upload cap is exhausted (on_exhaust=down)\n",
 			netdev_name(dev));
 }
 
-static void ucap_down_work(struct work_struct *work)
+/* Set when a device was held since the last pass. */
+static bool ucap_hold_pending;
+
+static void ucap_down_pass(void)
 {
 	/* Lock order, as in the notifier: RTNL, then the device list. */
 	rtnl_lock();
-	ucap_devs_walk(ucap_dev_down, NULL);
+	WRITE_ONCE(ucap_hold_pending, false);
+	ucap_devs_walk_rtnl(ucap_dev_down, NULL);
 	rtnl_unlock();
+}
+
+static void ucap_down_work(struct work_struct *work)
+{
+	ucap_down_pass();
 }
 
 static DECLARE_WORK(ucap_down_wk, ucap_down_work);
 
-bool ucap_down_refuse_up(void)
+void ucap_down_flush(void)
 {
-	return READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED;
+	if (READ_ONCE(ucap_hold_pending))
+		ucap_down_pass();
+}
+
+const char *ucap_down_refuse_up(struct ucap_audit *audit)
+{
+	bool exhausted = ucap_state() == UCAP_EXHAUSTED;
+
+	if (READ_ONCE(ucap_take_down) && exhausted)
+		return "the upload cap is exhausted (on_exhaust=down)";
+	if (!audit->held)
+		return NULL;
+	if (exhausted)
+		return "the upload cap is exhausted and it sent past its hook";
+	if (ucap_rate_in_debt())
+		return "it sent past its hook, and the rate ceiling is in debt";
+	/* The debt is paid: it may come up, and is audited as before. */
+	WRITE_ONCE(audit->held, false);
+	audit->held_excess = 0;
+	return NULL;
+}
+
+void ucap_down_hold(struct net_device *dev, struct ucap_audit *audit)
+{
+	WRITE_ONCE(audit->held, true);
+	WRITE_ONCE(ucap_hold_pending, true);
+	/* The periodic audit flushes at once; a final audit has RTNL held. */
+	schedule_work(&ucap_down_wk);
 }
 
 void ucap_down_state_changed(void)
 {
-	if (ucap_down_refuse_up())
+	if (READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED)
 		schedule_work(&ucap_down_wk);
 }
 

@@ -13,14 +13,21 @@
  * first seen, so renaming or moving a guarded device never unguards it.
  *
  * If a hook cannot be put on a new device, its registration fails: no
- * device ever runs unguarded. Exhausted with on_exhaust=down, a guarded
- * device may not be brought up (NETDEV_PRE_UP is refused).
+ * device ever runs unguarded. A device that stops being guarded or may
+ * stop counting (it goes down, leaves its namespace, is unregistered, its
+ * driver unbound) is audited one last time first, so that nothing it
+ * sent past its hook since the last audit leaves uncharged. A device the
+ * down work must keep down may not be brought up (NETDEV_PRE_UP is
+ * refused).
  *
  * Locking: the device list is changed under RTNL (the notifier) and
- * ucap_devs_lock, and read under ucap_devs_lock alone. The hook reaches
+ * ucap_devs_lock, and read under either. The hook reaches
  * its record through nf_hook_ops.priv; records are freed only after an
  * RCU grace period, when no packet can still be in the hook.
  */
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -48,6 +55,8 @@ static unsigned int ucap_nr_exempt;
 
 struct ucap_dev_stats {
 	u64_stats_t bytes;
+	u64_stats_t len_bytes;
+	u64_stats_t slack_bytes;
 	u64_stats_t packets;
 	u64_stats_t dropped_bytes;
 	u64_stats_t dropped_packets;
@@ -65,11 +74,28 @@ struct ucap_dev {
 	unsigned int netns_ino;
 	struct ucap_audit audit;	/* the audit's, under ucap_devs_lock */
 	struct ucap_dev_stats __percpu *stats;
+	bool ether;		/* the slack applies: an Ethernet device */
 	struct rcu_head rcu;
 };
 
 static LIST_HEAD(ucap_devs);
 static DEFINE_MUTEX(ucap_devs_lock);
+
+/*
+ * What an Ethernet driver may count for skb beyond its wire length: the
+ * padding of a short frame to ETH_ZLEN, and per segment the FCS and a tag
+ * the hardware inserts. Never more than 18 + 8 bytes per segment.
+ */
+static unsigned int ucap_slack(const struct sk_buff *skb)
+{
+	unsigned int segs = 1, slack = 0;
+
+	if (skb_is_gso(skb))
+		segs = max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1);
+	else if (skb->len < ETH_ZLEN)
+		slack = ETH_ZLEN - skb->len;
+	return slack + segs * (ETH_FCS_LEN + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0));
+}
 
 static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
@@ -90,6 +116,9 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 	u64_stats_update_begin(&st->syncp);
 	if (pass) {
 		u64_stats_add(&st->bytes, len);
+		u64_stats_add(&st->len_bytes, skb->len);
+		if (ud->ether)
+			u64_stats_add(&st->slack_bytes, ucap_slack(skb));
 		u64_stats_inc(&st->packets);
 	} else {
 		u64_stats_add(&st->dropped_bytes, len);
@@ -190,6 +219,7 @@ static int ucap_dev_register(struct net_device *dev)
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(ud->stats, cpu)->syncp);
 	ud->dev = dev;
+	ud->ether = dev->type == ARPHRD_ETHER;
 	ud->ops.hook = ucap_hook;
 	ud->ops.pf = NFPROTO_NETDEV;
 	ud->ops.hooknum = NF_NETDEV_EGRESS;
@@ -216,17 +246,33 @@ unlock:
 	return err;
 }
 
-static void ucap_dev_unregister(struct net_device *dev)
+/* RTNL held. The device may stop counting: audit it now (see audit.c). */
+static void ucap_dev_audit_now(struct net_device *dev, const char *why)
 {
 	struct ucap_dev *ud;
 
 	mutex_lock(&ucap_devs_lock);
 	ud = ucap_find(dev);
+	if (ud)
+		ucap_audit_final(dev, ud, &ud->audit, why);
+	mutex_unlock(&ucap_devs_lock);
+}
+
+static void ucap_dev_unregister(struct net_device *dev)
+{
+	struct ucap_dev *ud;
+	bool leaving;
+
+	mutex_lock(&ucap_devs_lock);
+	ud = ucap_find(dev);
 	if (!ud)
 		goto unlock;
-	ucap_hook_off(ud);
 	/* Only leaving its namespace: keep the record for its next one. */
-	if (dev->reg_state != NETREG_UNREGISTERING)
+	leaving = dev->reg_state != NETREG_UNREGISTERING;
+	/* Its counters are still there; what it sent since is charged. */
+	ucap_audit_final(dev, ud, &ud->audit, leaving ? "leaving its namespace" : "unregistered");
+	ucap_hook_off(ud);
+	if (leaving)
 		goto unlock;
 	list_del(&ud->list);
 	call_rcu(&ud->rcu, ucap_dev_free_rcu);
@@ -234,20 +280,20 @@ unlock:
 	mutex_unlock(&ucap_devs_lock);
 }
 
-/* RTNL held. Exhausted with on_exhaust=down: a guarded device stays down. */
+/* RTNL held. A guarded device the down work keeps down stays down. */
 static int ucap_dev_pre_up(struct net_device *dev)
 {
-	bool guarded;
+	const char *why = NULL;
+	struct ucap_dev *ud;
 
-	if (!ucap_down_refuse_up())
-		return 0;
 	mutex_lock(&ucap_devs_lock);
-	guarded = ucap_find(dev);
+	ud = ucap_find(dev);
+	if (ud)
+		why = ucap_down_refuse_up(&ud->audit);
 	mutex_unlock(&ucap_devs_lock);
-	if (!guarded)
+	if (!why)
 		return 0;
-	pr_warn_ratelimited("refused to bring %s up: the upload cap is exhausted (on_exhaust=down)\n",
-			    dev->name);
+	pr_warn_ratelimited("refused to bring %s up: %s\n", dev->name, why);
 	return -EPERM;
 }
 
@@ -261,6 +307,10 @@ static int ucap_netdev_event(struct notifier_block *nb, unsigned long event, voi
 		return notifier_from_errno(ucap_dev_pre_up(dev));
 	case NETDEV_REGISTER:
 		return notifier_from_errno(ucap_dev_register(dev));
+	case NETDEV_GOING_DOWN:
+		/* Some drivers reset their counters when they stop. */
+		ucap_dev_audit_now(dev, "going down");
+		break;
 	case NETDEV_UNREGISTER:
 		ucap_dev_unregister(dev);
 		break;
@@ -280,7 +330,8 @@ static struct notifier_block ucap_netdev_nb = {
 };
 
 struct ucap_dev_sums {
-	u64 bytes, packets, dropped_bytes, dropped_packets;
+	struct ucap_hook_sums hook;
+	u64 dropped_bytes, dropped_packets;
 };
 
 static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
@@ -291,28 +342,32 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
-		u64 b, p, db, dp;
+		u64 b, lb, sb, p, db, dp;
 
 		do {
 			start = u64_stats_fetch_begin(&st->syncp);
 			b = u64_stats_read(&st->bytes);
+			lb = u64_stats_read(&st->len_bytes);
+			sb = u64_stats_read(&st->slack_bytes);
 			p = u64_stats_read(&st->packets);
 			db = u64_stats_read(&st->dropped_bytes);
 			dp = u64_stats_read(&st->dropped_packets);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
-		sum->bytes += b;
-		sum->packets += p;
+		sum->hook.bytes += b;
+		sum->hook.len_bytes += lb;
+		sum->hook.slack_bytes += sb;
+		sum->hook.packets += p;
 		sum->dropped_bytes += db;
 		sum->dropped_packets += dp;
 	}
 }
 
-u64 ucap_dev_hook_bytes(const struct ucap_dev *ud)
+void ucap_dev_hook_sums(const struct ucap_dev *ud, struct ucap_hook_sums *sums)
 {
 	struct ucap_dev_sums sum;
 
 	ucap_dev_sum(ud, &sum);
-	return sum.bytes;
+	*sums = sum.hook;
 }
 
 void ucap_devs_walk(ucap_dev_fn fn, void *arg)
@@ -325,6 +380,19 @@ void ucap_devs_walk(ucap_dev_fn fn, void *arg)
 	mutex_unlock(&ucap_devs_lock);
 }
 
+/*
+ * The list changes only under RTNL, so RTNL alone keeps it stable; fn may
+ * then raise events (a device going down) whose handlers take the mutex.
+ */
+void ucap_devs_walk_rtnl(ucap_dev_fn fn, void *arg)
+{
+	struct ucap_dev *ud;
+
+	ASSERT_RTNL();
+	list_for_each_entry(ud, &ucap_devs, list)
+		fn(ud->dev, ud, &ud->audit, arg);
+}
+
 /* Format ud's line of the devices table, or the header for NULL. */
 static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 {
@@ -332,14 +400,18 @@ static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 	int n;
 
 	if (!ud) {
-		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s",
+		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s",
 			      "netns", "ifindex", "name", "bytes", "packets",
-			      "dropped_packets", "dropped_bytes");
+			      "dropped_packets", "dropped_bytes", "len_bytes", "bypass_bytes",
+			      "held");
 	} else {
 		ucap_dev_sum(ud, &sum);
-		n = scnprintf(line, UCAP_DEV_LINE, "%-10u %-10d %-15s %20llu %20llu %20llu %20llu",
-			      ud->netns_ino, ud->ifindex, ud->name, sum.bytes, sum.packets,
-			      sum.dropped_packets, sum.dropped_bytes);
+		/* The audit's figures: under the list's mutex, as here. */
+		n = scnprintf(line, UCAP_DEV_LINE,
+			      "%-10u %-10d %-15s %20llu %20llu %20llu %20llu %20llu %20llu %5d",
+			      ud->netns_ino, ud->ifindex, ud->name, sum.hook.bytes,
+			      sum.hook.packets, sum.dropped_packets, sum.dropped_bytes,
+			      sum.hook.len_bytes, ud->audit.bypass_bytes, ud->audit.held);
 	}
 	/* Pad to the fixed width so that line i always starts at i * width. */
 	memset(line + n, ' ', UCAP_DEV_LINE - 1 - n);

@@ -94,6 +94,11 @@ enum ucap_state ucap_state(void)
 	return READ_ONCE(ucap_ledger.state);
 }
 
+bool ucap_ledger_exact(void)
+{
+	return READ_ONCE(ucap_ledger.exact);
+}
+
 u64 ucap_used_bytes(void)
 {
 	u64 sum = ucap_ledger.base + READ_ONCE(ucap_ledger.unhooked);
@@ -142,7 +147,7 @@ static bool ucap_update_mode(void)
 	u64 left = ucap_ledger.cap - ucap_ledger.granted;
 
 	if (left < ucap_ledger.far)
-		ucap_ledger.exact = true;
+		WRITE_ONCE(ucap_ledger.exact, true);
 	if (left == 0)
 		return ucap_set_state(UCAP_EXHAUSTED);
 	return false;
@@ -193,7 +198,7 @@ static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 			goto unlock;
 		}
 		ucap_reclaim_credit();
-		ucap_ledger.exact = true;
+		WRITE_ONCE(ucap_ledger.exact, true);
 		left = ucap_ledger.cap - ucap_ledger.granted;
 	}
 	if (left >= len) {
@@ -363,6 +368,8 @@ void ucap_read_totals(struct ucap_totals *t)
 	t->used_bytes = ucap_used_bytes();
 	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
 	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
+	t->audit_charged_bytes = READ_ONCE(ucap_ledger.unhooked);
+	t->restored_bytes = ucap_ledger.base;
 	ucap_drops_sum(&ucap_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 

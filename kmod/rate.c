@@ -23,9 +23,21 @@
  *
  * exactly, for any W, not only on average. Refill rounds down and keeps
  * the remainder (we lose under a nanosecond's worth per refill, never
- * gain). Time is CLOCK_MONOTONIC_RAW (ktime_get_raw_fast_ns()):
- * adjtimex() can slew the monotonic clock (ADJ_TICK runs it up to 10%
- * fast), never the raw one.
+ * gain). Time is CLOCK_MONOTONIC_RAW
+ * (ktime_get_raw_fast_ns()): adjtimex() can slew the monotonic clock
+ * (ADJ_TICK runs it up to 10% fast), never the raw one.
+ *
+ * Bytes sent past the hooks (XDP, a tc redirect, pktgen: what the device
+ * audit finds) leave without asking the bucket; the audit then takes them
+ * from it, as debt: the bucket goes negative, every CPU's credit is
+ * forfeited, and the hook refuses everything until the refill has paid
+ * the debt back. A device that keeps sending past its hook while the
+ * bucket is in debt is taken down (audit.c). Over any window of W seconds
+ * longer than a few audit intervals, what leaves is then at most
+ *
+ *	sent(W) <= B + R * W + what one device sends in one audit interval
+ *
+ * (the past-hook bytes of the last audit interval, found only at its end).
  *
  * Lowering the rate or the burst bumps the generation: every CPU's credit
  * is forfeited (a packet already past the check may still go), and the
@@ -85,7 +97,7 @@ static struct {
 	u64 burst;		/* staged while unarmed (0: the default) */
 	u64 chunk;
 	u64 capacity;		/* of the bucket: burst - CPUs * chunk */
-	u64 tokens;
+	s64 tokens;		/* below 0: in debt */
 	u64 last_ns;		/* of the last refill */
 	/* The sampler's: what the ledger had counted, and when. */
 	u64 sample_used;
@@ -109,7 +121,7 @@ static void ucap_rate_resize(void)
 	/* At least half the burst stays in the bucket: the largest packets fit. */
 	ucap_rate.chunk = min_t(u64, UCAP_RATE_CHUNK, ucap_rate.burst / (2 * ncpu));
 	ucap_rate.capacity = ucap_rate.burst - ncpu * ucap_rate.chunk;
-	ucap_rate.tokens = min(ucap_rate.tokens, ucap_rate.capacity);
+	ucap_rate.tokens = min_t(s64, ucap_rate.tokens, ucap_rate.capacity);
 	/* Forfeit every CPU's credit: it was sized for the old settings. */
 	WRITE_ONCE(ucap_rate_cfg.gen, ucap_rate_cfg.gen + 1);
 }
@@ -130,11 +142,12 @@ static void ucap_rate_refill(u64 now)
 	if (now <= ucap_rate.last_ns)
 		return;
 	dt = now - ucap_rate.last_ns;
-	if (ucap_rate.tokens >= ucap_rate.capacity) {
+	if (ucap_rate.tokens >= (s64)ucap_rate.capacity) {
 		ucap_rate.last_ns = now;
 		return;
 	}
-	room = ucap_rate.capacity - ucap_rate.tokens;
+	/* In debt, the room includes the debt. */
+	room = (s64)ucap_rate.capacity - ucap_rate.tokens;
 	/* A long pause fills the bucket; this also keeps rate * dt in range. */
 	if (div64_u64(dt, NSEC_PER_SEC) > div64_u64(room, ucap_rate.rate)) {
 		ucap_rate.tokens += room;
@@ -169,10 +182,10 @@ static bool ucap_rate_slow(struct ucap_rate_cpu *c, unsigned int len)
 		ucap_rate.tokens += c->credit;
 	c->credit = 0;
 	c->gen = ucap_rate_cfg.gen;
-	if (ucap_rate.tokens >= len + ucap_rate.chunk) {
+	if (ucap_rate.tokens >= (s64)(len + ucap_rate.chunk)) {
 		ucap_rate.tokens -= len + ucap_rate.chunk;
 		c->credit = ucap_rate.chunk;
-	} else if (ucap_rate.tokens >= len) {
+	} else if (ucap_rate.tokens >= (s64)len) {
 		ucap_rate.tokens -= len;
 	} else {
 		pass = false;
@@ -219,6 +232,44 @@ static void ucap_rate_arm(u64 rate)
 	WRITE_ONCE(ucap_rate_cfg.armed, true);
 	/* Armed for good: the module stays until reboot. */
 	__module_get(THIS_MODULE);
+}
+
+/* The most debt the bucket records (a PiB): rate * dt stays in range. */
+#define UCAP_RATE_MAX_DEBT	(1LL << 50)
+
+bool ucap_rate_charge_debt(u64 bytes)
+{
+	bool in_debt = false, started = false;
+
+	spin_lock_bh(&ucap_rate.lock);
+	if (!ucap_rate_cfg.armed)
+		goto unlock;
+	ucap_rate_refill(ktime_get_raw_fast_ns());
+	bytes = min_t(u64, bytes, UCAP_RATE_MAX_DEBT);
+	started = ucap_rate.tokens >= 0 && ucap_rate.tokens < (s64)bytes;
+	ucap_rate.tokens = max_t(s64, ucap_rate.tokens - (s64)bytes, -UCAP_RATE_MAX_DEBT);
+	in_debt = ucap_rate.tokens < 0;
+	/* Forfeit every CPU's credit: the hook must ask the bucket, and be refused. */
+	if (in_debt)
+		WRITE_ONCE(ucap_rate_cfg.gen, ucap_rate_cfg.gen + 1);
+unlock:
+	spin_unlock_bh(&ucap_rate.lock);
+	if (started)
+		pr_warn_ratelimited("rate ceiling in debt: bytes sent past the hooks exceeded it; the hooks refuse traffic until it is paid\n");
+	return in_debt;
+}
+
+bool ucap_rate_in_debt(void)
+{
+	bool in_debt;
+
+	if (!READ_ONCE(ucap_rate_cfg.armed))
+		return false;
+	spin_lock_bh(&ucap_rate.lock);
+	ucap_rate_refill(ktime_get_raw_fast_ns());
+	in_debt = ucap_rate.tokens < 0;
+	spin_unlock_bh(&ucap_rate.lock);
+	return in_debt;
 }
 
 static void ucap_rate_log(const char *what)
@@ -296,6 +347,9 @@ void ucap_read_rate(struct ucap_rate_totals *t)
 	t->rate_bytes_per_sec = ucap_rate.rate;
 	t->burst_bytes = ucap_rate.burst ? ucap_rate.burst :
 			 ucap_rate_default_burst(ucap_rate.rate);
+	if (ucap_rate_cfg.armed)
+		ucap_rate_refill(ktime_get_raw_fast_ns());
+	t->debt_bytes = ucap_rate.tokens < 0 ? -ucap_rate.tokens : 0;
 	spin_unlock_bh(&ucap_rate.lock);
 	t->current_bytes_per_sec = READ_ONCE(ucap_rate.current_rate);
 	ucap_drops_sum(&ucap_rate_cpu.drops, &t->dropped_bytes, &t->dropped_packets);

@@ -65,6 +65,8 @@ UCAP_SHOW_U64(dropped_bytes)
 UCAP_SHOW_U64(dropped_packets)
 UCAP_SHOW_U64(tamper_attempts)
 UCAP_SHOW_U64(bypass_bytes)
+UCAP_SHOW_U64(audit_charged_bytes)
+UCAP_SHOW_U64(restored_bytes)
 
 /*
  * The writable files take one decimal number; anything else is refused
@@ -111,6 +113,7 @@ UCAP_SHOW_RATE(rate_burst_bytes, burst_bytes)
 UCAP_SHOW_RATE(rate_current_bytes_per_sec, current_bytes_per_sec)
 UCAP_SHOW_RATE(rate_dropped_bytes, dropped_bytes)
 UCAP_SHOW_RATE(rate_dropped_packets, dropped_packets)
+UCAP_SHOW_RATE(rate_debt_bytes, debt_bytes)
 
 static ssize_t rate_bytes_per_sec_store(struct kobject *kobj, struct kobj_attribute *attr,
 					const char *buf, size_t count)
@@ -148,11 +151,14 @@ static struct kobj_attribute ucap_dropped_bytes_attr = __ATTR_RO(dropped_bytes);
 static struct kobj_attribute ucap_dropped_packets_attr = __ATTR_RO(dropped_packets);
 static struct kobj_attribute ucap_tamper_attr = __ATTR_RO(tamper_attempts);
 static struct kobj_attribute ucap_bypass_attr = __ATTR_RO(bypass_bytes);
+static struct kobj_attribute ucap_audit_charged_attr = __ATTR_RO(audit_charged_bytes);
+static struct kobj_attribute ucap_restored_attr = __ATTR_RO(restored_bytes);
 static struct kobj_attribute ucap_rate_attr = __ATTR_RW_MODE(rate_bytes_per_sec, 0644);
 static struct kobj_attribute ucap_burst_attr = __ATTR_RW_MODE(rate_burst_bytes, 0644);
 static struct kobj_attribute ucap_rate_current_attr = __ATTR_RO(rate_current_bytes_per_sec);
 static struct kobj_attribute ucap_rate_dropped_bytes_attr = __ATTR_RO(rate_dropped_bytes);
 static struct kobj_attribute ucap_rate_dropped_packets_attr = __ATTR_RO(rate_dropped_packets);
+static struct kobj_attribute ucap_rate_debt_attr = __ATTR_RO(rate_debt_bytes);
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -174,11 +180,14 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_dropped_packets_attr.attr,
 	&ucap_tamper_attr.attr,
 	&ucap_bypass_attr.attr,
+	&ucap_audit_charged_attr.attr,
+	&ucap_restored_attr.attr,
 	&ucap_rate_attr.attr,
 	&ucap_burst_attr.attr,
 	&ucap_rate_current_attr.attr,
 	&ucap_rate_dropped_bytes_attr.attr,
 	&ucap_rate_dropped_packets_attr.attr,
+	&ucap_rate_debt_attr.attr,
 	NULL,
 };
 

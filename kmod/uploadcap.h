@@ -37,6 +37,8 @@ struct ucap_totals {
 	u64 dropped_packets;
 	u64 tamper_attempts;
 	u64 bypass_bytes;	/* devices sent past their hooks (audit) */
+	u64 audit_charged_bytes;	/* of those, charged (part of used) */
+	u64 restored_bytes;	/* used_bytes= at load (part of used) */
 };
 
 /*
@@ -86,12 +88,35 @@ static inline void ucap_drops_sum(struct ucap_drops __percpu *d, u64 *bytes, u64
 	}
 }
 
+/*
+ * What a guarded device's hook let through, as the audit reads it: the
+ * wire length (what the ledger charged, GSO headers included), skb->len,
+ * and the slack a driver may legitimately count beyond the wire length on
+ * an Ethernet device (short frames padded to ETH_ZLEN, and per segment an
+ * FCS and a hardware-inserted VLAN tag).
+ */
+struct ucap_hook_sums {
+	u64 bytes;		/* wire length */
+	u64 len_bytes;		/* skb->len */
+	u64 slack_bytes;
+	u64 packets;
+};
+
 /* Per guarded device, for the audit; kept in the device's record. */
 struct ucap_audit {
 	u64 dev_last;		/* the device's tx_bytes at the last audit */
-	u64 hook_last;		/* what its hook had let through then */
-	/* Let through by the hook, not (yet) reported sent by the device. */
-	u64 surplus;
+	struct ucap_hook_sums hook_last;	/* the hook's figures then */
+	/*
+	 * Allowance of the last interval the device has not counted yet:
+	 * packets still queued between the hook and the driver. Usable in
+	 * the next interval only, never banked beyond it.
+	 */
+	u64 carry;
+	/* Sent past the hook while exhausted or in rate debt, this episode. */
+	u64 held_excess;
+	/* Taken down for it; may come up again only once that has ended. */
+	bool held;
+	u64 bypass_bytes;	/* all it was found to send past its hook */
 };
 
 /* ledger.c */
@@ -105,6 +130,8 @@ void ucap_tamper(const char *what, const char *value);
 u64 ucap_used_bytes(void);
 /* Process context: charge bytes a device sent past its hook. */
 u64 ucap_charge_unhooked(u64 bytes);
+/* Charging is exact: the cap is near, or reached (the audit runs finer). */
+bool ucap_ledger_exact(void);
 void ucap_read_totals(struct ucap_totals *t);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
@@ -119,12 +146,20 @@ struct ucap_rate_totals {
 	u64 current_bytes_per_sec;	/* let through over the last second */
 	u64 dropped_bytes;
 	u64 dropped_packets;
+	u64 debt_bytes;		/* past-hook bytes the refill has not paid yet */
 };
 
 /* Takes the rate_ parameters and starts the sampler; exit stops it. */
 int ucap_rate_init(void);
 void ucap_rate_exit(void);
 bool ucap_rate_admit(unsigned int len);
+/*
+ * Process context: bytes the audit found sent past a hook draw on the
+ * bucket too, as debt; while it is in debt the hook refuses everything.
+ * Returns whether the bucket is in debt now.
+ */
+bool ucap_rate_charge_debt(u64 bytes);
+bool ucap_rate_in_debt(void);
 int ucap_set_rate(u64 rate);
 int ucap_set_rate_burst(u64 burst);
 void ucap_read_rate(struct ucap_rate_totals *t);
@@ -136,7 +171,7 @@ void ucap_hook_exit(void);
  * Fill buf with the devices table, fixed-width lines of UCAP_DEV_LINE
  * bytes (header first), from byte offset off; returns bytes written.
  */
-#define UCAP_DEV_LINE 128
+#define UCAP_DEV_LINE 176
 ssize_t ucap_devices_read(char *buf, loff_t off, size_t count);
 struct net_device;
 struct ucap_dev;
@@ -148,14 +183,22 @@ struct ucap_dev;
 typedef void (*ucap_dev_fn)(struct net_device *dev, struct ucap_dev *ud,
 			    struct ucap_audit *audit, void *arg);
 void ucap_devs_walk(ucap_dev_fn fn, void *arg);
+/* RTNL held (not the list's mutex): fn may change the devices' flags. */
+void ucap_devs_walk_rtnl(ucap_dev_fn fn, void *arg);
 /* What ud's hook has let through so far. */
-u64 ucap_dev_hook_bytes(const struct ucap_dev *ud);
+void ucap_dev_hook_sums(const struct ucap_dev *ud, struct ucap_hook_sums *sums);
 
 /* audit.c */
 int ucap_audit_init(void);
 void ucap_audit_exit(void);
 /* RTNL held: a device is guarded from now on; take its counters. */
 void ucap_audit_start(struct net_device *dev, struct ucap_audit *audit);
+/*
+ * RTNL and the device list's mutex held: audit one device now, because it
+ * stops being guarded (why: "unregistered", "going down", ...).
+ */
+void ucap_audit_final(struct net_device *dev, struct ucap_dev *ud,
+		      struct ucap_audit *audit, const char *why);
 
 /* down.c */
 /* Takes the on_exhaust= parameter; exit cancels the work. */
@@ -163,8 +206,17 @@ int ucap_down_init(void);
 void ucap_down_exit(void);
 /* The state changed (any context): take devices down if so configured. */
 void ucap_down_state_changed(void);
-/* Refuse to bring a guarded device up: exhausted, with on_exhaust=down. */
-bool ucap_down_refuse_up(void);
+/*
+ * RTNL held. Refuse to bring a guarded device up: exhausted with
+ * on_exhaust=down, or the device is held down (it sent past its hook
+ * while exhausted or in rate debt, and that has not ended). Returns why,
+ * or NULL: it may come up.
+ */
+const char *ucap_down_refuse_up(struct ucap_audit *audit);
+/* The device list's mutex held: take this device down and hold it. */
+void ucap_down_hold(struct net_device *dev, struct ucap_audit *audit);
+/* No lock held: take the held devices down now, not in the work. */
+void ucap_down_flush(void);
 
 /* sysfs.c */
 int ucap_sysfs_init(void);

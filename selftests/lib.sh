@@ -214,6 +214,9 @@ udp_small() { iperf "$1" "$2" "$3" -u -n "$4" -l "$5" -b 20M; }
 
 # tx_bytes NS DEV: the device's own count of the bytes it sent.
 tx_bytes() { ip -n "$1" -s -j link show dev "$2" | jq '.[0].stats64.tx.bytes'; }
+# is_up NS DEV, is_down NS DEV: the device's administrative state.
+is_up() { ip -n "$1" -j link show dev "$2" | jq -e '.[0].flags | index("UP")' >/dev/null; }
+is_down() { ! is_up "$@"; }
 
 # settle NS DEV: wait (max 10 s) until DEV's tx counter stops moving, so
 # that data still queued in sockets after a sender exited has left.

@@ -11,8 +11,6 @@ require_module_kernel
 mod_unload
 EXEMPT=ucx${RUN_ID}e
 
-is_up() { ip -n "$1" -j link show dev "$2" | jq -e '.[0].flags | index("UP")' >/dev/null; }
-is_down() { ! is_up "$@"; }
 exhaust() {	# exhaust: UDP until the cap (a few kB) is used up
 	timeout 10 ip netns exec "$NSA" bash -c \
 		'exec 3>/dev/udp/198.18.6.2/9; for i in $(seq 200); do printf %1000s >&3; done' 2>/dev/null

@@ -23,8 +23,9 @@ check "insmod (no ceiling)" mod_load
 check_eq "rate_bytes_per_sec 0: no ceiling" "$(mod_get rate_bytes_per_sec)" 0
 check_eq "rate_burst_bytes: the minimum by default" "$(mod_get rate_burst_bytes)" $MIN_BURST
 check_eq "rate_dropped_packets 0" "$(mod_get rate_dropped_packets)" 0
+check_eq "rate_debt_bytes 0" "$(mod_get rate_debt_bytes)" 0
 check_eq "rate files: modes" "$(stat -c '%n %a' "$SYSFS"/rate_* | sed 's|.*/||' | tr '\n' ' ')" \
-	"rate_burst_bytes 644 rate_bytes_per_sec 644 rate_current_bytes_per_sec 444 rate_dropped_bytes 444 rate_dropped_packets 444 "
+	"rate_burst_bytes 644 rate_bytes_per_sec 644 rate_current_bytes_per_sec 444 rate_debt_bytes 444 rate_dropped_bytes 444 rate_dropped_packets 444 "
 check "without a ceiling or cap, rmmod works" rmmod uploadcap
 check "insmod again" mod_load
 

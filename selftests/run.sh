@@ -62,6 +62,8 @@ VM_TESTS=(
 	module_rate.sh
 	module_devices.sh
 	module_audit.sh
+	attack_device_gone.sh
+	attack_rate_bypass.sh
 	attack_adjtimex.sh
 	attack_devices.sh
 	attack_meter.sh

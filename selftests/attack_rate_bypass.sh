@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Attack (in the VM): send past the hooks against a rate ceiling,
+# by XDP redirect and by a tc mirred redirect (the kernel skips
+# netfilter egress for what tc redirected). Before the fix the audit
+# charged the cap but never the ceiling: 145 MB left in 3 s where the
+# ceiling allows 3.3 MB. Now what the audit finds is taken from the
+# bucket as debt: the hooks refuse everything while it lasts, and the
+# device that sent past its hook is taken down and held down until the
+# debt is paid. Over the attack's window W, what left is at most
+# rate * W + burst + one audit interval at the path's line rate (measured
+# first, with no ceiling). The ceiling is 20 kB/s, far below what the
+# emulated paths carry (2-15 MB/s), so that the debt lasts while the test
+# looks at it; a 200 kB/s ceiling is then seen to be paid back.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+require_module_kernel
+mod_unload
+XIN=ucx${RUN_ID}
+XFEED=ucy${RUN_ID}
+RATE=20000
+BURST=262144
+AUDIT_MS=100
+FRAMES=20000
+
+# feed N: N frames of 1000 bytes into XIN, whose XDP or tc sends them out
+# of DA past its hooks.
+feed() {
+	ip netns exec "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" \
+		198.18.8.1 198.18.8.2 "$1" 1000 >/dev/null
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# phase PATH: the module (audit_ms=100, no ceiling yet), the bed, the
+# path past the hook; the path's line rate; then the ceiling and the attack.
+phase() {
+	local path=$1 t0 t1 tx0 tx1 h0 line w sent bound d0
+	check "insmod audit_ms=$AUDIT_MS exempt=$XFEED" mod_load audit_ms=$AUDIT_MS exempt="$XFEED"
+	raw_bed 198.18.8
+	if [ "$path" = xdp ]; then
+		xdp_bed "$XIN" "$XFEED"
+	else
+		ip -n "$NSA" link add name "$XIN" type veth peer name "$XFEED"
+		for d in "$XIN" "$XFEED"; do
+			ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
+			ip -n "$NSA" link set "$d" up
+		done
+		check "tc on $XIN redirects into $DA's egress" bash -c \
+			"tc -n $NSA qdisc add dev $XIN clsact &&
+			 tc -n $NSA filter add dev $XIN ingress matchall action mirred egress redirect dev $DA"
+	fi
+
+	# The path's line rate, with no ceiling.
+	h0=$(mod_dev_field "$NSA" "$DA" bytes)
+	tx0=$(tx_bytes "$NSA" "$DA") t0=$(now_ms)
+	feed 10000
+	t1=$(now_ms)
+	settle "$NSA" "$DA"
+	tx1=$(tx_bytes "$NSA" "$DA")
+	line=$(( (tx1 - tx0) * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+	diag "$path: line rate past the hook about $line B/s ($((tx1 - tx0)) bytes)"
+	check_ge "$path: most of 10 MB left $DA" $((tx1 - tx0)) 9000000
+	check_eq "$path: past its hook" "$(mod_dev_field "$NSA" "$DA" bytes)" "$h0"
+	sleep 0.3
+
+	check "arm the ceiling: $RATE B/s, burst $BURST" bash -c \
+		"echo $BURST >$SYSFS/rate_burst_bytes && echo $RATE >$SYSFS/rate_bytes_per_sec"
+	d0=$(mod_get rate_dropped_packets)
+	tx0=$(tx_bytes "$NSA" "$DA") t0=$(now_ms)
+	feed $FRAMES
+	# The window: the attack and the audits after it.
+	sleep 0.3
+	tx1=$(tx_bytes "$NSA" "$DA") t1=$(now_ms)
+	w=$((t1 - t0)) sent=$((tx1 - tx0))
+	bound=$(( RATE * w / 1000 + BURST + line * (AUDIT_MS + 50) / 1000 ))
+	diag "$path: $sent bytes left $DA in $w ms; rate * W + burst = $((RATE * w / 1000 + BURST)); bound with one audit interval at line rate $bound; tried $((FRAMES * 1000))"
+	check_ge "$path: what left is within rate * W + burst + one audit interval at line rate" \
+		"$bound" "$sent"
+	check_gt "$path: the ceiling went into debt" "$(mod_get rate_debt_bytes)" 0
+	check "$path: $DA was taken down" is_down "$NSA" "$DA"
+	check_run "$path: and the kernel says why" 0 \
+		"$DA brought down: it sent past its hook while the hooks refuse traffic \(the rate ceiling is in debt\)" dmesg
+	check_eq "$path: the devices table marks it held" "$(mod_dev_field "$NSA" "$DA" held)" 1
+	check_run "$path: bringing it up is refused while in debt" 2 "Operation not permitted" \
+		ip -n "$NSA" link set "$DA" up
+	tx0=$(tx_bytes "$NSA" "$DA")
+	feed 2000
+	check_eq "$path: nothing more leaves $DA" "$(tx_bytes "$NSA" "$DA")" "$tx0"
+	# The hooks refuse everything while in debt: DB's too.
+	timeout 10 ip netns exec "$NSB" bash -c \
+		'exec 3>/dev/udp/198.18.8.1/9; for i in $(seq 20); do printf %100s >&3; done' 2>/dev/null
+	check_ge "$path: while in debt, the hooks refuse even $DB's traffic" \
+		"$(mod_get rate_dropped_packets)" $((d0 + 20))
+	check_eq "$path: bypass_bytes is what left past the hook" "$(mod_get bypass_bytes)" \
+		$(($(tx_bytes "$NSA" "$DA") - $(mod_dev_field "$NSA" "$DA" bytes)))
+
+	mod_unload
+	ip netns del "$NSA"
+	ip netns del "$NSB"
+}
+
+phase xdp
+phase mirred
+
+# Paid back, a held device may come up again: 200 kB/s.
+RATE=200000
+check "insmod audit_ms=$AUDIT_MS exempt=$XFEED rate $RATE" \
+	mod_load audit_ms=$AUDIT_MS exempt="$XFEED" rate_bytes_per_sec=$RATE rate_burst_bytes=$BURST
+raw_bed 198.18.8
+xdp_bed "$XIN" "$XFEED"
+spawn "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" 198.18.8.1 198.18.8.2 6000 1000
+for i in $(seq 50); do is_down "$NSA" "$DA" && break; sleep 0.1; done
+debt=$(mod_get rate_debt_bytes)
+check "$DA was taken down" is_down "$NSA" "$DA"
+diag "debt $debt bytes: paid in about $((debt / RATE + 1)) s"
+check_gt "in debt" "$debt" 0
+for i in $(seq $((debt / RATE * 10 + 30))); do
+	[ "$(mod_get rate_debt_bytes)" = 0 ] && break
+	sleep 0.1
+done
+check_eq "the debt is paid at the rate" "$(mod_get rate_debt_bytes)" 0
+check "then $DA may come up again" ip -n "$NSA" link set "$DA" up
+check_eq "and is no longer held" "$(mod_dev_field "$NSA" "$DA" held)" 0
+done_testing
