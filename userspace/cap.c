@@ -15,6 +15,8 @@
 #include "uploadctl.h"
 
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
+#define KEXEC_LOAD_DISABLED "/proc/sys/kernel/kexec_load_disabled"
+#define LOCKDOWN "/sys/kernel/security/lockdown"
 
 static const char cap_help[] =
 	"Usage: uploadctl cap set SIZE [--lock-modules]\n"
@@ -27,27 +29,68 @@ static const char cap_help[] =
 	"a space: K M G T P E or KB MB GB TB PB EB (powers of 1000), KiB MiB GiB\n"
 	"TiB PiB EiB (powers of 1024); e.g. 800GB, 1.5TiB, 2000000000000.\n"
 	"\n"
-	"--lock-modules then sets kernel.modules_disabled=1: no module can be\n"
-	"loaded or unloaded any more, not even with rmmod -f. This is one-way\n"
-	"until the next reboot.\n"
+	"--lock-modules then sets kernel.kexec_load_disabled=1 and\n"
+	"kernel.modules_disabled=1: no module can be loaded or unloaded any more,\n"
+	"not even with rmmod -f, and no new kernel can be kexec'ed in. This is\n"
+	"one-way until the next reboot. Without kernel lockdown, root can still\n"
+	"write kernel memory: a warning says so.\n"
 	"\n"
 	"show prints the module's state, cap and use.\n";
 
-int uctl_lock_modules(void)
+/* Write "1" to a one-way sysctl; -ENOENT: this kernel does not have it. */
+static int set_one_way(const char *path)
 {
 	int fd, err = 0;
 
-	fd = open(MODULES_DISABLED, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return uctl_errf("lock modules: open %s: %s", MODULES_DISABLED,
-				 strerror(errno));
+		return -errno;
 	if (write(fd, "1\n", 2) != 2)
-		err = errno;
+		err = -errno;
 	close(fd);
+	return err;
+}
+
+/*
+ * Lockdown (integrity or confidentiality) is what stops root from writing
+ * kernel memory (/dev/mem, /dev/kmem, /proc/kcore, BPF writes, unsigned
+ * modules): without it the locks below can be undone by a root attacker.
+ */
+static void warn_unless_locked_down(void)
+{
+	char buf[128] = "";
+	ssize_t n = -1;
+	int fd;
+
+	fd = open(LOCKDOWN, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0 && !strstr(buf, "[none]"))
+		return;
+	fprintf(stderr, "uploadctl: warning: kernel lockdown is %s (%s): root can still write kernel memory and undo these locks; boot with Secure Boot or lockdown=integrity\n",
+		n > 0 ? "off" : "unknown", n > 0 ? "none" : "cannot read " LOCKDOWN);
+}
+
+int uctl_lock_modules(void)
+{
+	int kexec, err;
+
+	/* kexec first: a new kernel would start with neither lock nor cap. */
+	kexec = set_one_way(KEXEC_LOAD_DISABLED);
+	if (kexec && kexec != -ENOENT)
+		return uctl_errf("lock kexec: write %s: %s", KEXEC_LOAD_DISABLED,
+				 strerror(-kexec));
+	err = set_one_way(MODULES_DISABLED);
 	if (err)
-		return uctl_errf("lock modules: write %s: %s", MODULES_DISABLED,
-				 strerror(err));
+		return uctl_errf("lock modules: write %s: %s", MODULES_DISABLED, strerror(-err));
 	printf("modules locked: kernel.modules_disabled=1 until reboot; uploadcap.ko can no longer be removed\n");
+	if (kexec)
+		printf("kexec: this kernel has no kexec_load_disabled (no kexec support)\n");
+	else
+		printf("kexec locked: kernel.kexec_load_disabled=1 until reboot\n");
+	warn_unless_locked_down();
 	return UCTL_OK;
 }
 
