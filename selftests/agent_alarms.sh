@@ -8,7 +8,8 @@
 # PACKET_QDISC_BYPASS (which skips tc but not the module: it is charged,
 # and stopped at the cap); bypass_suspected for frames an XDP program
 # redirects out of a guarded device, past both hooks, and bypass_charged
-# when the module's device audit charges them;
+# when the module's device audit charges them (once, naming the device);
+# device_gone when a guarded device that sent traffic is deleted;
 # module_missing and a module counter reset when the module is unloaded
 # and loaded again. Each within 3 ticks,
 # each exactly once, in the documented format.
@@ -50,12 +51,19 @@ check_run "bypass_suspected gives both figures" 0 \
 check "bypass_charged within 3 ticks: the module's audit charged them" \
 	wait_event bypass_charged 1 "$(within3)"
 check_run "bypass_charged gives the bytes" 0 \
-	"event=bypass_charged severity=alert bypass_bytes=[0-9]{6} new_bytes=[0-9]+ used_bytes=[0-9]+$" \
+	"event=bypass_charged severity=alert bypass_bytes=[0-9]{6} new_bytes=[0-9]+ used_bytes=[0-9]+ devices=$DA$" \
 	events bypass_charged
 check_ge "the module charged what $DA sent past its hooks" "$(mod_get bypass_bytes)" 400000
 # XDP on the peer changes how a veth counts what it sends: take it off.
 ip -n "$NSB" link set dev "$DB" xdp off
 ip -n "$NSA" link set dev "ucx${RUN_ID}" xdp off
+# The feed's sending side (guarded here) sent those frames through its
+# hook: deleted, it is reported gone, with what it sent.
+check "delete the feed pair" ip -n "$NSA" link del "ucx${RUN_ID}"
+check "device_gone within 3 ticks" wait_event device_gone 1 "$(within3)"
+check_run "device_gone names it and what it sent" 0 \
+	"event=device_gone severity=warning device=ucy${RUN_ID} netns=[0-9]+ ifindex=[0-9]+ hook_bytes=[1-9][0-9]{5,} bypass_bytes=0 new_bypass_bytes=[0-9]+$" \
+	events device_gone
 
 # --- AF_PACKET with PACKET_QDISC_BYPASS: the module charges it (since
 # Linux 5.17 af_packet runs the netfilter egress hook), tc never sees it,
@@ -135,7 +143,7 @@ check "counter_reset for the module within 3 ticks" \
 
 # --- once per occurrence, not once per tick
 sleep 2
-for e in exhausted meter_missing module_missing; do
+for e in exhausted meter_missing module_missing bypass_charged; do
 	check_eq "$e raised once" "$(event_count "$e")" 1
 done
 check_eq "meter_divergence raised once per occurrence (AF_PACKET, map rewrite)" "$(event_count meter_divergence)" 2

@@ -22,6 +22,7 @@ VM_TIMEOUT=${UCAP_VM_TIMEOUT:-1500}
 HOST_TESTS=(
 	prog_test
 	units_test
+	modmeter_test
 	cli_errors.sh
 	agent_cli.sh
 	plan_cli.sh
@@ -69,6 +70,7 @@ VM_TESTS=(
 	attack_meter.sh
 	cap_cli.sh
 	agent_alarms.sh
+	attack_agent_blind.sh
 	agent_ledger.sh
 	once:agent_kill.sh
 	agent_rate.sh

@@ -123,6 +123,12 @@ struct agent {
 	__u64 mod_bypass;		/* its bypass_bytes at the last tick */
 	__u64 mod_rate_dropped;		/* its rate_dropped_bytes at the last tick */
 	bool ceiling_alarmed;		/* until a tick without ceiling drops */
+	bool bypass_alarmed;		/* until a tick without new bypass */
+	bool unreadable_alarmed;	/* until the meters read again */
+	bool inconsistent_alarmed;	/* until the figures agree again */
+	/* The module's devices table at the last tick, for device_gone. */
+	struct ucap_mod_dev *mod_devs;
+	size_t nmod_devs;
 	bool meter_seen;
 	struct ucap_snapshot_cache snap_cache;
 	struct dev_state *devs;
@@ -300,6 +306,97 @@ static void checkpoint(struct agent *a, bool force)
 
 #define BYPASS_CHARGED_MIN 4096	/* bytes in one tick */
 
+static const struct ucap_mod_dev *mod_dev_in(const struct ucap_mod_dev *v, size_t n,
+					     const struct ucap_mod_dev *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].netns_ino == d->netns_ino && v[i].ifindex == d->ifindex)
+			return &v[i];
+	return NULL;
+}
+
+/* bypass_charged, naming the devices whose bypass grew since the last tick. */
+static void bypass_alarm(struct agent *a, const struct ucap_module *m)
+{
+	char devs[256] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < m->ndevs && len < sizeof(devs) - 1; i++) {
+		const struct ucap_mod_dev *d = &m->devs[i], *p;
+		int n;
+
+		p = mod_dev_in(a->mod_devs, a->nmod_devs, d);
+		if (d->bypass_bytes <= (p ? p->bypass_bytes : 0))
+			continue;
+		n = snprintf(devs + len, sizeof(devs) - len, "%s%s", len ? "," : "", d->name);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	alarm_raise("bypass_charged", LOG_ALERT,
+		    "bypass_bytes=%llu new_bytes=%llu used_bytes=%llu devices=%s",
+		    (unsigned long long)m->bypass_bytes,
+		    (unsigned long long)(m->bypass_bytes - a->mod_bypass),
+		    (unsigned long long)m->used_bytes, len ? devs : "gone");
+}
+
+/*
+ * A guarded device that sent traffic (through its hook while we watched,
+ * or past it) went away between two ticks: say so, with what it sent. The
+ * module audited it as it went; what that found is in new_bypass_bytes.
+ */
+static void check_devices_gone(struct agent *a, const struct ucap_module *m)
+{
+	__u64 new_bypass = m->bypass_bytes - a->mod_bypass;
+	size_t i;
+
+	for (i = 0; i < a->nmod_devs; i++) {
+		const struct ucap_mod_dev *p = &a->mod_devs[i];
+
+		if (mod_dev_in(m->devs, m->ndevs, p) || (!p->bytes && !p->bypass_bytes && !new_bypass))
+			continue;
+		alarm_raise("device_gone", LOG_WARNING,
+			    "device=%s netns=%llu ifindex=%u hook_bytes=%llu bypass_bytes=%llu new_bypass_bytes=%llu",
+			    p->name, (unsigned long long)p->netns_ino, p->ifindex,
+			    (unsigned long long)p->bytes, (unsigned long long)p->bypass_bytes,
+			    (unsigned long long)new_bypass);
+	}
+}
+
+/*
+ * The module's figures against each other (ucap_module_check): a reading
+ * that breaks them was not the module's. Once per episode.
+ */
+static void check_consistency(struct agent *a, const struct ucap_module *m)
+{
+	char why[256];
+	bool ok = !ucap_module_check(m, why, sizeof(why));
+
+	if (!ok && !a->inconsistent_alarmed)
+		alarm_raise("module_inconsistent", LOG_ALERT,
+			    "used_bytes=%llu cap_bytes=%llu bypass_bytes=%llu reason=\"%s\"",
+			    (unsigned long long)m->used_bytes, (unsigned long long)m->cap_bytes,
+			    (unsigned long long)m->bypass_bytes, why);
+	a->inconsistent_alarmed = !ok;
+}
+
+/* Keep this tick's devices table for the next one. */
+static void keep_mod_devs(struct agent *a, const struct ucap_module *m)
+{
+	struct ucap_mod_dev *v = NULL;
+
+	if (m->ndevs) {
+		v = malloc(m->ndevs * sizeof(*v));
+		if (!v)
+			return;	/* keep the old one: device_gone may repeat */
+		memcpy(v, m->devs, m->ndevs * sizeof(*v));
+	}
+	free(a->mod_devs);
+	a->mod_devs = v;
+	a->nmod_devs = m->ndevs;
+}
+
 static void check_module(struct agent *a, const struct ucap_snapshot *s)
 {
 	const struct ucap_module *m = &s->module;
@@ -331,16 +428,18 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 		alarm_raise("counter_reset", LOG_ALERT, "meter=module before=%llu after=%llu",
 			    (unsigned long long)a->mod_used, (unsigned long long)m->used_bytes);
 	/*
-	 * The module's device audit charged traffic that passed no hook. A
-	 * few bytes a tick are drivers counting more than the wire length
-	 * the hook takes (padding): charged all the same, not alarmed.
+	 * The module's device audit charged traffic that passed no hook
+	 * (padding and FCS are expected bytes there, not bypass). Once per
+	 * episode: until a tick in which it found nothing new.
 	 */
 	if (a->module_seen && m->bypass_bytes > a->mod_bypass &&
-	    m->bypass_bytes - a->mod_bypass >= BYPASS_CHARGED_MIN)
-		alarm_raise("bypass_charged", LOG_ALERT, "bypass_bytes=%llu new_bytes=%llu used_bytes=%llu",
-			    (unsigned long long)m->bypass_bytes,
-			    (unsigned long long)(m->bypass_bytes - a->mod_bypass),
-			    (unsigned long long)m->used_bytes);
+	    m->bypass_bytes - a->mod_bypass >= BYPASS_CHARGED_MIN) {
+		if (!a->bypass_alarmed)
+			bypass_alarm(a, m);
+		a->bypass_alarmed = true;
+	} else if (m->bypass_bytes == a->mod_bypass) {
+		a->bypass_alarmed = false;
+	}
 	/*
 	 * The rate ceiling dropping packets: someone sends faster than the
 	 * host's legitimate output was planned for. Once per episode.
@@ -356,6 +455,10 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 	} else {
 		a->ceiling_alarmed = false;
 	}
+	check_consistency(a, m);
+	if (a->module_seen)
+		check_devices_gone(a, m);
+	keep_mod_devs(a, m);
 	a->module_seen = true;
 	a->mod_used = m->used_bytes;
 	a->mod_bypass = m->bypass_bytes;
@@ -636,10 +739,17 @@ static int tick(struct agent *a)
 
 	ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, &a->snap_cache);
 	if (ret) {
-		fprintf(stderr, "uploadctl: agent: read the meters: %s\n", ucap_why(ret));
+		/* A meter we cannot read, or that is not what it claims: alarm. */
+		if (!a->unreadable_alarmed)
+			alarm_raise("meters_unreadable", LOG_ALERT, "reason=\"%s\"", ucap_why(ret));
+		else
+			fprintf(stderr, "uploadctl: agent: read the meters: %s\n", ucap_why(ret));
+		a->unreadable_alarmed = true;
 		ucap_clear_why();
+		alarm_flush();
 		return ret;
 	}
+	a->unreadable_alarmed = false;
 	ledger_watch(a);
 	check_module(a, &s);
 	check_devices(a, &s);
@@ -848,6 +958,7 @@ int cmd_agent(int argc, char **argv)
 		ret = run_loop(&a, sfd);
 	}
 	ucap_snapshot_cache_free(&a.snap_cache);
+	free(a.mod_devs);
 	close(sfd);
 	ledger_close(&a.ledger);
 	free(a.devs);

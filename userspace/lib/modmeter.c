@@ -2,6 +2,12 @@
 /*
  * uploadcap.ko's figures, read from its sysfs directory, and the one write
  * userspace makes there: the cap.
+ *
+ * Every file read is checked to be on sysfs (fstatfs() of the open file),
+ * and nothing may be mounted at or below the module's directory (our own
+ * /proc/self/mountinfo): a file or a file system mounted over the
+ * directory or one of its files (a frozen used_bytes, say, or another
+ * sysfs file with a number in it) is refused, not believed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include "ucap.h"
 
@@ -24,6 +32,63 @@ const char *ucap_mod_state_name(enum ucap_mod_state state)
 	return state <= UCAP_MOD_EXHAUSTED ? state_names[state] : "unknown";
 }
 
+/* fd must be a file of sysfs itself, not something mounted over it. */
+static int check_sysfs(int fd, const char *path)
+{
+	struct statfs st;
+
+	if (fstatfs(fd, &st))
+		return ucap_fail(errno, "fstatfs %s: %m", path);
+	if ((unsigned long)st.f_type != SYSFS_MAGIC)
+		return ucap_fail(EPROTO, "%s is not on sysfs (file system 0x%lx): something is mounted over the module's files",
+				 path, (unsigned long)st.f_type);
+	return 0;
+}
+
+/* Refuse a reading when anything is mounted at or below dir. */
+static int check_no_mounts(const char *dir)
+{
+	size_t dlen = strlen(dir), cap = 0;
+	char *line = NULL;
+	int ret = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return ucap_fail(errno, "open /proc/self/mountinfo: %m");
+	while (getline(&line, &cap, f) >= 0) {
+		char *save, *tok = strtok_r(line, " ", &save);
+		int field;
+
+		/* ID PARENT MAJ:MIN ROOT MOUNT_POINT ...: the fifth field. */
+		for (field = 1; tok && field < 5; field++)
+			tok = strtok_r(NULL, " ", &save);
+		if (tok && !strncmp(tok, dir, dlen) && (tok[dlen] == '\0' || tok[dlen] == '/')) {
+			ret = ucap_fail(EPROTO, "%s is mounted over: the module's files are hidden",
+					tok);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+static int open_sysfs(const char *path)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ucap_fail(errno, "open %s: %m", path);
+	ret = check_sysfs(fd, path);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 static int read_text(const char *dir, const char *name, char *buf, size_t len)
 {
 	char path[512];
@@ -31,9 +96,9 @@ static int read_text(const char *dir, const char *name, char *buf, size_t len)
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_sysfs(path);
 	if (fd < 0)
-		return ucap_fail(errno, "open %s: %m", path);
+		return fd;
 	n = read(fd, buf, len - 1);
 	err = errno;
 	close(fd);
@@ -57,12 +122,17 @@ static int read_u64(const char *dir, const char *name, __u64 *v)
 	return 0;
 }
 
-/* The devices table: a header naming the columns, then one line each. */
+/*
+ * The devices table: a header naming the columns, then one line each. The
+ * columns after dropped_bytes came later and may be absent (0).
+ */
 int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what)
 {
-	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NCOLS };
+	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NREQUIRED,
+	       LBYTES = NREQUIRED, BYPASS, HELD, NCOLS };
 	static const char *const names[NCOLS] = {
 		"netns", "ifindex", "name", "bytes", "packets", "dropped_packets", "dropped_bytes",
+		"len_bytes", "bypass_bytes", "held",
 	};
 	int col[NCOLS], ncol = 0, i, ret = 0;
 	char *line = NULL, *tok, *save;
@@ -78,7 +148,7 @@ int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what
 		for (i = 0; i < NCOLS; i++)
 			if (!strcmp(tok, names[i]) && col[i] < 0)
 				col[i] = ncol;
-	for (i = 0; i < NCOLS; i++)
+	for (i = 0; i < NREQUIRED; i++)
 		if (col[i] < 0) {
 			ret = ucap_fail(EPROTO, "%s: no column '%s' in the header", what, names[i]);
 			goto out;
@@ -86,7 +156,7 @@ int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what
 
 	while (getline(&line, &cap, f) >= 0) {
 		struct ucap_mod_dev d = { 0 }, *v;
-		__u64 ifindex = 0;
+		__u64 ifindex = 0, held = 0;
 		char *field[16];
 		int n = 0;
 		bool ok;
@@ -107,12 +177,16 @@ int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what
 		     ucap_parse_u64(field[col[PACKETS]], &d.packets) &&
 		     ucap_parse_u64(field[col[DPACKETS]], &d.dropped_packets) &&
 		     ucap_parse_u64(field[col[DBYTES]], &d.dropped_bytes) &&
+		     (col[LBYTES] < 0 || ucap_parse_u64(field[col[LBYTES]], &d.len_bytes)) &&
+		     (col[BYPASS] < 0 || ucap_parse_u64(field[col[BYPASS]], &d.bypass_bytes)) &&
+		     (col[HELD] < 0 || (ucap_parse_u64(field[col[HELD]], &held) && held <= 1)) &&
 		     strlen(field[col[NAME]]) < sizeof(d.name);
 		if (!ok) {
 			ret = ucap_fail(EPROTO, "%s:%zu: not a device line", what, lineno);
 			goto out;
 		}
 		d.ifindex = (__u32)ifindex;
+		d.held = held;
 		snprintf(d.name, sizeof(d.name), "%s", field[col[NAME]]);
 		v = realloc(mod->devs, (mod->ndevs + 1) * sizeof(*v));
 		if (!v) {
@@ -131,12 +205,18 @@ int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
 {
 	char path[512];
 	FILE *f;
-	int ret;
+	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/devices", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return ucap_fail(errno, "open %s: %m", path);
+	fd = open_sysfs(path);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "re");
+	if (!f) {
+		ret = ucap_fail(errno, "open %s: %m", path);
+		close(fd);
+		return ret;
+	}
 	ret = ucap_module_parse_devices(mod, f, path);
 	fclose(f);
 	return ret;
@@ -150,6 +230,9 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	memset(mod, 0, sizeof(*mod));
 	if (access(dir, F_OK))
 		return ucap_fail(ENOENT, "uploadcap.ko is not loaded (%s does not exist)", dir);
+	ret = check_no_mounts(dir);
+	if (ret)
+		return ret;
 	ret = read_text(dir, "state", state, sizeof(state));
 	if (ret)
 		return ret;
@@ -173,6 +256,12 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	if (!ret)
 		ret = read_u64(dir, "bypass_bytes", &mod->bypass_bytes);
 	if (!ret)
+		ret = read_u64(dir, "audit_charged_bytes", &mod->audit_charged_bytes);
+	if (!ret)
+		ret = read_u64(dir, "restored_bytes", &mod->restored_bytes);
+	if (!ret)
+		ret = read_u64(dir, "rate_debt_bytes", &mod->rate_debt_bytes);
+	if (!ret)
 		ret = read_u64(dir, "rate_bytes_per_sec", &mod->rate_bytes_per_sec);
 	if (!ret)
 		ret = read_u64(dir, "rate_burst_bytes", &mod->rate_burst_bytes);
@@ -193,6 +282,32 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	mod->remaining_bytes = mod->cap_bytes > mod->used_bytes ?
 			       mod->cap_bytes - mod->used_bytes : 0;
 	return 0;
+}
+
+int ucap_module_check(const struct ucap_module *m, char *why, size_t len)
+{
+	unsigned __int128 sum = (unsigned __int128)m->audit_charged_bytes + m->restored_bytes;
+	__u64 hooks = 0;
+	size_t i;
+
+	for (i = 0; i < m->ndevs; i++) {
+		sum += m->devs[i].bytes;
+		hooks += m->devs[i].bytes;
+	}
+	if (sum > m->used_bytes)
+		snprintf(why, len, "hooks %llu + audit %llu + restored %llu exceed used_bytes %llu",
+			 (unsigned long long)hooks, (unsigned long long)m->audit_charged_bytes,
+			 (unsigned long long)m->restored_bytes, (unsigned long long)m->used_bytes);
+	else if (m->audit_charged_bytes > m->bypass_bytes)
+		snprintf(why, len, "audit_charged_bytes %llu exceed bypass_bytes %llu",
+			 (unsigned long long)m->audit_charged_bytes,
+			 (unsigned long long)m->bypass_bytes);
+	else if (m->state != UCAP_MOD_UNARMED && m->used_bytes > m->cap_bytes)
+		snprintf(why, len, "used_bytes %llu exceed cap_bytes %llu",
+			 (unsigned long long)m->used_bytes, (unsigned long long)m->cap_bytes);
+	else
+		return 0;
+	return -EPROTO;
 }
 
 void ucap_module_free(struct ucap_module *mod)

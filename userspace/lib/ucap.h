@@ -173,6 +173,9 @@ struct ucap_mod_dev {
 	__u64 packets;
 	__u64 dropped_packets;
 	__u64 dropped_bytes;
+	__u64 len_bytes;	/* skb->len of what it let through */
+	__u64 bypass_bytes;	/* the audit found it sent past its hook */
+	bool held;		/* taken down: it sent past its hook */
 };
 
 struct ucap_module {
@@ -183,7 +186,10 @@ struct ucap_module {
 	__u64 dropped_bytes;
 	__u64 dropped_packets;
 	__u64 tamper_attempts;
-	__u64 bypass_bytes;	/* devices sent past their hooks (charged) */
+	__u64 bypass_bytes;	/* devices sent past their hooks, charged or not */
+	__u64 audit_charged_bytes;	/* of those, charged: part of used_bytes */
+	__u64 restored_bytes;	/* restored at load: part of used_bytes */
+	__u64 rate_debt_bytes;	/* past-hook bytes the ceiling has not refilled */
 	__u64 rate_bytes_per_sec;	/* the rate ceiling; 0: none */
 	__u64 rate_burst_bytes;
 	__u64 rate_current_bytes_per_sec;
@@ -194,11 +200,20 @@ struct ucap_module {
 };
 
 /*
- * Read the module's figures from sysfs_dir (UCAP_SYSFS_DIR). -ENOENT:
- * the module is not loaded.
+ * Read the module's figures from sysfs_dir (UCAP_SYSFS_DIR), each file
+ * checked to be on sysfs (-EPROTO: something is mounted over it). -ENOENT:
+ * the module is not loaded. used_bytes is read last.
  */
 int ucap_module_read(struct ucap_module *mod, const char *sysfs_dir);
 void ucap_module_free(struct ucap_module *mod);
+/*
+ * The figures against each other, as the module keeps them: what its
+ * hooks let through on the devices listed, what the audit charged and
+ * what was restored are all part of used_bytes (read last, so never
+ * less); the audit charged no more than it found; used never exceeds the
+ * cap. -EPROTO with the broken relation in why: not the module's reading.
+ */
+int ucap_module_check(const struct ucap_module *mod, char *why, size_t len);
 /* Append the per-device table only (mod->devs, mod->ndevs). */
 int ucap_module_read_devices(struct ucap_module *mod, const char *dir);
 /* The same from an open stream; what names it in errors. */
