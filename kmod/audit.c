@@ -29,6 +29,17 @@
  *					  + carry from the last one
  *					  + excess charged now
  *
+ * An interval runs from one movement of the device's counter to the
+ * next, not from one audit to the next: a driver that refreshes its
+ * counters from the hardware every second or two (while the hook counts
+ * in real time) has its jump compared with the allowance of the whole
+ * time since the last one. A counter that stands still for longer than
+ * UCAP_AUDIT_MAX_LAG_MS while the hook lets traffic through is not
+ * lagging but not counting: the allowance older than that is dropped.
+ * The carry lives twice the lag the counter has shown (learned only from
+ * time the hook let traffic through while the counter stood still, and
+ * decaying), at least two audits: an idle gap never lets it last.
+ *
  * A counter that goes backwards (a driver reset it) counts again from 0.
  *
  * Enforcement past the hook. While the cap is exhausted or the rate
@@ -56,6 +67,8 @@
 #define UCAP_AUDIT_HOLD_MIN	4096
 /* The audit's interval while the cap is near or the bucket in debt. */
 #define UCAP_AUDIT_FINE_MS	10
+/* The longest a driver's counter may lag behind the hook. */
+#define UCAP_AUDIT_MAX_LAG_MS	3000
 
 static unsigned int audit_ms = 100;
 module_param(audit_ms, uint, 0444);
@@ -63,6 +76,14 @@ MODULE_PARM_DESC(audit_ms, "Interval in ms at which each guarded device's tx cou
 
 static void ucap_audit_work(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ucap_audit_wk, ucap_audit_work);
+
+/* How long an unused allowance may wait for the device to count it. */
+static unsigned long ucap_carry_life(const struct ucap_audit *a)
+{
+	unsigned long lag = min(a->lag, msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS));
+
+	return 2 * max(lag, msecs_to_jiffies(audit_ms));
+}
 
 static u64 ucap_dev_tx_bytes(struct net_device *dev)
 {
@@ -76,6 +97,7 @@ void ucap_audit_start(struct net_device *dev, struct ucap_audit *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->dev_last = ucap_dev_tx_bytes(dev);
+	a->moved = jiffies;
 }
 
 /* Audit one device; returns what it sent past its hook since the last. */
@@ -95,19 +117,37 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 	smp_rmb();
 	ucap_dev_hook_sums(ud, &hook);
 
-	sent = now >= a->dev_last ? now - a->dev_last : now;
-	a->dev_last = now;
 	allowance = (hook.bytes - a->hook_last.bytes) +
 		    (hook.slack_bytes - a->hook_last.slack_bytes);
 	a->hook_last = hook;
-	avail = allowance + a->carry;
-	if (sent <= avail) {
-		/* What is left of this interval's allowance, at most. */
-		a->carry = min(avail - sent, allowance);
+	if (now == a->dev_last) {
+		/* Not counted yet, or a counter refreshed now and then. */
+		if (time_after(jiffies, a->moved + msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS))) {
+			a->pending = allowance;
+			a->moved = jiffies;
+		} else {
+			a->pending += allowance;
+		}
+		if (time_after(jiffies, a->moved + ucap_carry_life(a)))
+			a->carry = 0;
 		excess = 0;
 	} else {
-		excess = sent - avail;
-		a->carry = 0;
+		sent = now > a->dev_last ? now - a->dev_last : now;
+		a->dev_last = now;
+		/* Learn the lag only from traffic the counter did not show yet. */
+		if (a->pending)
+			a->lag = max(jiffies - a->moved, a->lag - a->lag / 8);
+		else
+			a->lag -= a->lag / 8;
+		if (time_after(jiffies, a->moved + ucap_carry_life(a)))
+			a->carry = 0;
+		a->moved = jiffies;
+		allowance += a->pending;
+		a->pending = 0;
+		avail = allowance + a->carry;
+		/* Unused, what is left of this interval's allowance carries. */
+		excess = sent > avail ? sent - avail : 0;
+		a->carry = excess ? 0 : min(avail - sent, allowance);
 	}
 
 	if (!excess) {

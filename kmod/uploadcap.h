@@ -107,6 +107,18 @@ struct ucap_audit {
 	u64 dev_last;		/* the device's tx_bytes at the last audit */
 	struct ucap_hook_sums hook_last;	/* the hook's figures then */
 	/*
+	 * Allowance since the device's counter last moved: a counter the
+	 * driver refreshes only now and then is compared when it moves.
+	 */
+	u64 pending;
+	unsigned long moved;	/* jiffies when the counter last moved */
+	/*
+	 * How long the counter has been seen to stand still while the hook
+	 * let traffic through (a driver refreshing from the hardware),
+	 * decaying; the carry lives twice that, at least two audits.
+	 */
+	unsigned long lag;
+	/*
 	 * Allowance of the last interval the device has not counted yet:
 	 * packets still queued between the hook and the driver. Usable in
 	 * the next interval only, never banked beyond it.
