@@ -71,13 +71,18 @@ static const char agent_help[] =
 
 /*
  * Two meters of one device compared from a baseline: the tick they last
- * agreed. One tick of disagreement may be the meters read a moment apart
- * while traffic flows, which the next tick makes up for; a disagreement
- * that still holds over two ticks is real.
+ * agreed. The module's side is bracketed (read before and after the
+ * other meter), so its growth since the baseline lies between
+ * lo - base_hi and hi - base_lo. What the module had charged at the
+ * baseline that the other meter had not shown yet (packets still queued
+ * between the hook and the driver) is carried into the next comparison
+ * only. One tick of disagreement may still be noise, which the next
+ * tick makes up for; a disagreement that holds over two ticks is real.
  */
 struct cmp_state {
 	bool valid;		/* the baseline can be compared against */
-	__u64 base_a, base_b, base_packets;
+	__u64 base_a, base_lo, base_hi, base_packets;
+	__u64 carry;		/* in flight at the baseline */
 	bool pending;		/* one tick of disagreement so far */
 	bool alarmed;
 	unsigned int agree_ticks;
@@ -536,19 +541,28 @@ static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 
  * that b's growth is never underestimated by traffic between the reads.
  * Returns true when the alarm is due.
  */
-static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 b_lo,
-		     __u64 packets, bool (*over_tol)(__u64 da, __u64 db, __u64 dp),
+/* The module's growth since the baseline, at least and at most. */
+struct growth {
+	__u64 min, max;
+};
+
+static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b_lo, __u64 b_hi,
+		     __u64 packets, bool (*over_tol)(__u64 da, struct growth db, __u64 dp),
 		     __u64 *da, __u64 *db)
 {
+	struct growth g;
 	bool due = false;
 
-	if (!usable || !c->valid || a < c->base_a || b < c->base_b || packets < c->base_packets) {
+	if (!usable || !c->valid || a < c->base_a || b_hi < c->base_lo ||
+	    packets < c->base_packets) {
 		c->pending = false;
 		goto rebase;
 	}
 	*da = a - c->base_a;
-	*db = b - c->base_b;
-	if (!over_tol(*da, *db, packets - c->base_packets)) {
+	g.min = b_lo > c->base_hi ? b_lo - c->base_hi : 0;
+	g.max = b_hi - c->base_lo + c->carry;
+	*db = b_hi - c->base_lo;
+	if (!over_tol(*da, g, packets - c->base_packets)) {
 		c->pending = false;
 		if (c->alarmed && ++c->agree_ticks >= REARM_TICKS)
 			c->alarmed = false;
@@ -563,34 +577,39 @@ static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b, __u64 b
 	due = !c->alarmed;
 	c->alarmed = true;
 rebase:
+	/* Charged, not shown by the other meter yet: at most this tick's. */
+	c->carry = usable && c->valid && b_hi >= c->base_lo && b_hi - c->base_lo > a - c->base_a &&
+		   a >= c->base_a ? b_hi - c->base_lo - (a - c->base_a) : 0;
 	c->valid = usable;
 	c->base_a = a;
-	c->base_b = b_lo;
+	c->base_lo = b_lo;
+	c->base_hi = b_hi;
 	c->base_packets = packets;
 	return due;
 }
 
 /*
- * Module and meter count the same packets, both the wire length; the
- * meter runs after the module, so it misses only what the stack drops in
- * between.
+ * Module and meter count the same packets, both the wire length, one
+ * right after the other on the same path: the meter's growth must lie
+ * within the module's, give or take what the stack drops in between.
  */
-static bool diverges(__u64 dm, __u64 db, __u64 dp)
+static bool diverges(__u64 dbpf, struct growth dm, __u64 dp)
 {
-	__u64 tol = 65536 + dm / 50;
+	__u64 tol = 65536 + dm.max / 50;
 
 	(void)dp;
-	return dm > db + tol || db > dm + tol;
+	return dbpf > dm.max + tol || dbpf + tol < dm.min;
 }
 
 /*
  * The device's own counter may count a little more than the wire length
- * the module charged (drivers pad short frames to 60 bytes, may add a
- * VLAN tag), never much more: veth counts skb length, which is less.
+ * the module charged (drivers pad short frames to 60 bytes, may add an
+ * FCS or a VLAN tag), never much more: veth counts skb length, which is
+ * less.
  */
-static bool bypassed(__u64 dd, __u64 dm, __u64 dp)
+static bool bypassed(__u64 dd, struct growth dm, __u64 dp)
 {
-	return dd > dm + 4096 + 24 * dp + dm / 50;
+	return dd > dm.max + 4096 + 24 * dp + dm.max / 50;
 }
 
 static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
@@ -598,12 +617,15 @@ static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 	__u64 mod = st->mod ? st->mod->bytes : 0, x = 0, y = 0;
 	bool same_slot = d->attached && st->attached && st->slot == d->slot;
 
-	if (cmp_step(&d->div, st->mod && st->attached && (same_slot || !d->div.valid), mod,
-		     st->bpf.wire_bytes, st->bpf.wire_bytes, 0, diverges, &x, &y))
+	__u64 lo = st->mod_bytes_lo ? st->mod_bytes_lo : mod;
+
+	/* No lower bound read (no cache): the upper one stands for both. */
+	if (cmp_step(&d->div, st->mod && st->attached && (same_slot || !d->div.valid),
+		     st->bpf.wire_bytes, lo, mod, 0, diverges, &x, &y))
 		alarm_raise("meter_divergence", LOG_ALERT,
 			    "device=%s module_bytes=%llu bpf_wire_bytes=%llu", st->link.name,
-			    (unsigned long long)x, (unsigned long long)y);
-	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, mod, st->mod_bytes_lo,
+			    (unsigned long long)y, (unsigned long long)x);
+	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, lo, mod,
 		     st->link.tx_packets, bypassed, &x, &y))
 		alarm_raise("bypass_suspected", LOG_ALERT,
 			    "device=%s dev_tx_bytes=%llu module_bytes=%llu", st->link.name,

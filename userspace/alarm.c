@@ -41,8 +41,8 @@ const char *const alarm_events[] = {
 	"bypass_charged", "counter_reset", "meter_missing", "module_missing",
 	"new_interface", "rate_anomaly", "rate_ceiling_hit", "ledger_tampered", "ledger_regressed",
 	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused",
-	"config_error", "alarms_suppressed", "device_gone", "module_inconsistent",
-	"meters_unreadable", NULL,
+	"config_error", "device_gone", "module_inconsistent", "meters_unreadable",
+	"alarms_suppressed", NULL,
 };
 
 static int to_stderr;

@@ -118,10 +118,11 @@ static void cache_keep(struct ucap_snapshot_cache *c, const struct ucap_links *l
 
 /*
  * The counters are read one right after the other (module devices,
- * devices, module, BPF meter) and only then come the tc queries, which
+ * devices, BPF meter, module) and only then come the tc queries, which
  * are slow: the three meters are seen as nearly at one instant as
- * userspace can, and the devices' counters are bracketed by two readings
- * of the module's.
+ * userspace can, and both the devices' counters and the BPF meter's are
+ * bracketed by two readings of the module's (mod_bytes_lo before them,
+ * mod after).
  */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		       const char *sysfs_dir, struct ucap_snapshot_cache *cache)
@@ -150,12 +151,6 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	if (ret)
 		goto free_lo;
 
-	ret = ucap_module_read(&s->module, sysfs_dir);
-	if (ret && ret != -ENOENT)
-		goto free_links;
-	s->module_present = !ret;
-	ucap_clear_why();
-
 	ret = ucap_meter_open(&m, pin_dir);
 	if (ret == 0) {
 		s->meter_present = true;
@@ -173,6 +168,12 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	} else if (ret != -ENOENT) {
 		goto free_links;
 	}
+
+	ret = ucap_module_read(&s->module, sysfs_dir);
+	if (ret && ret != -ENOENT)
+		goto free_tab;
+	s->module_present = !ret;
+	ucap_clear_why();
 
 	s->ifs = calloc(links.n ? links.n : 1, sizeof(*s->ifs));
 	if (!s->ifs) {

@@ -244,9 +244,9 @@ struct ucap_if_stat {
 	/*
 	 * The module's bytes for the device read just before link (0 if it
 	 * had no line then, or the snapshot was taken without a cache);
-	 * mod->bytes was read just after. The device's
-	 * own counters lie between the two: a comparison of growths that
-	 * uses both bounds cannot be fooled by traffic during the reads.
+	 * mod->bytes was read after link and bpf. The device's own counters
+	 * and the BPF meter's lie between the two: a comparison of growths
+	 * that uses both bounds cannot be fooled by traffic during the reads.
 	 */
 	__u64 mod_bytes_lo;
 };
