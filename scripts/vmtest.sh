@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] -- CMD [ARGS...]
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] [-n MODEL]... -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -13,6 +13,9 @@
 # -S boots systemd as init on a writable overlay of the shared root (a
 # tmpfs, gone at power-off) and runs CMD as a service once multi-user.target
 # is reached: for tests of packages and units.
+# -n MODEL (repeatable) adds two emulated NICs of that QEMU model (e1000,
+# e1000e, rtl8139, vmxnet3, virtio-net-pci, ...) joined on a QEMU hub of
+# their own: they reach only each other, never the host's network.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,15 +24,24 @@ timeout=600
 mem=1024
 state=
 systemd=
+nics=()
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] [-n MODEL]... -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:s:Sh" opt; do
+while getopts "k:t:m:s:Sn:h" opt; do
 	case $opt in
+	n)
+		case $OPTARG in
+		*[!a-z0-9-]* | "") die "not a NIC model: $OPTARG" ;;
+		esac
+		h=$((${#nics[@]} / 8))
+		nics+=(-netdev "hubport,id=hub${h}a,hubid=$h" -netdev "hubport,id=hub${h}b,hubid=$h"
+			-device "$OPTARG,netdev=hub${h}a" -device "$OPTARG,netdev=hub${h}b")
+		;;
 	S) systemd=1 ;;
 	s) state=$(cd "$OPTARG" && pwd) || die "no folder $OPTARG" ;;
 	k) krel=$OPTARG ;;
@@ -135,7 +147,7 @@ boot() {
 		-append "console=ttyS0 panic=-1 loglevel=4 rw${systemd:+ systemd.unit=ucap-vmtest.target systemd.show_status=0}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
-		"${state_share[@]}" \
+		"${state_share[@]}" "${nics[@]}" \
 		>"$res/qemu.log" 2>&1 &
 	qemu_pid=$!
 

@@ -29,12 +29,13 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# check_eq DESC GOT WANT
+# check_eq DESC GOT WANT: also returns whether they were equal.
 check_eq() {
 	if [ "$2" = "$3" ]; then
 		ok "$1 ($2)"
 	else
 		not_ok "$1 (got '$2', want '$3')"
+		return 1
 	fi
 }
 

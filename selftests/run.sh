@@ -37,6 +37,7 @@ HOST_TESTS=(
 	sanitizers.sh
 	bench_quick.sh
 	reboot_ledger.sh
+	real_drivers.sh
 	deb_package.sh
 )
 # Run at nice 19 alongside the rest (make check only): each fuzzer has
@@ -66,6 +67,7 @@ VM_TESTS=(
 	attack_device_gone.sh
 	attack_rate_bypass.sh
 	attack_adjtimex.sh
+	attack_past_cap.sh
 	attack_devices.sh
 	attack_meter.sh
 	cap_cli.sh
