@@ -40,8 +40,9 @@ static const char load_help[] =
 	"or gives a path to it.\n"
 	"--attach (attach = yes in the configuration) then attaches the BPF meter\n"
 	"to every device of this network namespace, as 'uploadctl attach --all'.\n"
-	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot):\n"
-	"last, because attaching may need the kernel's tc modules.\n";
+	"--lock-modules then sets kernel.kexec_load_disabled=1 and\n"
+	"kernel.modules_disabled=1 (one-way until reboot), as cap set does: last,\n"
+	"because attaching may need the kernel's tc modules.\n";
 
 static int insert_module(const char *module, const char *options)
 {

@@ -24,7 +24,8 @@ static const char rate_help[] =
 	"tenth of a second at the rate): what leaves in any window of W seconds\n"
 	"is at most RATE * W + burst. Once armed, neither can be raised or\n"
 	"cleared; the module refuses, counts and logs such attempts.\n"
-	"--lock-modules then sets kernel.modules_disabled=1 (one-way until reboot).\n"
+	"--lock-modules then sets kernel.kexec_load_disabled=1 and\n"
+	"kernel.modules_disabled=1 (one-way until reboot), as cap set does.\n"
 	"\n"
 	"show prints the ceiling, the burst, the current rate and what the\n"
 	"ceiling dropped.\n";
