@@ -13,7 +13,7 @@ mod_unload
 ADJTICK=$BUILD/selftests/adjtick
 RATE=100000
 BURST=262144
-SECS=6
+SECS=4
 
 old_tick=$("$ADJTICK") || bail "read the tick"
 T_CLEANUP+=("'$ADJTICK' $old_tick")

@@ -20,7 +20,7 @@ mod_unload
 XIN=ucx${RUN_ID}
 XFEED=ucy${RUN_ID}
 OBJ=$BUILD/selftests/xdp_bounce.bpf.o
-FRAMES=1000
+FRAMES=500
 
 check "insmod audit_ms=60000 exempt=$XFEED" mod_load audit_ms=60000 exempt="$XFEED"
 loaded=$SECONDS

@@ -17,7 +17,6 @@ XIN=ucx${RUN_ID}
 XFEED=ucy${RUN_ID}
 AUDIT_MS=100
 LEFT=1000000
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 feed() {
 	ip netns exec "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" \
 		198.18.13.1 198.18.13.2 "$1" 1000 >/dev/null
@@ -28,11 +27,8 @@ for mode in drop down; do
 		mod_load audit_ms=$AUDIT_MS on_exhaust=$mode exempt="$XFEED"
 	raw_bed 198.18.13
 	xdp_bed "$XIN" "$XFEED"
-	tx0=$(tx_bytes "$NSA" "$DA") t0=$(now_ms)
-	feed 10000
-	t1=$(now_ms)
-	settle "$NSA" "$DA"
-	line=$(( ($(tx_bytes "$NSA" "$DA") - tx0) * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+	line_rate "$NSA" "$DA" feed 5000
+	line=$LINE_RATE
 	sleep 0.3
 	cap=$(($(mod_get used_bytes) + LEFT))
 	check "$mode: arm with $LEFT bytes left" mod_set cap_bytes "$cap"

@@ -232,6 +232,24 @@ settle() {
 	return 1
 }
 
+# now_ms: the time in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# line_rate NS DEV CMD...: run CMD, a sender, and measure how fast DEV
+# (in NS) sent while it ran: LINE_RATE bytes per second over the
+# sender's own time, LINE_BYTES all it sent (what was still queued when
+# CMD ended is counted once DEV settled).
+line_rate() {
+	local ns=$1 dev=$2 tx0 t0 t1
+	shift 2
+	tx0=$(tx_bytes "$ns" "$dev") t0=$(now_ms)
+	"$@"
+	t1=$(now_ms)
+	settle "$ns" "$dev"
+	LINE_BYTES=$(($(tx_bytes "$ns" "$dev") - tx0))
+	LINE_RATE=$((LINE_BYTES * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1)))
+}
+
 # status_field NS IFACE KEY: one figure of `uploadctl status --json`.
 status_field() {
 	in_ns "$1" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
