@@ -13,7 +13,7 @@ mod_unload
 ADJTICK=$BUILD/selftests/adjtick
 RATE=100000
 BURST=262144
-SECS=4
+SECS=6
 
 old_tick=$("$ADJTICK") || bail "read the tick"
 T_CLEANUP+=("'$ADJTICK' $old_tick")
@@ -63,8 +63,9 @@ flood
 bound=$(( RATE * W_MS / 1000 + BURST ))
 diag "clock 10% fast: passed $PASSED bytes in $W_MS raw ms; rate * W + burst = $bound; a ceiling on the slewed clock would pass about $((nominal * 11 / 10))"
 check_ge "within rate * W + burst of real time" "$bound" "$PASSED"
-# Per raw second, no more than with the nominal clock (2% for noise).
+# Per raw second, no more than with the nominal clock, 5% for noise (a
+# clean-clone run saw +3% with 4 s floods); a slewed ceiling gives +10%.
 check_ge "no more per real second than with the nominal clock" \
-	$((nominal * 1000 / nominal_ms * 102 / 100)) $((PASSED * 1000 / W_MS))
+	$((nominal * 1000 / nominal_ms * 105 / 100)) $((PASSED * 1000 / W_MS))
 check "the tick back to $old_tick" "$ADJTICK" "$old_tick"
 done_testing
