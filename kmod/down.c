@@ -37,10 +37,16 @@ MODULE_PARM_DESC(on_exhaust, "What exhaustion does: drop (the hook drops every p
 
 static bool ucap_take_down;
 
+/* on_exhaust=down, and exhausted: every guarded device goes down. */
+static bool ucap_down_all(void)
+{
+	return READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED;
+}
+
 static void ucap_dev_down(struct net_device *dev, struct ucap_dev *ud,
 			  struct ucap_audit *audit, void *arg)
 {
-	bool all = READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED;
+	bool all = ucap_down_all();
 	bool held = READ_ONCE(audit->held);
 	int err;
 
@@ -85,13 +91,11 @@ void ucap_down_flush(void)
 
 const char *ucap_down_refuse_up(struct ucap_audit *audit)
 {
-	bool exhausted = ucap_state() == UCAP_EXHAUSTED;
-
-	if (READ_ONCE(ucap_take_down) && exhausted)
+	if (ucap_down_all())
 		return "the upload cap is exhausted (on_exhaust=down)";
 	if (!audit->held)
 		return NULL;
-	if (exhausted)
+	if (ucap_state() == UCAP_EXHAUSTED)
 		return "the upload cap is exhausted and it sent past its hook";
 	if (ucap_rate_in_debt())
 		return "it sent past its hook, and the rate ceiling is in debt";
@@ -111,7 +115,7 @@ void ucap_down_hold(struct net_device *dev, struct ucap_audit *audit)
 
 void ucap_down_state_changed(void)
 {
-	if (READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED)
+	if (ucap_down_all())
 		schedule_work(&ucap_down_wk);
 }
 

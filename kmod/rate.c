@@ -149,12 +149,10 @@ static void ucap_rate_refill(u64 now)
 	/* In debt, the room includes the debt. */
 	room = (s64)ucap_rate.capacity - ucap_rate.tokens;
 	/* A long pause fills the bucket; this also keeps rate * dt in range. */
-	if (div64_u64(dt, NSEC_PER_SEC) > div64_u64(room, ucap_rate.rate)) {
-		ucap_rate.tokens += room;
-		ucap_rate.last_ns = now;
-		return;
-	}
-	add = mul_u64_u64_div_u64(ucap_rate.rate, dt, NSEC_PER_SEC);
+	if (div64_u64(dt, NSEC_PER_SEC) > div64_u64(room, ucap_rate.rate))
+		add = room;
+	else
+		add = mul_u64_u64_div_u64(ucap_rate.rate, dt, NSEC_PER_SEC);
 	if (!add)
 		return;	/* not a whole byte yet: the time carries on */
 	if (add >= room) {
