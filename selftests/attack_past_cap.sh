@@ -41,7 +41,7 @@ for mode in drop down; do
 	wait "$feeder" 2>/dev/null
 	sent=$(($(tx_bytes "$NSA" "$DA") - tx0))
 	over=$((sent > LEFT ? sent - LEFT : 0))
-	diag "$mode: line rate $line B/s; $sent bytes left past the hook with $LEFT left, $over past the cap ($((over * 1000 / (line > 0 ? line : 1))) ms of line rate; one audit interval is $AUDIT_MS ms)"
+	diag "$mode: line rate $line B/s (at most $LINE_PEAK in $AUDIT_MS ms); $sent bytes left past the hook with $LEFT left, $over past the cap ($((over * 1000 / (line > 0 ? line : 1))) ms of line rate; one audit interval is $AUDIT_MS ms)"
 	check_eq "$mode: exhausted" "$(mod_get state)" exhausted
 	check_eq "$mode: used_bytes = cap_bytes" "$(mod_get used_bytes)" "$cap"
 	check_ge "$mode: past the cap, at most one audit interval of line rate" \

@@ -10,13 +10,17 @@
 # bucket as debt: the hooks refuse everything while it lasts, and the
 # device that sent past its hook is taken down and held down until the
 # debt is paid: by the kernel's own timestamps within one audit interval
-# of the debt. Over the attack's window W, what left is then about
-# rate * W + burst + one audit's delay at the path's line rate; that is
-# printed, and the flood must have been stopped at less than half of it
-# (the first audit came up to a second late under a pktgen flood). The ceiling is 2 kB/s, far below what the
+# of the debt. Over the attack's window W, what left must be at most
+#	rate * W + burst + one audit interval at the path's line rate,
+# the bound docs/threat-model.md states, where "one audit interval" is
+# the most the path sent in any 120 ms (the interval, and two fine
+# audits to bring the device down) of a free flood measured first.
+# Before the audit ran from an hrtimer on a SCHED_FIFO worker, the first
+# audit came up to a second late under a pktgen flood and this failed.
+# The ceiling is 2 kB/s, far below what the
 # emulated paths carry (8-28 MB/s), so that even a small debt (a path
 # stopped after 180 kB left 16 kB of it) lasts while the test looks at
-# it; a 200 kB/s ceiling is then seen to be paid back.
+# it; a 100 kB/s ceiling is then seen to be paid back.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 require_module_kernel
@@ -54,7 +58,7 @@ feed() {
 # path past the hook; the path's line rate; then the ceiling and the attack.
 phase() {
 	path=$1
-	local t0 t1 tx0 tx1 h0 line w sent bound d0 past t_debt t_down lat
+	local t0 t1 tx0 tx1 h0 line peak w sent bound d0 past t_debt t_down lat
 	check "insmod audit_ms=$AUDIT_MS exempt=$XFEED" mod_load audit_ms=$AUDIT_MS exempt="$XFEED"
 	raw_bed 198.18.8
 	if [ "$path" = xdp ]; then
@@ -78,9 +82,9 @@ phase() {
 
 	# The path's line rate, with no ceiling.
 	h0=$(mod_dev_field "$NSA" "$DA" bytes)
-	line_rate "$NSA" "$DA" feed 5000
-	line=$LINE_RATE
-	diag "$path: line rate past the hook about $line B/s ($LINE_BYTES bytes)"
+	LINE_WINDOW_MS=$((AUDIT_MS + 20)) line_rate "$NSA" "$DA" feed 5000
+	line=$LINE_RATE peak=$LINE_PEAK
+	diag "$path: line rate past the hook about $line B/s ($LINE_BYTES bytes), at most $peak in $((AUDIT_MS + 20)) ms"
 	if [ "$path" = grow ]; then
 		check_ge "$path: $DA sent 14 times what its hook let through" \
 			"$LINE_BYTES" $(( ($(mod_dev_field "$NSA" "$DA" bytes) - h0) * 13 ))
@@ -100,18 +104,13 @@ phase() {
 	sleep 0.3
 	tx1=$(tx_bytes "$NSA" "$DA") t1=$(now_ms)
 	w=$((t1 - t0)) sent=$((tx1 - tx0))
-	bound=$(( RATE * w / 1000 + BURST + line * 5 * AUDIT_MS / 1000 ))
+	bound=$(( RATE * w / 1000 + BURST + peak ))
 	t_debt=$(dmesg_since | sed -n 's/^\[ *\([0-9.]*\)\] uploadcap: rate ceiling in debt.*/\1/p' | head -n1)
 	t_down=$(dmesg_since | grep -F "$DA brought down" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n1)
 	lat=$(awk -v a="$t_debt" -v b="$t_down" 'BEGIN { if (a == "" || b == "") print 99999; else printf "%d", (b - a) * 1000 }')
 	diag "$path: $sent bytes left $DA in $w ms at about $line B/s; rate * W + burst = $((RATE * w / 1000 + BURST)); taken down $lat ms after the debt"
 	check_ge "$path: taken down within one audit interval of the debt (kernel log)" "$AUDIT_MS" "$lat"
-	# The first audit may come late under a flood (pktgen: about a second
-	# in one run), so five intervals at line rate ($bound) is printed, and
-	# what is checked is that the flood was stopped far short of its end.
-	diag "$path: rate * W + burst + five audit intervals at line rate: $bound"
-	check_ge "$path: stopped: at most half of the $((FRAMES * 1000)) bytes tried left" \
-		$((FRAMES * 1000 / 2)) "$sent"
+	check_ge "$path: at most rate * W + burst + one audit interval at line rate" "$bound" "$sent"
 	check_gt "$path: the ceiling went into debt" "$(mod_get rate_debt_bytes)" 0
 	check "$path: $DA was taken down" is_down "$NSA" "$DA"
 	check_run "$path: and the kernel says why" 0 \
@@ -144,8 +143,9 @@ phase mirred
 phase grow
 phase pktgen
 
-# Paid back, a held device may come up again: 200 kB/s.
-RATE=200000
+# Paid back, a held device may come up again: 100 kB/s, slow enough that
+# the debt is still there when the test first looks.
+RATE=100000
 check "insmod audit_ms=$AUDIT_MS exempt=$XFEED rate $RATE" \
 	mod_load audit_ms=$AUDIT_MS exempt="$XFEED" rate_bytes_per_sec=$RATE rate_burst_bytes=$BURST
 raw_bed 198.18.8
