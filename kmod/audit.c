@@ -10,20 +10,36 @@
  * may stop counting (hook.c: going down, leaving its namespace,
  * unregistered), so deleting it never hides what it sent.
  *
- * Like with like. A driver counts a packet the hook let through as its
- * skb->len, its wire length (a header per GSO segment), or with the
- * padding of a short frame and an FCS per segment. The hook keeps the
- * wire length and that slack (hook.c), so what a healthy device may
- * count in an interval is at most
+ * Like with like. Every driver counts skb->len of each packet it is
+ * handed: for a GSO packet the stack segments first (the device cannot),
+ * that is the wire length. Beyond that, drivers differ; the hook keeps
+ * each term apart (hook.c), and each device's record says which of them
+ * its counter includes (ucap_audit.counts):
  *
- *	allowance = wire bytes + slack bytes
+ *	hdrs	the headers of each further segment of a GSO packet the
+ *		device takes whole (hardware counting frames on the wire;
+ *		veth, virtio_net and QEMU's vmxnet3 count skb->len instead)
+ *	pad	short frames padded to ETH_ZLEN
+ *	fcs	an FCS, and a tag the hardware inserts, per segment
  *
- * of what its hook let through in that interval. The part of an
- * interval's allowance the device did not count is carried into the next
- * interval only, for packets still queued between the hook and the
- * driver, and then lost: a surplus is never banked, so traffic shaped to
- * make one (GSO headers, short frames) hides at most one interval's worth
- * of it. Invariant, per device, at each audit:
+ * so what a healthy device may count in an interval is
+ *
+ *	allowance = wire bytes - hdrs bytes + the terms it counts
+ *
+ * of what its hook let through. For veth and virtio_net the answer is in
+ * their source: none. Any other device starts with all of them and only
+ * ever loses one, when the audit has learned that the device does not
+ * count it (ucap_learn()). Learning can only tighten the allowance, so no
+ * traffic an attacker shapes widens it: bytes sent past the hook make the
+ * device look as if it counted more, which keeps a term it does not
+ * count (at worst, what it was from the start), never adds one back.
+ *
+ * The part of an interval's allowance the device did not count is
+ * carried into the next interval only, for packets still queued between
+ * the hook and the driver, and then lost: a surplus is never banked, so
+ * on a device still taken to count a term it does not, traffic shaped to
+ * make one (GSO headers, short frames) hides at most what that term adds
+ * in the same interval. Invariant, per device, at each audit:
  *
  *	device tx_bytes in the interval <= allowance of this interval
  *					  + carry from the last one
@@ -60,6 +76,7 @@
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/sched.h>
+#include <net/rtnetlink.h>
 
 #include "uploadcap.h"
 
@@ -71,6 +88,16 @@
 #define UCAP_AUDIT_FINE_MS	10
 /* The longest a driver's counter may lag behind the hook. */
 #define UCAP_AUDIT_MAX_LAG_MS	3000
+/*
+ * Learning what a device counts: a quiet spell (neither the hook nor the
+ * counter moved) this long, so that every counter has caught up; then a
+ * term stops being allowed if the evidence holds at least this much of it
+ * and no model that includes it fits what the device counted, within the
+ * tolerance (plus 1/4096 of what it counted).
+ */
+#define UCAP_LEARN_QUIET_MS	(UCAP_AUDIT_MAX_LAG_MS + 500)
+#define UCAP_LEARN_MIN		16384
+#define UCAP_LEARN_TOL		2048
 
 static unsigned int audit_ms = 100;
 module_param(audit_ms, uint, 0444);
@@ -111,17 +138,126 @@ static u64 ucap_dev_tx_bytes(struct net_device *dev)
 	return st.tx_bytes;
 }
 
-void ucap_audit_start(struct net_device *dev, struct ucap_audit *a)
+/*
+ * Drivers that count skb->len of what the stack hands them, in software,
+ * and nothing else: veth (veth_xmit()) and virtio_net (its tx completion)
+ * take GSO packets whole, and neither pads nor counts an FCS.
+ */
+static bool ucap_counts_len_only(const struct net_device *dev)
+{
+	const char *drv = "";
+
+	if (dev->dev.parent && dev->dev.parent->driver)
+		drv = dev->dev.parent->driver->name;
+	else if (dev->rtnl_link_ops)
+		drv = dev->rtnl_link_ops->kind;
+	return !strcmp(drv, "veth") || !strcmp(drv, "virtio_net");
+}
+
+void ucap_audit_start(struct net_device *dev, struct ucap_audit *a, bool ether)
 {
 	memset(a, 0, sizeof(*a));
 	a->dev_last = ucap_dev_tx_bytes(dev);
 	a->moved = jiffies;
+	a->busy = jiffies;
+	if (ucap_counts_len_only(dev))
+		a->counts = 0;
+	else
+		a->counts = ether ? UCAP_COUNTS_ALL : UCAP_COUNTS_HDRS;
+}
+
+/* Indexed by UCAP_COUNTS_* bits. */
+static const char *const ucap_counts_names[UCAP_COUNTS_ALL + 1] = {
+	"len", "len+hdrs", "len+pad", "len+hdrs+pad",
+	"len+fcs", "len+hdrs+fcs", "len+pad+fcs", "len+hdrs+pad+fcs",
+};
+
+const char *ucap_audit_counts_name(const struct ucap_audit *a)
+{
+	return ucap_counts_names[a->counts & UCAP_COUNTS_ALL];
+}
+
+static void ucap_hook_growth(const struct ucap_hook_sums *now, const struct ucap_hook_sums *then,
+			     struct ucap_hook_sums *d)
+{
+	d->bytes = now->bytes - then->bytes;
+	d->len_bytes = now->len_bytes - then->len_bytes;
+	d->hw_hdrs_bytes = now->hw_hdrs_bytes - then->hw_hdrs_bytes;
+	d->pad_bytes = now->pad_bytes - then->pad_bytes;
+	d->fcs_bytes = now->fcs_bytes - then->fcs_bytes;
+	d->packets = now->packets - then->packets;
+}
+
+/* The terms a driver may count or not, in UCAP_COUNTS_* bit order. */
+static void ucap_terms(const struct ucap_hook_sums *d, u64 term[3])
+{
+	term[0] = d->hw_hdrs_bytes;
+	term[1] = d->pad_bytes;
+	term[2] = d->fcs_bytes;
+}
+
+/* What a device whose counter includes the terms in counts counts of d. */
+static u64 ucap_model(unsigned int counts, const struct ucap_hook_sums *d)
+{
+	u64 term[3], sum = d->bytes - d->hw_hdrs_bytes;
+	unsigned int bit;
+
+	ucap_terms(d, term);
+	for (bit = 0; bit < 3; bit++)
+		if (counts & BIT(bit))
+			sum += term[bit];
+	return sum;
+}
+
+/*
+ * A quiet spell: judge the evidence since the last judgement. Every
+ * model (a subset of the terms still allowed) that fits what the device
+ * counted is kept; a term in none of them, with enough of it in the
+ * evidence to tell, is not counted by this device and no longer allowed.
+ * With too little of every term, the evidence is kept to grow; else it
+ * starts anew, so that a spell of bypass hidden in a term (which fits no
+ * model, or the loosest) does not stop later learning.
+ */
+static void ucap_learn(struct net_device *dev, struct ucap_audit *a,
+		       const struct ucap_hook_sums *hook)
+{
+	unsigned int s, bit, fit = 0, enough = 0, drop = 0;
+	struct ucap_hook_sums w;
+	u64 term[3], tol, model;
+	bool any = false;
+
+	ucap_hook_growth(hook, &a->ev_hook, &w);
+	ucap_terms(&w, term);
+	tol = UCAP_LEARN_TOL + a->ev_dev / 4096;
+	for (bit = 0; bit < 3; bit++)
+		if ((a->counts & BIT(bit)) && term[bit] >= max_t(u64, UCAP_LEARN_MIN, 4 * tol))
+			enough |= BIT(bit);
+	if (!enough)
+		return;
+	for (s = 0; s <= UCAP_COUNTS_ALL; s++) {
+		if (s & ~a->counts)
+			continue;
+		model = ucap_model(s, &w);
+		if (model + tol >= a->ev_dev && a->ev_dev + tol >= model) {
+			fit |= s;
+			any = true;
+		}
+	}
+	if (any)
+		drop = a->counts & ~fit & enough;
+	if (drop) {
+		a->counts &= ~drop;
+		pr_info("%s counts %s: learned from %llu bytes it sent\n",
+			netdev_name(dev), ucap_audit_counts_name(a), a->ev_dev);
+	}
+	a->ev_dev = 0;
+	a->ev_hook = *hook;
 }
 
 /* Audit one device; returns what it sent past its hook since the last. */
 static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
 {
-	struct ucap_hook_sums hook;
+	struct ucap_hook_sums hook, d;
 	u64 now, sent, allowance, avail, excess, charged;
 	bool episode;
 
@@ -135,9 +271,17 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 	smp_rmb();
 	ucap_dev_hook_sums(ud, &hook);
 
-	allowance = (hook.bytes - a->hook_last.bytes) +
-		    (hook.slack_bytes - a->hook_last.slack_bytes);
+	ucap_hook_growth(&hook, &a->hook_last, &d);
+	allowance = ucap_model(a->counts, &d);
 	a->hook_last = hook;
+	if (d.bytes || now != a->dev_last) {
+		a->busy = jiffies;
+		a->judged = false;
+	} else if (!a->judged &&
+		   time_after(jiffies, a->busy + msecs_to_jiffies(UCAP_LEARN_QUIET_MS))) {
+		a->judged = true;
+		ucap_learn(dev, a, &hook);
+	}
 	if (now == a->dev_last) {
 		/* Not counted yet, or a counter refreshed now and then. */
 		if (time_after(jiffies, a->moved + msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS))) {
@@ -166,6 +310,7 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		/* Unused, what is left of this interval's allowance carries. */
 		excess = sent > avail ? sent - avail : 0;
 		a->carry = excess ? 0 : min(avail - sent, allowance);
+		a->ev_dev += sent - excess;
 	}
 
 	if (!excess) {

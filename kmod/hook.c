@@ -56,7 +56,9 @@ static unsigned int ucap_nr_exempt;
 struct ucap_dev_stats {
 	u64_stats_t bytes;
 	u64_stats_t len_bytes;
-	u64_stats_t slack_bytes;
+	u64_stats_t hw_hdrs_bytes;
+	u64_stats_t pad_bytes;
+	u64_stats_t fcs_bytes;
 	u64_stats_t packets;
 	u64_stats_t dropped_bytes;
 	u64_stats_t dropped_packets;
@@ -74,7 +76,7 @@ struct ucap_dev {
 	unsigned int netns_ino;
 	struct ucap_audit audit;	/* the audit's, under ucap_devs_lock */
 	struct ucap_dev_stats __percpu *stats;
-	bool ether;		/* the slack applies: an Ethernet device */
+	bool ether;		/* padding and FCS apply: an Ethernet device */
 	struct rcu_head rcu;
 };
 
@@ -82,19 +84,37 @@ static LIST_HEAD(ucap_devs);
 static DEFINE_MUTEX(ucap_devs_lock);
 
 /*
+ * The headers of the segments beyond the first of a GSO packet the device
+ * takes whole, to segment in hardware (or to count as one): a driver may
+ * count them or not. Those of one the stack segments before the driver,
+ * because the device cannot, are in every driver's count (each segment
+ * is handed over with its headers), so they are not among them.
+ */
+static unsigned int ucap_hw_hdrs(struct sk_buff *skb, unsigned int wire)
+{
+	if (!skb_is_gso(skb) || wire <= skb->len ||
+	    netif_needs_gso(skb, netif_skb_features(skb)))
+		return 0;
+	return wire - skb->len;
+}
+
+/*
  * What an Ethernet driver may count for skb beyond its wire length: the
  * padding of a short frame to ETH_ZLEN, and per segment the FCS and a tag
- * the hardware inserts. Never more than 18 + 8 bytes per segment.
+ * the hardware inserts (never more than 8 bytes per segment).
  */
-static unsigned int ucap_slack(const struct sk_buff *skb)
+static unsigned int ucap_pad(const struct sk_buff *skb)
 {
-	unsigned int segs = 1, slack = 0;
+	return !skb_is_gso(skb) && skb->len < ETH_ZLEN ? ETH_ZLEN - skb->len : 0;
+}
+
+static unsigned int ucap_fcs(const struct sk_buff *skb)
+{
+	unsigned int segs = 1;
 
 	if (skb_is_gso(skb))
 		segs = max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1);
-	else if (skb->len < ETH_ZLEN)
-		slack = ETH_ZLEN - skb->len;
-	return slack + segs * (ETH_FCS_LEN + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0));
+	return segs * (ETH_FCS_LEN + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0));
 }
 
 static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
@@ -117,8 +137,11 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 	if (pass) {
 		u64_stats_add(&st->bytes, len);
 		u64_stats_add(&st->len_bytes, skb->len);
-		if (ud->ether)
-			u64_stats_add(&st->slack_bytes, ucap_slack(skb));
+		u64_stats_add(&st->hw_hdrs_bytes, ucap_hw_hdrs(skb, len));
+		if (ud->ether) {
+			u64_stats_add(&st->pad_bytes, ucap_pad(skb));
+			u64_stats_add(&st->fcs_bytes, ucap_fcs(skb));
+		}
 		u64_stats_inc(&st->packets);
 	} else {
 		u64_stats_add(&st->dropped_bytes, len);
@@ -229,7 +252,7 @@ static int ucap_dev_register(struct net_device *dev)
 	err = ucap_hook_on(ud);
 	if (err)
 		goto free_stats;
-	ucap_audit_start(dev, &ud->audit);
+	ucap_audit_start(dev, &ud->audit, ud->ether);
 	ucap_note_place(ud);
 	list_add_tail(&ud->list, &ucap_devs);
 	mutex_unlock(&ucap_devs_lock);
@@ -342,20 +365,24 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
-		u64 b, lb, sb, p, db, dp;
+		u64 b, lb, hb, pb, fb, p, db, dp;
 
 		do {
 			start = u64_stats_fetch_begin(&st->syncp);
 			b = u64_stats_read(&st->bytes);
 			lb = u64_stats_read(&st->len_bytes);
-			sb = u64_stats_read(&st->slack_bytes);
+			hb = u64_stats_read(&st->hw_hdrs_bytes);
+			pb = u64_stats_read(&st->pad_bytes);
+			fb = u64_stats_read(&st->fcs_bytes);
 			p = u64_stats_read(&st->packets);
 			db = u64_stats_read(&st->dropped_bytes);
 			dp = u64_stats_read(&st->dropped_packets);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
 		sum->hook.bytes += b;
 		sum->hook.len_bytes += lb;
-		sum->hook.slack_bytes += sb;
+		sum->hook.hw_hdrs_bytes += hb;
+		sum->hook.pad_bytes += pb;
+		sum->hook.fcs_bytes += fb;
 		sum->hook.packets += p;
 		sum->dropped_bytes += db;
 		sum->dropped_packets += dp;
@@ -400,18 +427,19 @@ static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 	int n;
 
 	if (!ud) {
-		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s",
+		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s %-17s",
 			      "netns", "ifindex", "name", "bytes", "packets",
 			      "dropped_packets", "dropped_bytes", "len_bytes", "bypass_bytes",
-			      "held");
+			      "held", "counts");
 	} else {
 		ucap_dev_sum(ud, &sum);
 		/* The audit's figures: under the list's mutex, as here. */
 		n = scnprintf(line, UCAP_DEV_LINE,
-			      "%-10u %-10d %-15s %20llu %20llu %20llu %20llu %20llu %20llu %5d",
+			      "%-10u %-10d %-15s %20llu %20llu %20llu %20llu %20llu %20llu %5d %-17s",
 			      ud->netns_ino, ud->ifindex, ud->name, sum.hook.bytes,
 			      sum.hook.packets, sum.dropped_packets, sum.dropped_bytes,
-			      sum.hook.len_bytes, ud->audit.bypass_bytes, ud->audit.held);
+			      sum.hook.len_bytes, ud->audit.bypass_bytes, ud->audit.held,
+			      ucap_audit_counts_name(&ud->audit));
 	}
 	/* Pad to the fixed width so that line i always starts at i * width. */
 	memset(line + n, ' ', UCAP_DEV_LINE - 1 - n);

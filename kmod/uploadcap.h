@@ -17,6 +17,7 @@
 #ifndef _UCAP_UPLOADCAP_H
 #define _UCAP_UPLOADCAP_H
 
+#include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -91,16 +92,25 @@ static inline void ucap_drops_sum(struct ucap_drops __percpu *d, u64 *bytes, u64
 /*
  * What a guarded device's hook let through, as the audit reads it: the
  * wire length (what the ledger charged, GSO headers included), skb->len,
- * and the slack a driver may legitimately count beyond the wire length on
- * an Ethernet device (short frames padded to ETH_ZLEN, and per segment an
- * FCS and a hardware-inserted VLAN tag).
+ * and what a driver may count or not (see audit.c): the headers of the
+ * segments of GSO packets the device takes whole, and on an Ethernet
+ * device the padding of short frames to ETH_ZLEN and per segment an FCS
+ * (and a hardware-inserted VLAN tag).
  */
 struct ucap_hook_sums {
 	u64 bytes;		/* wire length */
 	u64 len_bytes;		/* skb->len */
-	u64 slack_bytes;
+	u64 hw_hdrs_bytes;	/* wire - skb->len, of hardware GSO */
+	u64 pad_bytes;
+	u64 fcs_bytes;
 	u64 packets;
 };
+
+/* What a device's tx counter may include besides what every driver counts. */
+#define UCAP_COUNTS_HDRS	BIT(0)	/* headers of hardware GSO segments */
+#define UCAP_COUNTS_PAD		BIT(1)	/* padding of short frames */
+#define UCAP_COUNTS_FCS		BIT(2)	/* an FCS (and VLAN tag) per segment */
+#define UCAP_COUNTS_ALL		(UCAP_COUNTS_HDRS | UCAP_COUNTS_PAD | UCAP_COUNTS_FCS)
 
 /* Per guarded device, for the audit; kept in the device's record. */
 struct ucap_audit {
@@ -129,6 +139,17 @@ struct ucap_audit {
 	/* Taken down for it; may come up again only once that has ended. */
 	bool held;
 	u64 bypass_bytes;	/* all it was found to send past its hook */
+	/*
+	 * What its counter may include (UCAP_COUNTS_*): known for some
+	 * drivers, else all at first, then only ever fewer as the audit
+	 * learns (audit.c). The evidence since the last judgement: what the
+	 * device counted that was not charged, and the hook's figures then.
+	 */
+	unsigned int counts;
+	u64 ev_dev;
+	struct ucap_hook_sums ev_hook;
+	unsigned long busy;	/* jiffies: the hook or the counter last moved */
+	bool judged;		/* this quiet spell was judged */
 };
 
 /* ledger.c */
@@ -183,7 +204,7 @@ void ucap_hook_exit(void);
  * Fill buf with the devices table, fixed-width lines of UCAP_DEV_LINE
  * bytes (header first), from byte offset off; returns bytes written.
  */
-#define UCAP_DEV_LINE 176
+#define UCAP_DEV_LINE 194
 ssize_t ucap_devices_read(char *buf, loff_t off, size_t count);
 struct net_device;
 struct ucap_dev;
@@ -204,7 +225,9 @@ void ucap_dev_hook_sums(const struct ucap_dev *ud, struct ucap_hook_sums *sums);
 int ucap_audit_init(void);
 void ucap_audit_exit(void);
 /* RTNL held: a device is guarded from now on; take its counters. */
-void ucap_audit_start(struct net_device *dev, struct ucap_audit *audit);
+void ucap_audit_start(struct net_device *dev, struct ucap_audit *audit, bool ether);
+/* What the device's counter is taken to include: "len+hdrs+pad+fcs". */
+const char *ucap_audit_counts_name(const struct ucap_audit *audit);
 /*
  * RTNL and the device list's mutex held: audit one device now, because it
  * stops being guarded (why: "unregistered", "going down", ...).
