@@ -90,9 +90,9 @@ ino_m=$(in_ns "$NSM" stat -L -c %i /proc/self/ns/net)
 table=$(cat "$SYSFS/devices")
 check_gt "the table is longer than a page" "$(wc -c <<<"$table")" 4096
 check_eq "all 80 new devices listed once" "$(awk -v ino="$ino_m" '$1 == ino' <<<"$table" | wc -l)" 80
-check_eq "every line has 10 fields" "$(awk 'NF != 10' <<<"$table" | wc -l)" 0
+check_eq "every line has 11 fields" "$(awk 'NF != 11' <<<"$table" | wc -l)" 0
 check_eq "the header names them" "$(head -n1 <<<"$table" | tr -s ' ' | sed 's/ $//')" \
-	"netns ifindex name bytes packets dropped_packets dropped_bytes len_bytes bypass_bytes held"
+	"netns ifindex name bytes packets dropped_packets dropped_bytes len_bytes bypass_bytes held counts"
 check_eq "no line is torn: all lines equally long" "$(awk '{ print length($0) }' "$SYSFS/devices" | sort -u | wc -l)" 1
 check_eq "names are whole" "$(awk -v ino="$ino_m" '$1 == ino { print $3 }' <<<"$table" | sort | head -1)" "m${RUN_ID}a1"
 check_run "uploadctl status reads it in that namespace" 0 "m${RUN_ID}a40" \

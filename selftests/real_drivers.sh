@@ -11,8 +11,12 @@
 #     mix under CPU load): no bypass_* or meter_divergence alarm, no
 #     "hook did not see" kernel line, bypass_bytes stays 0, and the
 #     module's charge equals the BPF meter's wire bytes;
+#   - what the audit learned the driver counts (devices table, "counts"),
+#     after a quiet spell: printed, and "hdrs" gone where the driver
+#     counts skb->len of a TSO packet (vmxnet3, virtio_net);
 #   - past the hook (pktgen, which calls the driver directly): charged
-#     and alarmed, naming the device;
+#     and alarmed, naming the device; and charged whole while TCP runs
+#     on the same device, none of it hidden in TCP's per-segment headers;
 #   - the cap: exact at exhaustion, and nothing more is received.
 # Newest VM kernel only. Run on the host (it starts the VM); inside,
 # --guest runs the checks.
@@ -93,7 +97,15 @@ if [ "${1:-}" = "--guest" ]; then
 		kill "$hog1" "$hog2"
 		wait "$hog1" "$hog2" 2>/dev/null
 		settle "$NSA" "$DA"
-		sleep 2
+		# A quiet spell: the audit judges what the driver counts.
+		sleep 4.5
+		counts=$(mod_dev_field "$NSA" "$DA" counts)
+		diag "$model: $drv counts $counts ($(dmesg | grep -F "$DA counts" | tail -n1 | sed 's/^\[[^]]*\] //'))"
+		case $drv in
+		vmxnet3 | virtio_net)
+			check_eq "$model: learned or known: $drv counts skb->len of a TSO packet" \
+				"${counts/+hdrs/}" "$counts" ;;
+		esac
 		check_eq "$model: bypass_bytes stays 0" "$(mod_get bypass_bytes)" 0
 		check_eq "$model: no bypass_* or meter_divergence alarm" "$(alarms)" "$a0" ||
 			diag "$(grep -F 'uploadcap[' "$SYSLOG" | grep -E 'event=(bypass_suspected|bypass_charged|meter_divergence) ' | tail -n 3)"
@@ -122,6 +134,30 @@ if [ "${1:-}" = "--guest" ]; then
 		# Raised, naming the device (how fast is agent_alarms.sh's to check).
 		check "$model: bypass_charged, naming $DA" \
 			wait_count 1 10 bash -c "grep -F 'uploadcap[' '$SYSLOG' | grep -c 'event=bypass_charged .* devices=$DA\$'"
+
+		# --- past the hook while TCP runs: its per-segment headers hide none
+		tx0=$(tx_bytes "$NSA" "$DA") bp0=$(mod_get bypass_bytes) h0=$(mod_dev_field "$NSA" "$DA" bytes)
+		tcp_bulk "$NSA" "$NSB" "$net.2" 8M >/dev/null &
+		tcp=$!
+		sleep 0.5
+		ip netns exec "$NSA" bash -c "
+			echo 'rem_device_all' >$pg/kpktgend_0 &&
+			echo 'add_device $DA' >$pg/kpktgend_0 &&
+			echo 'count 1000' >$pg/$DA && echo 'pkt_size 1000' >$pg/$DA &&
+			echo 'delay 500000' >$pg/$DA &&
+			echo 'dst $net.2' >$pg/$DA && echo 'dst_mac $MAC_B' >$pg/$DA &&
+			timeout 60 sh -c 'echo start >$pg/pgctrl'"
+		# pktgen's /proc files are per namespace.
+		pgsent=$(($(ip netns exec "$NSA" sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' "$pg/$DA") * 1000))
+		wait "$tcp"
+		check "$model: TCP, 8 MB, ran meanwhile" test $? = 0
+		settle "$NSA" "$DA"
+		sleep 0.5
+		got=$(($(mod_get bypass_bytes) - bp0))
+		hooked=$(($(mod_dev_field "$NSA" "$DA" bytes) - h0))
+		diag "$model: pktgen sent $pgsent bytes during $hooked hooked; bypass_bytes +$got; $drv counted $(($(tx_bytes "$NSA" "$DA") - tx0))"
+		check_ge "$model: pktgen during TCP: charged, all but 2% of it" "$got" $((pgsent * 98 / 100))
+		check_ge "$model: and no more than it sent" $((pgsent + pgsent / 50)) "$got"
 
 		# --- the cap, exact at exhaustion
 		cap=$(($(mod_get used_bytes) + 2000000))
