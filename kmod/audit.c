@@ -130,11 +130,12 @@ static unsigned long ucap_carry_life(const struct ucap_audit *a)
 	return 2 * max(lag, msecs_to_jiffies(audit_ms));
 }
 
-static u64 ucap_dev_tx_bytes(struct net_device *dev)
+static u64 ucap_dev_tx(struct net_device *dev, u64 *packets)
 {
 	struct rtnl_link_stats64 st;
 
 	dev_get_stats(dev, &st);
+	*packets = st.tx_packets;
 	return st.tx_bytes;
 }
 
@@ -157,7 +158,7 @@ static bool ucap_counts_len_only(const struct net_device *dev)
 void ucap_audit_start(struct net_device *dev, struct ucap_audit *a, bool ether)
 {
 	memset(a, 0, sizeof(*a));
-	a->dev_last = ucap_dev_tx_bytes(dev);
+	a->dev_last = ucap_dev_tx(dev, &a->dev_last_packets);
 	a->moved = jiffies;
 	a->busy = jiffies;
 	if (ucap_counts_len_only(dev))
@@ -186,6 +187,7 @@ static void ucap_hook_growth(const struct ucap_hook_sums *now, const struct ucap
 	d->pad_bytes = now->pad_bytes - then->pad_bytes;
 	d->fcs_bytes = now->fcs_bytes - then->fcs_bytes;
 	d->packets = now->packets - then->packets;
+	d->segs = now->segs - then->segs;
 }
 
 /* The terms a driver may count or not, in UCAP_COUNTS_* bit order. */
@@ -210,7 +212,11 @@ static u64 ucap_model(unsigned int counts, const struct ucap_hook_sums *d)
 }
 
 /*
- * A quiet spell: judge the evidence since the last judgement. Every
+ * A quiet spell: judge the evidence since the last judgement. It counts
+ * only if the device counted exactly the packets the hook let through,
+ * per packet or per segment: none was dropped between the two (a full
+ * qdisc, a driver's drop) and none sent past the hook, either of which
+ * would make the device look as if it counted less, or more. Then every
  * model (a subset of the terms still allowed) that fits what the device
  * counted is kept; a term in none of them, with enough of it in the
  * evidence to tell, is not counted by this device and no longer allowed.
@@ -227,6 +233,8 @@ static void ucap_learn(struct net_device *dev, struct ucap_audit *a,
 	bool any = false;
 
 	ucap_hook_growth(hook, &a->ev_hook, &w);
+	if (a->ev_tainted || (a->ev_dev_packets != w.packets && a->ev_dev_packets != w.segs))
+		goto restart;
 	ucap_terms(&w, term);
 	tol = UCAP_LEARN_TOL + a->ev_dev / 4096;
 	for (bit = 0; bit < 3; bit++)
@@ -250,7 +258,10 @@ static void ucap_learn(struct net_device *dev, struct ucap_audit *a,
 		pr_info("%s counts %s: learned from %llu bytes it sent\n",
 			netdev_name(dev), ucap_audit_counts_name(a), a->ev_dev);
 	}
+restart:
 	a->ev_dev = 0;
+	a->ev_dev_packets = 0;
+	a->ev_tainted = false;
 	a->ev_hook = *hook;
 }
 
@@ -258,7 +269,7 @@ static void ucap_learn(struct net_device *dev, struct ucap_audit *a,
 static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
 {
 	struct ucap_hook_sums hook, d;
-	u64 now, sent, allowance, avail, excess, charged;
+	u64 now, now_packets, sent, allowance, avail, excess, charged;
 	bool episode;
 
 	/*
@@ -267,7 +278,8 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 	 * reads is in the hook's figure and only adds to the allowance; read
 	 * the other way round it would look like excess.
 	 */
-	now = ucap_dev_tx_bytes(dev);
+	now = ucap_dev_tx(dev, &now_packets);
+	/* The device's counter before the hook's (see above). */
 	smp_rmb();
 	ucap_dev_hook_sums(ud, &hook);
 
@@ -295,7 +307,12 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		excess = 0;
 	} else {
 		sent = now > a->dev_last ? now - a->dev_last : now;
+		if (now > a->dev_last && now_packets >= a->dev_last_packets)
+			a->ev_dev_packets += now_packets - a->dev_last_packets;
+		else
+			a->ev_tainted = true;
 		a->dev_last = now;
+		a->dev_last_packets = now_packets;
 		/* Learn the lag only from traffic the counter did not show yet. */
 		if (a->pending)
 			a->lag = max(jiffies - a->moved, a->lag - a->lag / 8);
@@ -311,6 +328,8 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		excess = sent > avail ? sent - avail : 0;
 		a->carry = excess ? 0 : min(avail - sent, allowance);
 		a->ev_dev += sent - excess;
+		if (excess)
+			a->ev_tainted = true;
 	}
 
 	if (!excess) {

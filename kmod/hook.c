@@ -60,6 +60,7 @@ struct ucap_dev_stats {
 	u64_stats_t pad_bytes;
 	u64_stats_t fcs_bytes;
 	u64_stats_t packets;
+	u64_stats_t segs;
 	u64_stats_t dropped_bytes;
 	u64_stats_t dropped_packets;
 	struct u64_stats_sync syncp;
@@ -108,12 +109,8 @@ static unsigned int ucap_pad(const struct sk_buff *skb)
 	return !skb_is_gso(skb) && skb->len < ETH_ZLEN ? ETH_ZLEN - skb->len : 0;
 }
 
-static unsigned int ucap_fcs(const struct sk_buff *skb)
+static unsigned int ucap_fcs(const struct sk_buff *skb, unsigned int segs)
 {
-	unsigned int segs = 1;
-
-	if (skb_is_gso(skb))
-		segs = max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1);
 	return segs * (ETH_FCS_LEN + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0));
 }
 
@@ -122,7 +119,7 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 {
 	struct ucap_dev *ud = priv;
 	struct ucap_dev_stats *st;
-	unsigned int len;
+	unsigned int len, segs;
 	bool pass;
 
 	/* The wire length, GSO headers included, set before this hook. */
@@ -132,6 +129,7 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 	/* The ceiling first: what it refuses must not be charged to the cap. */
 	pass = ucap_rate_admit(len) && ucap_charge(len);
 
+	segs = skb_is_gso(skb) ? max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1) : 1;
 	st = this_cpu_ptr(ud->stats);
 	u64_stats_update_begin(&st->syncp);
 	if (pass) {
@@ -140,9 +138,10 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 		u64_stats_add(&st->hw_hdrs_bytes, ucap_hw_hdrs(skb, len));
 		if (ud->ether) {
 			u64_stats_add(&st->pad_bytes, ucap_pad(skb));
-			u64_stats_add(&st->fcs_bytes, ucap_fcs(skb));
+			u64_stats_add(&st->fcs_bytes, ucap_fcs(skb, segs));
 		}
 		u64_stats_inc(&st->packets);
+		u64_stats_add(&st->segs, segs);
 	} else {
 		u64_stats_add(&st->dropped_bytes, len);
 		u64_stats_inc(&st->dropped_packets);
@@ -365,7 +364,7 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct ucap_dev_stats *st = per_cpu_ptr(ud->stats, cpu);
-		u64 b, lb, hb, pb, fb, p, db, dp;
+		u64 b, lb, hb, pb, fb, p, sg, db, dp;
 
 		do {
 			start = u64_stats_fetch_begin(&st->syncp);
@@ -375,6 +374,7 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 			pb = u64_stats_read(&st->pad_bytes);
 			fb = u64_stats_read(&st->fcs_bytes);
 			p = u64_stats_read(&st->packets);
+			sg = u64_stats_read(&st->segs);
 			db = u64_stats_read(&st->dropped_bytes);
 			dp = u64_stats_read(&st->dropped_packets);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
@@ -384,6 +384,7 @@ static void ucap_dev_sum(const struct ucap_dev *ud, struct ucap_dev_sums *sum)
 		sum->hook.pad_bytes += pb;
 		sum->hook.fcs_bytes += fb;
 		sum->hook.packets += p;
+		sum->hook.segs += sg;
 		sum->dropped_bytes += db;
 		sum->dropped_packets += dp;
 	}
@@ -427,7 +428,8 @@ static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 	int n;
 
 	if (!ud) {
-		n = scnprintf(line, UCAP_DEV_LINE, "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s %-17s",
+		n = scnprintf(line, UCAP_DEV_LINE,
+			      "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s %-17s",
 			      "netns", "ifindex", "name", "bytes", "packets",
 			      "dropped_packets", "dropped_bytes", "len_bytes", "bypass_bytes",
 			      "held", "counts");

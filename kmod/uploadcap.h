@@ -104,6 +104,7 @@ struct ucap_hook_sums {
 	u64 pad_bytes;
 	u64 fcs_bytes;
 	u64 packets;
+	u64 segs;		/* packets, a GSO packet as its segments */
 };
 
 /* What a device's tx counter may include besides what every driver counts. */
@@ -115,6 +116,7 @@ struct ucap_hook_sums {
 /* Per guarded device, for the audit; kept in the device's record. */
 struct ucap_audit {
 	u64 dev_last;		/* the device's tx_bytes at the last audit */
+	u64 dev_last_packets;	/* and its tx_packets */
 	struct ucap_hook_sums hook_last;	/* the hook's figures then */
 	/*
 	 * Allowance since the device's counter last moved: a counter the
@@ -147,6 +149,8 @@ struct ucap_audit {
 	 */
 	unsigned int counts;
 	u64 ev_dev;
+	u64 ev_dev_packets;
+	bool ev_tainted;	/* excess found, or the counter went back */
 	struct ucap_hook_sums ev_hook;
 	unsigned long busy;	/* jiffies: the hook or the counter last moved */
 	bool judged;		/* this quiet spell was judged */
