@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Attack (in the VM): send past a device's hook (a tc mirred redirect, or
-# XDP), then make the device stop being guarded before its next audit:
+# Attack (in the VM): send past a device's hook (a tc mirred redirect,
+# XDP, or an AF_XDP socket in copy mode), then make the device stop being guarded before its next audit:
 # delete it, move it to another namespace, or take it down. Before the fix the deleted device's
 # record was freed unaudited (12-20 MB out for 1 KB charged over 10
 # cycles). Now each is audited one last time as it goes: everything it
@@ -34,7 +34,8 @@ tc -n "$NSA" qdisc add dev "$XIN" clsact || bail "clsact on $XIN"
 
 # pair I PATH: a new DA (NSA) <-> DB (NSB), up, with XIN sending what
 # XFEED sends out of DA past its hooks, by PATH: xdp (redirect) or tc
-# (a mirred redirect from XIN's ingress).
+# (a mirred redirect from XIN's ingress); or, for xsk, none: the frames
+# go out of DA by AF_XDP.
 pair() {
 	DA=uc${RUN_ID}a$1
 	DB=uc${RUN_ID}b$1
@@ -42,7 +43,10 @@ pair() {
 		veth_up "$NSA" "$DA" "$NSB" "$DB" || return 1
 	ip -n "$NSA" link set dev "$XIN" xdp off
 	tc -n "$NSA" filter del dev "$XIN" ingress 2>/dev/null
-	if [ "$2" = xdp ]; then
+	PAIR_PATH=$2
+	if [ "$2" = xsk ]; then
+		:
+	elif [ "$2" = xdp ]; then
 		ip netns exec "$NSB" "$BUILD/selftests/xdp_bounce" --pass "$DB" "$OBJ" &&
 			ip netns exec "$NSA" "$BUILD/selftests/xdp_bounce" "$XIN" "$DA" "$OBJ"
 	else
@@ -50,13 +54,18 @@ pair() {
 			action mirred egress redirect dev "$DA"
 	fi
 }
-# send_past: FRAMES frames of 1000 bytes out of DA by XDP; SENT is what
-# DA counted for them.
+# send_past: FRAMES frames of 1000 bytes out of DA past its hook; SENT is
+# what DA counted for them.
 send_past() {
 	local tx0
 	tx0=$(tx_bytes "$NSA" "$DA")
-	ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$XFEED" "$(mac_of "$NSB" "$DB")" \
-		198.18.7.1 198.18.7.2 "$FRAMES" 1000 >/dev/null || return 1
+	if [ "$PAIR_PATH" = xsk ]; then
+		ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$DA" "$(mac_of "$NSB" "$DB")" \
+			198.18.7.1 198.18.7.2 "$FRAMES" 1000 xsk >/dev/null || return 1
+	else
+		ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$XFEED" "$(mac_of "$NSB" "$DB")" \
+			198.18.7.1 198.18.7.2 "$FRAMES" 1000 >/dev/null || return 1
+	fi
 	settle "$NSA" "$DA" || return 1
 	SENT=$(($(tx_bytes "$NSA" "$DA") - tx0))
 }
@@ -86,6 +95,7 @@ case_gone 3 xdp "going down" "moved to another namespace" 'ip -n "$NSA" link set
 check "still guarded there" test -n "$(mod_dev_field "$NSC" "$DA" bytes)"
 case_gone 4 xdp "going down" "taken down" 'ip -n "$NSA" link set "$DA" down'
 case_gone 5 tc "going down" "taken down" 'ip -n "$NSA" link set "$DA" down'
+case_gone 6 xsk "going down" "deleted, after AF_XDP" 'ip -n "$NSA" link del "$DA"'
 check_eq "nothing sent past a hook went uncharged" "$(mod_get bypass_bytes)" "$total_sent"
 check_gt "no periodic audit ran meanwhile (the test took $((SECONDS - loaded)) s)" 55 $((SECONDS - loaded))
 done_testing

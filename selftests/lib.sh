@@ -235,6 +235,30 @@ settle() {
 # now_ms: the time in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# sampler_start NS DEV: sample DEV's tx counter (in NS) every 10 ms or so
+# in the background, into the file $SAMPLES: on each line the time
+# before reading it and the time after (microseconds), and the counter.
+# sampler_stop: stop that sampler; $SAMPLES stays until the test ends.
+sampler_start() {
+	SAMPLES=$(mktemp) SAMPLER_STOP=$(mktemp -u)
+	T_CLEANUP+=("rm -f '$SAMPLES' '$SAMPLER_STOP' '$SAMPLER_STOP.fifo'")
+	mkfifo "$SAMPLER_STOP.fifo"
+	ip netns exec "$1" bash -c '
+		exec 3<>"$3.fifo"
+		while [ ! -e "$3" ]; do
+			t=${EPOCHREALTIME/./}
+			read -r b <"/sys/class/net/$1/statistics/tx_bytes"
+			echo "$t ${EPOCHREALTIME/./} $b"
+			read -r -t 0.01 -u 3 || :
+		done >"$2"' sampler "$2" "$SAMPLES" "$SAMPLER_STOP" &
+	SAMPLER_PID=$!
+	T_PIDS+=("$SAMPLER_PID")
+}
+sampler_stop() {
+	touch "$SAMPLER_STOP"
+	wait "$SAMPLER_PID"
+}
+
 # line_rate NS DEV CMD...: run CMD, a sender, and measure how fast DEV
 # (in NS) sent while it ran: LINE_RATE bytes per second over the
 # sender's own time, LINE_BYTES all it sent (what was still queued when
@@ -242,40 +266,31 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # in any window of LINE_WINDOW_MS (default 100) milliseconds. A flood's
 # own rate is well above LINE_RATE under emulation (the sender's start
 # is in the time), so a bound of "one interval at line rate" uses
-# LINE_PEAK, a lower bound of the true peak. The counter is sampled
-# every 10 ms or so from inside NS.
+# LINE_PEAK, a lower bound of the true peak.
 line_rate() {
-	local ns=$1 dev=$2 tx0 t0 t1 samples stop
+	local ns=$1 dev=$2 tx0 t0 t1
 	shift 2
-	samples=$(mktemp) stop=$(mktemp -u)
-	mkfifo "$stop.fifo"
-	ip netns exec "$ns" bash -c '
-		exec 3<>"$3.fifo"
-		while [ ! -e "$3" ]; do
-			t=${EPOCHREALTIME/./}
-			read -r b <"/sys/class/net/$1/statistics/tx_bytes"
-			echo "$t ${EPOCHREALTIME/./} $b"
-			read -r -t 0.01 -u 3 || :
-		done >"$2"' sampler "$dev" "$samples" "$stop" &
-	local sampler=$!
+	sampler_start "$ns" "$dev"
 	tx0=$(tx_bytes "$ns" "$dev") t0=$(now_ms)
 	"$@"
 	t1=$(now_ms)
 	settle "$ns" "$dev"
-	touch "$stop"
-	wait "$sampler"
+	sampler_stop
 	LINE_BYTES=$(($(tx_bytes "$ns" "$dev") - tx0))
 	LINE_RATE=$((LINE_BYTES * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1)))
-	# A sample is the time before reading the counter, the time after, and
-	# the counter: what two samples differ by was sent between the first's
-	# "before" and the second's "after". For each, the earliest earlier
-	# one within the window: LINE_PEAK is never more than the true peak.
-	LINE_PEAK=$(awk -v w=$((${LINE_WINDOW_MS:-100} * 1000)) '
+	LINE_PEAK=$(samples_peak "${LINE_WINDOW_MS:-100}")
+}
+
+# samples_peak MS: the most the device sent in any MS milliseconds of
+# $SAMPLES. What two samples differ by was sent between the first's
+# "before" and the second's "after"; for each sample, the earliest
+# earlier one within MS is taken, so this is never more than the truth.
+samples_peak() {
+	awk -v w=$(($1 * 1000)) '
 		{ tb[NR] = $1; ta[NR] = $2; b[NR] = $3
 		  while (ta[NR] - tb[j + 1] > w) j++
 		  if (j + 1 < NR && b[NR] - b[j + 1] > peak) peak = b[NR] - b[j + 1] }
-		END { print peak + 0 }' j=0 "$samples")
-	rm -f "$samples" "$stop" "$stop.fifo"
+		END { print peak + 0 }' j=0 "$SAMPLES"
 }
 
 # status_field NS IFACE KEY: one figure of `uploadctl status --json`.
