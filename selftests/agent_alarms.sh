@@ -71,8 +71,10 @@ check_run "device_gone names it and what it sent" 0 \
 sleep 1.5
 check_run "200 frames through AF_PACKET with PACKET_QDISC_BYPASS" 0 "" raw 200 1000 bypass
 check "meter_divergence within 3 ticks" wait_event meter_divergence 1 "$(within3)"
+# The alarm gives the figures of the tick that saw it, which may come
+# before the last of the 200 frames has left (196000 in one run).
 check_run "the module has the frames, the BPF meter does not" 0 \
-	"event=meter_divergence severity=alert device=$DA module_bytes=2[0-9]{5} bpf_wire_bytes=0$" \
+	"event=meter_divergence severity=alert device=$DA module_bytes=[1-9][0-9]{5} bpf_wire_bytes=0$" \
 	events meter_divergence
 check_eq "and no bypass_suspected for it: the module saw it" "$(events bypass_suspected | grep -c "device=$DA ")" 1
 sleep 2	# three agreeing ticks re-arm the divergence alarm
