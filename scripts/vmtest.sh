@@ -36,7 +36,7 @@ while getopts "k:t:m:s:Sn:h" opt; do
 	case $opt in
 	n)
 		case $OPTARG in
-		*[!a-z0-9-]* | "") die "not a NIC model: $OPTARG" ;;
+		*[!a-z0-9_-]* | "") die "not a NIC model: $OPTARG" ;;
 		esac
 		h=$((${#nics[@]} / 8))
 		nics+=(-netdev "hubport,id=hub${h}a,hubid=$h" -netdev "hubport,id=hub${h}b,hubid=$h"
