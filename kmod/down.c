@@ -18,10 +18,11 @@
  * The policy is fixed at load (the parameter is read-only): it cannot be
  * relaxed later any more than the cap can be raised.
  *
- * Locking: the work walks the devices under RTNL alone (bringing one down
- * raises NETDEV_GOING_DOWN, whose handler takes the list's mutex); held
- * is written under the list's mutex and RTNL is held there too or by the
- * reader (PRE_UP), so READ_ONCE/WRITE_ONCE only mark the work's reads.
+ * Locking: the work walks the devices under RTNL alone (bringing one
+ * down raises NETDEV_GOING_DOWN and NETDEV_DOWN, whose handlers take the
+ * list's mutex); held is written under the list's mutex and RTNL is held
+ * there too or by the reader (PRE_UP), so READ_ONCE/WRITE_ONCE only mark
+ * the work's reads.
  */
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>

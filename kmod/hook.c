@@ -333,6 +333,14 @@ static int ucap_netdev_event(struct notifier_block *nb, unsigned long event, voi
 		/* Some drivers reset their counters when they stop. */
 		ucap_dev_audit_now(dev, "going down");
 		break;
+	case NETDEV_DOWN:
+		/*
+		 * Others read their hardware counters one last time in their
+		 * stop (e1000e_down()): what a counter that lags had not shown
+		 * yet shows only now.
+		 */
+		ucap_dev_audit_now(dev, "gone down");
+		break;
 	case NETDEV_UNREGISTER:
 		ucap_dev_unregister(dev);
 		break;
