@@ -7,8 +7,8 @@
  * own queue): they are charged to the ledger, so that such traffic uses
  * up the cap too, and drawn from the rate ceiling's bucket as debt. A
  * device is also audited one last time when it stops being guarded or
- * may stop counting (hook.c: going down, leaving its namespace,
- * unregistered), so deleting it never hides what it sent.
+ * may stop counting (hook.c: going down, and gone down, leaving its
+ * namespace, unregistered), so deleting it never hides what it sent.
  *
  * Like with like. Every driver counts skb->len of each packet it is
  * handed: for a GSO packet the stack segments first (the device cannot),
@@ -50,8 +50,10 @@
  * counters from the hardware every second or two (while the hook counts
  * in real time) has its jump compared with the allowance of the whole
  * time since the last one. A counter that stands still for longer than
- * UCAP_AUDIT_MAX_LAG_MS while the hook lets traffic through is not
- * lagging but not counting: the allowance older than that is dropped.
+ * UCAP_AUDIT_MAX_LAG_MS after the hook let traffic through is not
+ * lagging but not counting: allowance is kept by when it arose, in
+ * slots, and what is older than that (by at most one slot more) is
+ * dropped, whenever the counter last moved.
  * The carry lives twice the lag the counter has shown (learned only from
  * time the hook let traffic through while the counter stood still, and
  * decaying), at least two audits: an idle gap never lets it last.
@@ -86,8 +88,6 @@
 #define UCAP_AUDIT_HOLD_MIN	4096
 /* The audit's interval while the cap is near or the bucket in debt. */
 #define UCAP_AUDIT_FINE_MS	10
-/* The longest a driver's counter may lag behind the hook. */
-#define UCAP_AUDIT_MAX_LAG_MS	3000
 /*
  * Learning what a device counts: a quiet spell (neither the hook nor the
  * counter moved) this long, so that every counter has caught up; then a
@@ -130,6 +130,50 @@ static unsigned long ucap_carry_life(const struct ucap_audit *a)
 	return 2 * max(lag, msecs_to_jiffies(audit_ms));
 }
 
+static u64 ucap_pending_sum(const struct ucap_audit *a)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	for (i = 0; i < UCAP_AUDIT_LAG_SLOTS; i++)
+		sum += a->pending[i];
+	return sum;
+}
+
+/*
+ * Add this audit's allowance to what waits for the counter, first
+ * dropping the slots that have grown too old; returns all that waits.
+ */
+static u64 ucap_pending_add(struct ucap_audit *a, u64 allowance)
+{
+	unsigned long slot = msecs_to_jiffies(UCAP_AUDIT_SLOT_MS);
+	unsigned int turns;
+
+	for (turns = 0; time_after_eq(jiffies, a->pending_start + slot); turns++) {
+		if (turns == UCAP_AUDIT_LAG_SLOTS) {
+			/* Idle longer than all the slots: all are empty now. */
+			a->pending_start = jiffies;
+			break;
+		}
+		a->pending_slot = (a->pending_slot + 1) % UCAP_AUDIT_LAG_SLOTS;
+		a->pending[a->pending_slot] = 0;
+		a->pending_start += slot;
+	}
+	if (allowance && !ucap_pending_sum(a))
+		a->pending_since = jiffies;
+	a->pending[a->pending_slot] += allowance;
+	return ucap_pending_sum(a);
+}
+
+/* The counter moved: all that waited is due now; returns it. */
+static u64 ucap_pending_take(struct ucap_audit *a)
+{
+	u64 sum = ucap_pending_sum(a);
+
+	memset(a->pending, 0, sizeof(a->pending));
+	return sum;
+}
+
 static u64 ucap_dev_tx(struct net_device *dev, u64 *packets)
 {
 	struct rtnl_link_stats64 st;
@@ -160,6 +204,7 @@ void ucap_audit_start(struct net_device *dev, struct ucap_audit *a, bool ether)
 	memset(a, 0, sizeof(*a));
 	a->dev_last = ucap_dev_tx(dev, &a->dev_last_packets);
 	a->moved = jiffies;
+	a->pending_start = jiffies;
 	a->busy = jiffies;
 	if (ucap_counts_len_only(dev))
 		a->counts = 0;
@@ -269,7 +314,7 @@ restart:
 static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
 {
 	struct ucap_hook_sums hook, d;
-	u64 now, now_packets, sent, allowance, avail, excess, charged;
+	u64 now, now_packets, sent, allowance, avail, excess, charged, waited;
 	bool episode;
 
 	/*
@@ -296,12 +341,7 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 	}
 	if (now == a->dev_last) {
 		/* Not counted yet, or a counter refreshed now and then. */
-		if (time_after(jiffies, a->moved + msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS))) {
-			a->pending = allowance;
-			a->moved = jiffies;
-		} else {
-			a->pending += allowance;
-		}
+		ucap_pending_add(a, allowance);
 		if (time_after(jiffies, a->moved + ucap_carry_life(a)))
 			a->carry = 0;
 		excess = 0;
@@ -313,16 +353,19 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 			a->ev_tainted = true;
 		a->dev_last = now;
 		a->dev_last_packets = now_packets;
-		/* Learn the lag only from traffic the counter did not show yet. */
-		if (a->pending)
-			a->lag = max(jiffies - a->moved, a->lag - a->lag / 8);
+		/*
+		 * Learn the lag only from traffic the counter did not show
+		 * yet: how long the oldest of it waited.
+		 */
+		waited = ucap_pending_add(a, 0);
+		if (waited)
+			a->lag = max(jiffies - a->pending_since, a->lag - a->lag / 8);
 		else
 			a->lag -= a->lag / 8;
 		if (time_after(jiffies, a->moved + ucap_carry_life(a)))
 			a->carry = 0;
 		a->moved = jiffies;
-		allowance += a->pending;
-		a->pending = 0;
+		allowance += ucap_pending_take(a);
 		avail = allowance + a->carry;
 		/* Unused, what is left of this interval's allowance carries. */
 		excess = sent > avail ? sent - avail : 0;

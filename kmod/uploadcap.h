@@ -114,15 +114,31 @@ struct ucap_hook_sums {
 #define UCAP_COUNTS_ALL		(UCAP_COUNTS_HDRS | UCAP_COUNTS_PAD | UCAP_COUNTS_FCS)
 
 /* Per guarded device, for the audit; kept in the device's record. */
+/*
+ * A driver's counter may lag its hook by up to UCAP_AUDIT_MAX_LAG_MS (audit.c):
+ * the allowance still waiting for it is kept in slots of UCAP_AUDIT_SLOT_MS,
+ * one more than that takes, so that what arose in the last
+ * UCAP_AUDIT_MAX_LAG_MS is always kept, and nothing older than one slot more.
+ */
+#define UCAP_AUDIT_MAX_LAG_MS	3000
+#define UCAP_AUDIT_SLOT_MS	1000
+#define UCAP_AUDIT_LAG_SLOTS	(UCAP_AUDIT_MAX_LAG_MS / UCAP_AUDIT_SLOT_MS + 1)
+
 struct ucap_audit {
 	u64 dev_last;		/* the device's tx_bytes at the last audit */
 	u64 dev_last_packets;	/* and its tx_packets */
 	struct ucap_hook_sums hook_last;	/* the hook's figures then */
 	/*
-	 * Allowance since the device's counter last moved: a counter the
-	 * driver refreshes only now and then is compared when it moves.
+	 * Allowance since the device's counter last moved, by when it arose:
+	 * a counter the driver refreshes only now and then is compared when
+	 * it moves. Slot pending_slot holds what arose since pending_start;
+	 * each slot is UCAP_AUDIT_SLOT_MS long, and allowance older than
+	 * UCAP_AUDIT_LAG_SLOTS slots is dropped (audit.c).
 	 */
-	u64 pending;
+	u64 pending[UCAP_AUDIT_LAG_SLOTS];
+	unsigned int pending_slot;
+	unsigned long pending_start;
+	unsigned long pending_since;	/* jiffies: the oldest still pending arose */
 	unsigned long moved;	/* jiffies when the counter last moved */
 	/*
 	 * How long the counter has been seen to stand still while the hook
