@@ -168,7 +168,7 @@ san:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san CC=$(CLANG) \
 		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" userspace
 
-module: $(MODDIR)/uploadcap.ko
+module: $(MODDIR)/uploadcap.ko $(MODDIR)/lagdev/ucap_lagdev.ko
 
 $(MODDIR)/uploadcap.ko: Kbuild $(KMOD_SRCS)
 	$(call msg,KBUILD,$(MODREL))
@@ -181,6 +181,18 @@ $(MODDIR)/uploadcap.ko: Kbuild $(KMOD_SRCS)
 	$(Q)if grep -E 'warning:|error:' $(MODDIR)/build.log; then \
 		echo "uploadcap.ko: the build for $(MODREL) has warnings" >&2; exit 1; fi
 	$(Q)$(if $(filter 1,$(V)),cat $(MODDIR)/build.log,true)
+
+# The selftests' device whose counters lag (selftests/lagdev), held to
+# the same build rules.
+$(MODDIR)/lagdev/ucap_lagdev.ko: selftests/lagdev/Kbuild selftests/lagdev/ucap_lagdev.c
+	$(call msg,KBUILD,$(MODREL) lagdev)
+	$(Q)mkdir -p $(MODDIR)/lagdev
+	$(Q)for f in $^; do ln -sf $(CURDIR)/$$f $(MODDIR)/lagdev/; done
+	$(Q)$(MAKE) -C $(KDIR) M=$(MODDIR)/lagdev W=1 $(if $(SPARSE),C=1) \
+		$(if $(filter 1,$(V)),V=1) modules >$(MODDIR)/lagdev/build.log 2>&1 || \
+		{ cat $(MODDIR)/lagdev/build.log; exit 1; }
+	$(Q)if grep -E 'warning:|error:' $(MODDIR)/lagdev/build.log; then \
+		echo "ucap_lagdev.ko: the build for $(MODREL) has warnings" >&2; exit 1; fi
 
 # uploadcap.ko for every kernel the VM tests boot.
 modules:
