@@ -69,7 +69,8 @@ check_run "device_gone names it and what it sent" 0 \
 # Linux 5.17 af_packet runs the netfilter egress hook), tc never sees it,
 # so the BPF meter falls behind the module.
 sleep 1.5
-check_run "200 frames through AF_PACKET with PACKET_QDISC_BYPASS" 0 "" raw 200 1000 bypass
+check_run "200 frames through AF_PACKET with PACKET_QDISC_BYPASS" 0 "^sent 200 refused 0$" \
+	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.4.1 198.18.4.2 200 1000 bypass
 check "meter_divergence within 3 ticks" wait_event meter_divergence 1 "$(within3)"
 # The alarm gives the figures of the tick that saw it, which may come
 # before the last of the 200 frames has left (196000 in one run).

@@ -66,6 +66,7 @@ VM_TESTS=(
 	module_rate.sh
 	module_devices.sh
 	module_audit.sh
+	module_audit_lag.sh
 	attack_device_gone.sh
 	attack_rate_bypass.sh
 	attack_adjtimex.sh
