@@ -138,6 +138,13 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/libucap.a $(BUILD)/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iselftests $< $(BUILD)/libucap.a $(LDLIBS) -o $@
 
+# The agent's meter comparison, unit-tested on its own.
+$(BUILD)/selftests/compare_test: selftests/compare_test.c selftests/tap.h userspace/compare.c \
+		userspace/compare.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iselftests -Iuserspace $< userspace/compare.c -o $@
+
 $(BUILD)/selftests/nobpf: selftests/nobpf.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

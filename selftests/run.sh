@@ -22,6 +22,7 @@ VM_TIMEOUT=${UCAP_VM_TIMEOUT:-1500}
 HOST_TESTS=(
 	prog_test
 	units_test
+	compare_test
 	modmeter_test
 	cli_errors.sh
 	agent_cli.sh

@@ -29,20 +29,13 @@
 #include <sys/timerfd.h>
 
 #include "alarm.h"
+#include "compare.h"
 #include "config.h"
 #include "ledger.h"
 #include "uploadctl.h"
 
 /* A checkpoint is due this long after used changed, at the latest. */
 #define CHECKPOINT_SECONDS	60
-/* Ticks of agreement before a divergence or bypass alarm is re-armed. */
-#define REARM_TICKS		3
-/*
- * The longest a device's tx counter may stand still while its hook lets
- * traffic through, and still be lagging rather than not counting: the
- * module's UCAP_AUDIT_MAX_LAG_MS (kmod/audit.c).
- */
-#define DEV_COUNTER_LAG_S	3.0
 
 static const char agent_help[] =
 	"Usage: uploadctl agent [--interval SECONDS] [--ledger PATH] [--thresholds LIST]\n"
@@ -74,38 +67,6 @@ static const char agent_help[] =
 	"and runs as a daemon; with it, alarms also go to stderr. The configuration\n"
 	"file (default " CONFIG_DEFAULT_PATH ", if present) is re-read on SIGHUP;\n"
 	"options given here override it. SIGTERM or SIGINT: final checkpoint, exit.\n";
-
-/*
- * Two meters of one device compared from a baseline: the tick they last
- * agreed. The module's side is bracketed (read before and after the
- * other meter), so its growth since the baseline lies between
- * lo - base hi and hi - base lo. What the module had charged at the
- * baseline that the other meter had not shown yet (packets still queued
- * between the hook and the driver) is carried into the next comparison
- * only. One tick of disagreement may still be noise, which the next
- * tick makes up for; a disagreement that holds over two ticks is real.
- *
- * Growth that falls between a tick's two readings of the module is in
- * neither bound of that tick's window (its lo missed it) nor of the next
- * (the baseline's hi has it): over one window at a time, a burst sent
- * while the agent reads would never be seen. So each tick is also
- * compared from the baseline before, base[1], a window of two ticks in
- * which that tick's readings lie inside.
- */
-struct cmp_base {
-	__u64 a, lo, hi, packets;
-	__u64 carry;		/* counted by b, not shown by a yet */
-};
-
-struct cmp_state {
-	bool valid[2];		/* base[i] can be compared against */
-	struct cmp_base base[2];	/* the last baseline, and the one before */
-	double base_t;		/* when base[0] was taken */
-	double grow_t;		/* when b first grew past it, a standing still */
-	bool pending;		/* one tick of disagreement so far */
-	bool alarmed;
-	unsigned int agree_ticks;
-};
 
 struct dev_state {
 	__u32 ifindex;
@@ -552,164 +513,22 @@ static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 
 		    dev, (unsigned long long)before, (unsigned long long)after);
 }
 
-static __u64 min_u64(__u64 x, __u64 y)
-{
-	return x < y ? x : y;
-}
-
-/* The module's growth since the baseline, at least and at most. */
-struct growth {
-	__u64 min, max;
-};
-
-typedef bool (*cmp_over_fn)(__u64 da, struct growth db, __u64 dp);
-
-/* Whether the growth since base disagrees; a's and b's growth in *da, *db. */
-static bool cmp_window(const struct cmp_base *base, __u64 a, __u64 b_lo, __u64 b_hi,
-		       __u64 packets, cmp_over_fn over_tol, __u64 *da, __u64 *db)
-{
-	struct growth g;
-
-	*da = a - base->a;
-	g.min = b_lo > base->hi ? b_lo - base->hi : 0;
-	g.max = b_hi - base->lo + base->carry;
-	*db = b_hi - base->lo;
-	return over_tol(*da, g, packets - base->packets);
-}
-
-static bool cmp_base_usable(const struct cmp_state *c, unsigned int i, __u64 a, __u64 b_hi,
-			    __u64 packets)
-{
-	const struct cmp_base *base = &c->base[i];
-
-	return c->valid[i] && a >= base->a && b_hi >= base->lo && packets >= base->packets;
-}
-
-/*
- * One step of a comparison: a and b are the two counters now (packets: a
- * packet count for the tolerance), over_tol says whether their growth
- * since a baseline disagrees. b_lo <= b is a reading of b taken just
- * before a was read (b itself just after): both become the baseline, so
- * that b's growth is never underestimated by traffic between the reads.
- * With lag > 0, a is a counter that may be refreshed only now and then
- * (a NIC's, read from the hardware every second or two): while it stands
- * still, the baseline is kept, for at most lag seconds after b grew, so
- * that its next jump is compared with all of b's growth since it last
- * moved, as the module's audit does (kmod/audit.c, UCAP_AUDIT_MAX_LAG_MS).
- * Returns true when the alarm is due.
- */
-static bool cmp_step(struct cmp_state *c, bool usable, __u64 a, __u64 b_lo, __u64 b_hi,
-		     __u64 packets, double lag, cmp_over_fn over_tol, __u64 *da, __u64 *db)
-{
-	struct cmp_base *base = &c->base[0];
-	bool due = false, forget = false, over;
-	double now = now_mono();
-	__u64 da2, db2;
-
-	if (!usable || !cmp_base_usable(c, 0, a, b_hi, packets)) {
-		c->pending = false;
-		c->valid[0] = false;
-		goto rebase;
-	}
-	/*
-	 * A counter that lags, standing still: what b counted since a last
-	 * moved may yet show in a, for lag seconds after it began; then a
-	 * is not lagging but not counting, and nothing carries. The carry
-	 * waits for a's next move, at most twice lag.
-	 */
-	if (lag > 0 && a == base->a) {
-		if (!c->grow_t && b_lo > base->hi)
-			c->grow_t = now;
-		if (now - c->base_t >= 2 * lag)
-			base->carry = 0;
-		if (!c->grow_t || now - c->grow_t < lag)
-			return false;
-		c->pending = false;
-		forget = true;
-		goto rebase;
-	}
-	over = cmp_window(base, a, b_lo, b_hi, packets, over_tol, da, db);
-	if (!over && cmp_base_usable(c, 1, a, b_hi, packets) &&
-	    cmp_window(&c->base[1], a, b_lo, b_hi, packets, over_tol, &da2, &db2)) {
-		over = true;
-		*da = da2;
-		*db = db2;
-	}
-	if (!over) {
-		c->pending = false;
-		if (c->alarmed && ++c->agree_ticks >= REARM_TICKS)
-			c->alarmed = false;
-		goto rebase;
-	}
-	c->agree_ticks = 0;
-	if (!c->pending) {
-		c->pending = true;	/* keep the baselines: look again next tick */
-		return false;
-	}
-	c->pending = false;
-	due = !c->alarmed;
-	c->alarmed = true;
-rebase:
-	/*
-	 * Counted by b, not shown by a yet: at most what b counted since
-	 * the baseline, never banked beyond it.
-	 */
-	c->base[1] = *base;
-	c->valid[1] = c->valid[0];
-	if (c->valid[0] && !forget && b_hi - base->lo + base->carry > a - base->a)
-		base->carry = min_u64(b_hi - base->lo + base->carry - (a - base->a),
-				      b_hi - base->lo);
-	else
-		base->carry = 0;
-	c->valid[0] = usable;
-	c->base_t = now;
-	c->grow_t = 0;
-	base->a = a;
-	base->lo = b_lo;
-	base->hi = b_hi;
-	base->packets = packets;
-	return due;
-}
-
-/*
- * Module and meter count the same packets, both the wire length, one
- * right after the other on the same path: the meter's growth must lie
- * within the module's, give or take what the stack drops in between.
- */
-static bool diverges(__u64 dbpf, struct growth dm, __u64 dp)
-{
-	__u64 tol = 65536 + dm.max / 50;
-
-	(void)dp;
-	return dbpf > dm.max + tol || dbpf + tol < dm.min;
-}
-
-/*
- * The device's own counter may count a little more than the wire length
- * the module charged (drivers pad short frames to 60 bytes, may add an
- * FCS or a VLAN tag), never much more: veth counts skb length, which is
- * less.
- */
-static bool bypassed(__u64 dd, struct growth dm, __u64 dp)
-{
-	return dd > dm.max + 4096 + 24 * dp + dm.max / 50;
-}
-
 static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 {
 	__u64 mod = st->mod ? st->mod->bytes : 0, x = 0, y = 0;
+	double now = now_mono();
 	bool same_slot = d->attached && st->attached && st->slot == d->slot;
 
 	__u64 lo = st->mod_bytes_lo ? st->mod_bytes_lo : mod;
 
 	/* No lower bound read (no cache): the upper one stands for both. */
-	if (cmp_step(&d->div, st->mod && st->attached && (same_slot || !d->div.valid[0]),
-		     st->bpf.wire_bytes, lo, mod, 0, 0, diverges, &x, &y))
+	if (cmp_step(&d->div, now, st->mod && st->attached && (same_slot || !d->div.valid[0]),
+		     st->bpf.wire_bytes, lo, mod, 0, 0, cmp_diverges, &x, &y))
 		alarm_raise("meter_divergence", LOG_ALERT,
 			    "device=%s module_bytes=%llu bpf_wire_bytes=%llu", st->link.name,
 			    (unsigned long long)y, (unsigned long long)x);
-	if (cmp_step(&d->byp, st->mod != NULL, st->link.tx_bytes, lo, mod,
-		     st->link.tx_packets, DEV_COUNTER_LAG_S, bypassed, &x, &y))
+	if (cmp_step(&d->byp, now, st->mod != NULL, st->link.tx_bytes, lo, mod,
+		     st->link.tx_packets, CMP_DEV_COUNTER_LAG_S, cmp_bypassed, &x, &y))
 		alarm_raise("bypass_suspected", LOG_ALERT,
 			    "device=%s dev_tx_bytes=%llu module_bytes=%llu", st->link.name,
 			    (unsigned long long)x, (unsigned long long)y);
