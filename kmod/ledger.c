@@ -13,6 +13,11 @@
  * spent yet. A packet is let through only after its length was taken from
  * credit or granted directly, so used can never pass the cap.
  *
+ * With the write-ahead lease (lease=1 at load), also granted <= lease
+ * for everything the hooks let through (past-hook bytes the audit charges
+ * have left already: they are charged up to the cap, and the lease must
+ * be raised past them before the hooks let anything more through).
+ *
  * Far from the cap, each CPU takes credit from the budget in chunks and
  * spends it with a cmpxchg on its own per-CPU word: no cache line is
  * shared between CPUs per packet. Near the cap (less than two chunks per
@@ -20,12 +25,17 @@
  * once, and from then on charges each packet exactly under the lock, so
  * the last bytes of the cap are not stranded on idle CPUs.
  *
+ * The lease is a limit like the cap: near it charging is exact too, and
+ * a raise far ahead returns to credit. A lease step should be many times
+ * the two chunks per possible CPU that "near" means, or every packet
+ * takes the lock.
+ *
  * Locking: ucap_ledger.lock (a spinlock, taken with BHs off) protects the
- * cap, granted, exact, state and the audit's two figures (written under
- * it, read locklessly: 64-bit words). Credit is atomic64 because the lock
- * holder takes it back from other CPUs. charged and the drop counters are
- * per-CPU and written only by their own CPU, in the egress path where BHs
- * are already off.
+ * cap, the lease, granted, exact, state and the audit's two figures
+ * (written under it, read locklessly: 64-bit words). Credit is atomic64
+ * because the lock holder takes it back from other CPUs. charged and the
+ * drop counters are per-CPU and written only by their own CPU, in the
+ * egress path where BHs are already off.
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -51,6 +61,16 @@ static unsigned long long used_bytes;
 module_param(used_bytes, ullong, 0444);
 MODULE_PARM_DESC(used_bytes, "Lifetime bytes already used, restored at load (from the agent's ledger).");
 
+/*
+ * The write-ahead lease: the hooks let bytes through only up to the lease,
+ * which starts at the count restored at load and only ever rises, each
+ * raise written down (the agent's ledger) before it is made. A host that
+ * crashes, or whose agent is frozen, has thus recorded at least what left.
+ */
+static bool lease;
+module_param(lease, bool, 0444);
+MODULE_PARM_DESC(lease, "Let bytes through only up to lease_bytes, which starts at used_bytes and only rises (default: no lease).");
+
 struct ucap_cpu {
 	atomic64_t credit;	/* granted to this CPU, not yet spent */
 	u64_stats_t charged;	/* bytes let through on this CPU */
@@ -63,6 +83,8 @@ static DEFINE_PER_CPU_ALIGNED(struct ucap_cpu, ucap_cpu);
 static struct {
 	spinlock_t lock;
 	u64 cap;		/* U64_MAX while unarmed */
+	u64 lease;		/* U64_MAX without a lease */
+	bool lease_out;		/* said so since the last raise */
 	u64 granted;
 	u64 base;		/* used_bytes restored at load */
 	u64 far;		/* budget left below which charging is exact */
@@ -74,6 +96,7 @@ static struct {
 } ucap_ledger = {
 	.lock = __SPIN_LOCK_UNLOCKED(ucap_ledger.lock),
 	.cap = U64_MAX,
+	.lease = U64_MAX,
 };
 
 const char *ucap_state_name(enum ucap_state state)
@@ -97,6 +120,11 @@ enum ucap_state ucap_state(void)
 bool ucap_ledger_exact(void)
 {
 	return READ_ONCE(ucap_ledger.exact);
+}
+
+bool ucap_leasing(void)
+{
+	return lease;
 }
 
 u64 ucap_used_bytes(void)
@@ -138,19 +166,35 @@ static bool ucap_set_state(enum ucap_state s)
 	return true;
 }
 
+/* Lock held. What the hooks may still let through: to the cap, or the lease. */
+static u64 ucap_left(void)
+{
+	u64 limit = min(ucap_ledger.cap, ucap_ledger.lease);
+
+	lockdep_assert_held(&ucap_ledger.lock);
+	return limit > ucap_ledger.granted ? limit - ucap_ledger.granted : 0;
+}
+
 /*
- * Lock held, credit reclaimed. After the cap or used changed: go exact if
- * close to the cap, exhausted if nothing is left.
+ * Lock held, credit reclaimed. After the cap, the lease or used changed:
+ * go exact if close to the cap or the lease, back to credit once a raised
+ * lease is far again, exhausted if nothing is left of the cap.
  */
 static bool ucap_update_mode(void)
 {
-	u64 left = ucap_ledger.cap - ucap_ledger.granted;
+	u64 left = ucap_left();
 
-	if (left < ucap_ledger.far)
-		WRITE_ONCE(ucap_ledger.exact, true);
-	if (left == 0)
+	WRITE_ONCE(ucap_ledger.exact, left < ucap_ledger.far);
+	if (ucap_ledger.granted >= ucap_ledger.cap)
 		return ucap_set_state(UCAP_EXHAUSTED);
 	return false;
+}
+
+/* Any context. */
+static void ucap_log_lease_out(u64 lease_bytes)
+{
+	pr_warn("lease of %llu bytes used up: guarded devices send nothing more until it is raised\n",
+		lease_bytes);
 }
 
 static void ucap_log_armed(u64 cap, u64 used)
@@ -182,13 +226,13 @@ enum ucap_grant { UCAP_GRANT_DROP, UCAP_GRANT_CREDIT, UCAP_GRANT_CHARGED };
 static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 {
 	enum ucap_grant ret = UCAP_GRANT_DROP;
-	bool exhausted = false;
+	bool exhausted = false, lease_out = false;
 	u64 left, grant;
 
 	spin_lock(&ucap_ledger.lock);
 	if (ucap_ledger.state == UCAP_EXHAUSTED)
 		goto unlock;
-	left = ucap_ledger.cap - ucap_ledger.granted;
+	left = ucap_left();
 	if (!ucap_ledger.exact) {
 		grant = max_t(u64, len, UCAP_CHUNK);
 		if (left >= grant && left - grant >= ucap_ledger.far) {
@@ -199,21 +243,27 @@ static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 		}
 		ucap_reclaim_credit();
 		WRITE_ONCE(ucap_ledger.exact, true);
-		left = ucap_ledger.cap - ucap_ledger.granted;
+		left = ucap_left();
 	}
 	if (left >= len) {
 		ucap_ledger.granted += len;
 		ret = UCAP_GRANT_CHARGED;
-		if (left == len)
+		if (ucap_ledger.granted == ucap_ledger.cap)
 			exhausted = ucap_set_state(UCAP_EXHAUSTED);
-	} else {
+	} else if (ucap_ledger.cap - ucap_ledger.granted < len) {
 		/* This packet does not fit: the cap has stopped traffic. */
 		exhausted = ucap_set_state(UCAP_EXHAUSTED);
+	} else if (!ucap_ledger.lease_out) {
+		/* It fits the cap, not the lease: wait for the next raise. */
+		ucap_ledger.lease_out = true;
+		lease_out = true;
 	}
 unlock:
 	/* Exact mode: granted is what was used. */
 	if (exhausted)
 		ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
+	if (lease_out)
+		ucap_log_lease_out(ucap_ledger.lease);
 	spin_unlock(&ucap_ledger.lock);
 	if (exhausted)
 		ucap_state_changed();
@@ -347,6 +397,7 @@ u64 ucap_charge_unhooked(u64 bytes)
 		goto unlock;
 	/* Rare: take the CPUs' credit back so that the budget is exact. */
 	ucap_reclaim_credit();
+	/* They have left: charged up to the cap, past the lease if need be. */
 	take = min(bytes, ucap_ledger.cap - ucap_ledger.granted);
 	ucap_ledger.granted += take;
 	WRITE_ONCE(ucap_ledger.unhooked, ucap_ledger.unhooked + take);
@@ -360,6 +411,41 @@ unlock:
 	return take;
 }
 
+/*
+ * Raise the lease to lease_bytes (sysfs): only upwards, only with a lease.
+ * The caller has written the raise down before.
+ */
+int ucap_raise_lease(u64 lease_bytes)
+{
+	char value[24];
+	u64 old, used;
+
+	snprintf(value, sizeof(value), "%llu", lease_bytes);
+	if (!lease) {
+		ucap_tamper("set a lease the module was not loaded with", value);
+		return -EPERM;
+	}
+	spin_lock_bh(&ucap_ledger.lock);
+	old = ucap_ledger.lease;
+	if (lease_bytes < old) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		ucap_tamper("lower the lease", value);
+		return -EPERM;
+	}
+	if (lease_bytes == old) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		return 0;
+	}
+	ucap_ledger.lease = lease_bytes;
+	ucap_ledger.lease_out = false;
+	ucap_reclaim_credit();	/* granted == used: exact or not, anew */
+	used = ucap_ledger.granted;
+	ucap_update_mode();
+	spin_unlock_bh(&ucap_ledger.lock);
+	pr_notice("lease raised from %llu to %llu bytes (%llu used)\n", old, lease_bytes, used);
+	return 0;
+}
+
 void ucap_read_totals(struct ucap_totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -370,6 +456,7 @@ void ucap_read_totals(struct ucap_totals *t)
 	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
 	t->audit_charged_bytes = READ_ONCE(ucap_ledger.unhooked);
 	t->restored_bytes = ucap_ledger.base;
+	t->lease_bytes = lease ? READ_ONCE(ucap_ledger.lease) : 0;
 	ucap_drops_sum(&ucap_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 
@@ -387,6 +474,12 @@ void ucap_ledger_init(void)
 	ucap_ledger.granted = used_bytes;
 	if (used_bytes)
 		pr_info("restored %llu bytes used\n", used_bytes);
+	if (lease) {
+		ucap_ledger.lease = used_bytes;
+		WRITE_ONCE(ucap_ledger.exact, true);
+		pr_notice("write-ahead lease at %llu bytes: nothing leaves until it is raised\n",
+			  used_bytes);
+	}
 	if (cap_bytes) {
 		spin_lock_bh(&ucap_ledger.lock);
 		ucap_apply_cap(cap_bytes);

@@ -5,7 +5,8 @@
  * lower), the devices table, and the uevents that announce state changes.
  *
  * Every file is 0444 but the three writable ones (0644); writes to the
- * others fail in kernfs before reaching us.
+ * others fail in kernfs before reaching us. With the write-ahead lease
+ * (lease=1 at load) there is a fourth, lease_bytes: raise only.
  */
 #include <linux/kobject.h>
 #include <linux/kernel.h>
@@ -127,6 +128,14 @@ static ssize_t rate_burst_bytes_store(struct kobject *kobj, struct kobj_attribut
 	return ucap_store_u64(buf, count, "set the rate burst", ucap_set_rate_burst);
 }
 
+UCAP_SHOW_U64(lease_bytes)
+
+static ssize_t lease_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	return ucap_store_u64(buf, count, "raise the lease", ucap_raise_lease);
+}
+
 static ssize_t remaining_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
 				    char *buf)
 {
@@ -159,6 +168,7 @@ static struct kobj_attribute ucap_rate_current_attr = __ATTR_RO(rate_current_byt
 static struct kobj_attribute ucap_rate_dropped_bytes_attr = __ATTR_RO(rate_dropped_bytes);
 static struct kobj_attribute ucap_rate_dropped_packets_attr = __ATTR_RO(rate_dropped_packets);
 static struct kobj_attribute ucap_rate_debt_attr = __ATTR_RO(rate_debt_bytes);
+static struct kobj_attribute ucap_lease_attr = __ATTR_RW_MODE(lease_bytes, 0644);
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -188,8 +198,17 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_rate_dropped_bytes_attr.attr,
 	&ucap_rate_dropped_packets_attr.attr,
 	&ucap_rate_debt_attr.attr,
+	&ucap_lease_attr.attr,
 	NULL,
 };
+
+/* lease_bytes is there only with a lease: its absence says there is none. */
+static umode_t ucap_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
+{
+	if (attr == &ucap_lease_attr.attr && !ucap_leasing())
+		return 0;
+	return attr->mode;
+}
 
 static struct bin_attribute *ucap_bin_attrs[] = {
 	&ucap_devices_attr,
@@ -197,6 +216,7 @@ static struct bin_attribute *ucap_bin_attrs[] = {
 };
 
 static const struct attribute_group ucap_group = {
+	.is_visible = ucap_attr_visible,
 	.attrs = ucap_attrs,
 	.bin_attrs = ucap_bin_attrs,
 };

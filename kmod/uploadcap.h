@@ -40,6 +40,7 @@ struct ucap_totals {
 	u64 bypass_bytes;	/* devices sent past their hooks (audit) */
 	u64 audit_charged_bytes;	/* of those, charged (part of used) */
 	u64 restored_bytes;	/* used_bytes= at load (part of used) */
+	u64 lease_bytes;	/* the write-ahead lease; 0 without one */
 };
 
 /*
@@ -186,6 +187,8 @@ u64 ucap_charge_unhooked(u64 bytes);
 /* Charging is exact: the cap is near, or reached (the audit runs finer). */
 bool ucap_ledger_exact(void);
 void ucap_read_totals(struct ucap_totals *t);
+int ucap_raise_lease(u64 lease_bytes);
+bool ucap_leasing(void);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
 
