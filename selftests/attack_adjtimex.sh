@@ -30,42 +30,61 @@ m1=$(date +%s%N) r1=$("$ADJTICK" --raw-ns)
 diag "the system clock ran $(( (m1 - m0) * 1000 / (r1 - r0) ))/1000 of raw time"
 check_gt "it runs fast: the attack is on" $(( (m1 - m0) * 1000 / (r1 - r0) )) 1050
 
-# flood: a flood far above the ceiling, through the hook, for SECS raw
+# flood: a flood far above the ceiling, through the hook, for SECS
 # seconds, after a pause that fills the bucket again. PASSED is what the
-# hook let through, W_MS the raw milliseconds it took.
+# hook let through, W_MS the raw milliseconds it took. STEADY is what
+# passed per raw second once the burst was spent (from when the ceiling
+# began to refuse, to the end): the refill alone, without the burst and
+# the sender's start, which vary from run to run under emulation.
 flood() {
-	local t0 t1 h0 h1 pid
+	local t0 t1 ta h0 h1 ha pid d0
 	sleep 3
 	t0=$("$ADJTICK" --raw-ns)
 	h0=$(mod_dev_field "$NSA" "$DA" bytes)
-	spawn "$NSA" timeout $((SECS + 5)) "$RAWSEND" "$DA" "$MAC_B" 198.18.12.1 198.18.12.2 1000000 1000
+	d0=$(mod_get rate_dropped_bytes)
+	spawn "$NSA" timeout $((SECS + 8)) "$RAWSEND" "$DA" "$MAC_B" 198.18.12.1 198.18.12.2 1000000 1000
 	pid=$SPAWNED
-	"$ADJTICK" --raw-ns >/dev/null
+	for _ in $(seq 100); do
+		[ "$(mod_get rate_dropped_bytes)" -gt "$d0" ] && break
+		sleep 0.05
+	done
+	ta=$("$ADJTICK" --raw-ns)
+	ha=$(mod_dev_field "$NSA" "$DA" bytes)
 	sleep "$SECS"
-	h1=$(mod_dev_field "$NSA" "$DA" bytes)
 	t1=$("$ADJTICK" --raw-ns)
+	h1=$(mod_dev_field "$NSA" "$DA" bytes)
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	PASSED=$((h1 - h0)) W_MS=$(( (t1 - t0) / 1000000 ))
+	STEADY=$(( (h1 - ha) * 1000000000 / (t1 - ta) ))
 }
 
 # The control: the nominal clock.
 check "the tick back to nominal for the control" "$ADJTICK" 10000
 d0=$(mod_get rate_dropped_bytes)
 flood
-nominal=$PASSED nominal_ms=$W_MS
-diag "nominal clock: passed $nominal bytes in $nominal_ms raw ms"
+nominal=$PASSED nominal_ms=$W_MS nominal_steady=$STEADY
+diag "nominal clock: passed $nominal bytes in $nominal_ms raw ms; $STEADY bytes per raw second after the burst"
 check_gt "the flood was far above the ceiling" $(($(mod_get rate_dropped_bytes) - d0)) $((nominal * 5))
 
 # The attack: 10% fast.
 check "the clock 10% fast again" "$ADJTICK" 11000
 flood
 bound=$(( RATE * W_MS / 1000 + BURST ))
-diag "clock 10% fast: passed $PASSED bytes in $W_MS raw ms; rate * W + burst = $bound; a ceiling on the slewed clock would pass about $((nominal * 11 / 10))"
+diag "clock 10% fast: passed $PASSED bytes in $W_MS raw ms ($STEADY per raw second after the burst); rate * W + burst = $bound"
 check_ge "within rate * W + burst of real time" "$bound" "$PASSED"
-# Per raw second, no more than with the nominal clock, 5% for noise (a
-# clean-clone run saw +3% with 4 s floods); a slewed ceiling gives +10%.
-check_ge "no more per real second than with the nominal clock" \
-	$((nominal * 1000 / nominal_ms * 105 / 100)) $((PASSED * 1000 / W_MS))
+# After the burst, per raw second: no more than the ceiling, 3% for
+# noise (a ceiling refilled from the slewed clock gives +7.5-10%: the
+# clock ran 1075-1115/1000 of raw time in these runs), and no more than
+# with the nominal clock, 8% for noise: the nominal run's sender, starved
+# under emulation, fell 5% short of the ceiling in one run. 52c50da's
+# ceiling passed 92111 a second against 67460 at nominal. (Taken over
+# the whole window, with the burst and the sender's start in it, one
+# clean-clone run saw +5.2% from the window alone: 800000 bytes in
+# 8515 ms, then 808000 in 8175.)
+check_ge "after the burst, no more than the ceiling per raw second (3% for noise)" \
+	$((RATE * 103 / 100)) "$STEADY"
+check_ge "after the burst, no more per raw second than with the nominal clock (8% for noise)" \
+	$((nominal_steady * 108 / 100)) "$STEADY"
 check "the tick back to $old_tick" "$ADJTICK" "$old_tick"
 done_testing
