@@ -177,17 +177,23 @@ san:
 
 module: $(MODDIR)/uploadcap.ko $(MODDIR)/lagdev/ucap_lagdev.ko
 
+# $(call kbuild,DIR,NAME): build the module NAME from DIR, where its
+# sources are linked; any warning fails the build.
+define kbuild
+	$(Q)$(MAKE) -C $(KDIR) M=$(1) W=1 $(if $(SPARSE),C=1) \
+		$(if $(filter 1,$(V)),V=1) modules >$(1)/build.log 2>&1 || \
+		{ cat $(1)/build.log; exit 1; }
+	$(Q)if grep -E 'warning:|error:' $(1)/build.log; then \
+		echo "$(2): the build for $(MODREL) has warnings" >&2; exit 1; fi
+	$(Q)$(if $(filter 1,$(V)),cat $(1)/build.log,true)
+endef
+
 $(MODDIR)/uploadcap.ko: Kbuild $(KMOD_SRCS)
 	$(call msg,KBUILD,$(MODREL))
 	$(Q)mkdir -p $(MODDIR)/kmod
 	$(Q)ln -sf $(CURDIR)/Kbuild $(MODDIR)/Kbuild
 	$(Q)for f in $(KMOD_SRCS); do ln -sf $(CURDIR)/$$f $(MODDIR)/$$f; done
-	$(Q)$(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(if $(SPARSE),C=1) \
-		$(if $(filter 1,$(V)),V=1) modules >$(MODDIR)/build.log 2>&1 || \
-		{ cat $(MODDIR)/build.log; exit 1; }
-	$(Q)if grep -E 'warning:|error:' $(MODDIR)/build.log; then \
-		echo "uploadcap.ko: the build for $(MODREL) has warnings" >&2; exit 1; fi
-	$(Q)$(if $(filter 1,$(V)),cat $(MODDIR)/build.log,true)
+	$(call kbuild,$(MODDIR),uploadcap.ko)
 
 # The selftests' device whose counters lag (selftests/lagdev), held to
 # the same build rules.
@@ -195,11 +201,7 @@ $(MODDIR)/lagdev/ucap_lagdev.ko: selftests/lagdev/Kbuild selftests/lagdev/ucap_l
 	$(call msg,KBUILD,$(MODREL) lagdev)
 	$(Q)mkdir -p $(MODDIR)/lagdev
 	$(Q)for f in $^; do ln -sf $(CURDIR)/$$f $(MODDIR)/lagdev/; done
-	$(Q)$(MAKE) -C $(KDIR) M=$(MODDIR)/lagdev W=1 $(if $(SPARSE),C=1) \
-		$(if $(filter 1,$(V)),V=1) modules >$(MODDIR)/lagdev/build.log 2>&1 || \
-		{ cat $(MODDIR)/lagdev/build.log; exit 1; }
-	$(Q)if grep -E 'warning:|error:' $(MODDIR)/lagdev/build.log; then \
-		echo "ucap_lagdev.ko: the build for $(MODREL) has warnings" >&2; exit 1; fi
+	$(call kbuild,$(MODDIR)/lagdev,ucap_lagdev.ko)
 
 # uploadcap.ko for every kernel the VM tests boot.
 modules:

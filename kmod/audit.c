@@ -165,10 +165,10 @@ static u64 ucap_pending_add(struct ucap_audit *a, u64 allowance)
 	return ucap_pending_sum(a);
 }
 
-/* The counter moved: all that waited is due now; returns it. */
+/* The counter moved: all that waited (and is not too old) is due now. */
 static u64 ucap_pending_take(struct ucap_audit *a)
 {
-	u64 sum = ucap_pending_sum(a);
+	u64 sum = ucap_pending_add(a, 0);
 
 	memset(a->pending, 0, sizeof(a->pending));
 	return sum;
@@ -357,7 +357,7 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		 * Learn the lag only from traffic the counter did not show
 		 * yet: how long the oldest of it waited.
 		 */
-		waited = ucap_pending_add(a, 0);
+		waited = ucap_pending_take(a);
 		if (waited)
 			a->lag = max(jiffies - a->pending_since, a->lag - a->lag / 8);
 		else
@@ -365,7 +365,7 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		if (time_after(jiffies, a->moved + ucap_carry_life(a)))
 			a->carry = 0;
 		a->moved = jiffies;
-		allowance += ucap_pending_take(a);
+		allowance += waited;
 		avail = allowance + a->carry;
 		/* Unused, what is left of this interval's allowance carries. */
 		excess = sent > avail ? sent - avail : 0;

@@ -114,7 +114,6 @@ struct ucap_hook_sums {
 #define UCAP_COUNTS_FCS		BIT(2)	/* an FCS (and VLAN tag) per segment */
 #define UCAP_COUNTS_ALL		(UCAP_COUNTS_HDRS | UCAP_COUNTS_PAD | UCAP_COUNTS_FCS)
 
-/* Per guarded device, for the audit; kept in the device's record. */
 /*
  * A driver's counter may lag its hook by up to UCAP_AUDIT_MAX_LAG_MS (audit.c):
  * the allowance still waiting for it is kept in slots of UCAP_AUDIT_SLOT_MS,
@@ -125,6 +124,7 @@ struct ucap_hook_sums {
 #define UCAP_AUDIT_SLOT_MS	1000
 #define UCAP_AUDIT_LAG_SLOTS	(UCAP_AUDIT_MAX_LAG_MS / UCAP_AUDIT_SLOT_MS + 1)
 
+/* Per guarded device, for the audit; kept in the device's record. */
 struct ucap_audit {
 	u64 dev_last;		/* the device's tx_bytes at the last audit */
 	u64 dev_last_packets;	/* and its tx_packets */

@@ -42,14 +42,7 @@ LINE_FRAMES=15000
 # through its hook, grown to 1400 after it.
 feed() {
 	if [ "$path" = pktgen ]; then
-		ip netns exec "$NSA" bash -c "
-			echo 'rem_device_all' >/proc/net/pktgen/kpktgend_0 &&
-			echo 'add_device $DA' >/proc/net/pktgen/kpktgend_0 &&
-			echo 'count $1' >/proc/net/pktgen/$DA &&
-			echo 'pkt_size 1000' >/proc/net/pktgen/$DA &&
-			echo 'dst 198.18.8.2' >/proc/net/pktgen/$DA &&
-			echo 'dst_mac $MAC_B' >/proc/net/pktgen/$DA &&
-			timeout 20 sh -c 'echo start >/proc/net/pktgen/pgctrl'" 2>/dev/null
+		pktgen_send "$NSA" "$DA" "$1" 198.18.8.2 "$MAC_B" 2>/dev/null
 	elif [ "$path" = grow ]; then
 		ip netns exec "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$DA" "$MAC_B" \
 			198.18.8.1 198.18.8.2 "$1" 100 >/dev/null

@@ -293,6 +293,22 @@ samples_peak() {
 		END { print peak + 0 }' j=0 "$SAMPLES"
 }
 
+# pktgen_send NS DEV COUNT DST DST_MAC [TIMEOUT [DELAY_NS]]: COUNT frames
+# of 1000 bytes out of DEV (in NS) by pktgen, which calls the driver
+# directly, past the device's hooks, DELAY_NS apart (default 0); waits
+# until pktgen is done (at most TIMEOUT seconds, default 20). The caller
+# has loaded pktgen.
+pktgen_send() {
+	local pg=/proc/net/pktgen
+	ip netns exec "$1" sh -c "
+		echo 'rem_device_all' >$pg/kpktgend_0 &&
+		echo 'add_device $2' >$pg/kpktgend_0 &&
+		echo 'count $3' >$pg/$2 && echo 'pkt_size 1000' >$pg/$2 &&
+		echo 'delay ${7:-0}' >$pg/$2 &&
+		echo 'dst $4' >$pg/$2 && echo 'dst_mac $5' >$pg/$2 &&
+		timeout ${6:-20} sh -c 'echo start >$pg/pgctrl'"
+}
+
 # status_field NS IFACE KEY: one figure of `uploadctl status --json`.
 status_field() {
 	in_ns "$1" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |

@@ -88,18 +88,7 @@ diag "$(head -1 "$SYSFS/devices")" "$(grep " $LD " "$SYSFS/devices")"
 
 # --- pktgen, past the hook: charged once the counter shows it
 check "pktgen loaded" modprobe pktgen
-# pktgen_run DEV COUNT: COUNT frames of 1000 bytes out of DEV, past its
-# hook; waits until pktgen is done.
-pktgen_run() {
-	ip netns exec "$NS" sh -c "
-		echo 'rem_device_all' >/proc/net/pktgen/kpktgend_0 &&
-		echo 'add_device $1' >/proc/net/pktgen/kpktgend_0 &&
-		echo 'count $2' >/proc/net/pktgen/$1 &&
-		echo 'pkt_size 1000' >/proc/net/pktgen/$1 &&
-		echo 'dst 198.18.12.2' >/proc/net/pktgen/$1 &&
-		echo 'dst_mac $PEER_MAC' >/proc/net/pktgen/$1 &&
-		timeout 20 sh -c 'echo start >/proc/net/pktgen/pgctrl'"
-}
+pktgen_run() { pktgen_send "$NS" "$1" "$2" 198.18.12.2 "$PEER_MAC"; }
 tx0=$(dev_tx "$LD") bp0=$(mod_get bypass_bytes)
 check "pktgen: 2000 frames out of $LD" pktgen_run "$LD" 2000
 check "the counter shows them within 3 s" \

@@ -36,8 +36,10 @@ check_eq "lease_bytes is 0644" "$(stat -c %a "$SYSFS/lease_bytes")" 644
 check_run "the kernel says nothing leaves until it is raised" 0 \
 	"write-ahead lease at 1000000 bytes: nothing leaves until it is raised" dmesg_since
 raw_bed 198.18.14
+# send DEV COUNT: COUNT frames of 1000 bytes out of DEV, rawsend's count shown.
+send() { ip netns exec "$NSA" "$RAWSEND" "$1" "$MAC_B" 198.18.14.1 198.18.14.2 "$2" 1000; }
 check_run "100 frames at load: all refused" 0 "^sent 0 refused 100$" \
-	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.14.1 198.18.14.2 100 1000
+	send "$DA" 100
 check_eq "still armed, not exhausted" "$(mod_get state)" armed
 check_eq "nothing charged" "$(mod_get used_bytes)" 1000000
 check_eq "the lease's end said once" "$(dmesg_since | grep -c 'lease of 1000000 bytes used up')" 1
@@ -47,7 +49,7 @@ check "raise to 3000000" mod_set lease_bytes 3000000
 check_run "the raise is logged" 0 "lease raised from 1000000 to 3000000 bytes \(1000000 used\)" \
 	dmesg_since
 check_run "2500 frames of 1000 bytes: the lease's 2000 leave" 0 "^sent 2000 refused 500$" \
-	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.14.1 198.18.14.2 2500 1000
+	send "$DA" 2500
 check_eq "used_bytes is the lease" "$(mod_get used_bytes)" 3000000
 check_eq "the lease's end said again" "$(dmesg_since | grep -c 'lease of 3000000 bytes used up')" 1
 
@@ -71,14 +73,14 @@ used=$(mod_get used_bytes)
 left=$((43000000 - used))
 check_run "the rest of the lease and 100 frames more: only the rest leaves" 0 \
 	"^sent $((left / 1000)) refused $((100 + (left % 1000 ? 1 : 0)))$" \
-	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.14.1 198.18.14.2 $((left / 1000 + 100 + (left % 1000 ? 1 : 0))) 1000
+	send "$DA" $((left / 1000 + 100 + (left % 1000 ? 1 : 0)))
 check_eq "used_bytes within 1000 of the lease, not past it" $(((43000000 - $(mod_get used_bytes)) / 1000)) 0
 
 # --- past the hook while the lease is used up: charged beyond it
 xdp_bed "ucx${RUN_ID}" "ucy${RUN_ID}"
 used=$(mod_get used_bytes) bp0=$(mod_get bypass_bytes)
 check "500 frames into the feed (exempt)" \
-	ip netns exec "$NSA" "$RAWSEND" "ucy${RUN_ID}" "$MAC_B" 198.18.14.1 198.18.14.2 500 1000
+	send "ucy${RUN_ID}" 500
 settle "$NSA" "$DA"
 sleep 0.3
 bp=$(($(mod_get bypass_bytes) - bp0))
@@ -86,12 +88,12 @@ check_eq "XDP sent them out of $DA past its hook, and the audit charged them" "$
 check_eq "used_bytes = what it was + what the audit charged, past the lease" \
 	"$(mod_get used_bytes)" $((used + bp))
 check_run "the hooks stay shut: 10 frames refused" 0 "^sent 0 refused 10$" \
-	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.14.1 198.18.14.2 10 1000
+	send "$DA" 10
 ip -n "$NSB" link set dev "$DB" xdp off
 ip -n "$NSA" link set dev "ucx${RUN_ID}" xdp off
 check "raise it to what was used: still shut" mod_set lease_bytes "$(mod_get used_bytes)"
 check_run "10 frames refused" 0 "^sent 0 refused 10$" \
-	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.14.1 198.18.14.2 10 1000
+	send "$DA" 10
 
 # --- the cap ends it: a lease beyond the cap does not
 check "raise the lease past the cap" mod_set lease_bytes 100000000

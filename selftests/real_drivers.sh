@@ -119,14 +119,9 @@ if [ "${1:-}" = "--guest" ]; then
 		check_eq "$model: the module's charge is the meter's wire bytes" "$mb" "$wb"
 
 		# --- past the hook: pktgen calls the driver directly
-		pg=/proc/net/pktgen
 		tx0=$(tx_bytes "$NSA" "$DA") bp0=$(mod_get bypass_bytes)
-		check "$model: pktgen, 2000 frames of 1000 bytes" ip netns exec "$NSA" bash -c "
-			echo 'rem_device_all' >$pg/kpktgend_0 &&
-			echo 'add_device $DA' >$pg/kpktgend_0 &&
-			echo 'count 2000' >$pg/$DA && echo 'pkt_size 1000' >$pg/$DA &&
-			echo 'dst $net.2' >$pg/$DA && echo 'dst_mac $MAC_B' >$pg/$DA &&
-			timeout 60 sh -c 'echo start >$pg/pgctrl'"
+		check "$model: pktgen, 2000 frames of 1000 bytes" \
+			pktgen_send "$NSA" "$DA" 2000 "$net.2" "$MAC_B" 60
 		settle "$NSA" "$DA"
 		sleep 0.5
 		sent=$(($(tx_bytes "$NSA" "$DA") - tx0)) got=$(($(mod_get bypass_bytes) - bp0))
@@ -145,15 +140,10 @@ if [ "${1:-}" = "--guest" ]; then
 		tcp_bulk "$NSA" "$NSB" "$net.2" 8M >/dev/null &
 		tcp=$!
 		sleep 0.5
-		ip netns exec "$NSA" bash -c "
-			echo 'rem_device_all' >$pg/kpktgend_0 &&
-			echo 'add_device $DA' >$pg/kpktgend_0 &&
-			echo 'count 1000' >$pg/$DA && echo 'pkt_size 1000' >$pg/$DA &&
-			echo 'delay 500000' >$pg/$DA &&
-			echo 'dst $net.2' >$pg/$DA && echo 'dst_mac $MAC_B' >$pg/$DA &&
-			timeout 60 sh -c 'echo start >$pg/pgctrl'"
+		pktgen_send "$NSA" "$DA" 1000 "$net.2" "$MAC_B" 60 500000
 		# pktgen's /proc files are per namespace.
-		pgsent=$(($(ip netns exec "$NSA" sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' "$pg/$DA") * 1000))
+		pgsent=$(($(ip netns exec "$NSA" sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' \
+			"/proc/net/pktgen/$DA") * 1000))
 		wait "$tcp"
 		check "$model: TCP, 8 MB, ran meanwhile" test $? = 0
 		settle "$NSA" "$DA"
