@@ -271,6 +271,7 @@ int ledger_open(struct ledger *l, const char *path, const struct ledger_check *c
 	int ret;
 
 	memset(l, 0, sizeof(*l));
+	l->fd = -1;	/* ledger_close() after a failure closes nothing */
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	ret = mkdir_parent(path);
 	if (ret)
