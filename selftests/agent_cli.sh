@@ -95,4 +95,30 @@ printf '%s\n' "$r1" "$(mkrec 2 200 1000 "$zero")" >"$DIR/chain"
 check_run "a record not chained to the one before" 1 "record 2: prev does not match" \
 	"${U[@]}" ledger verify "$DIR/chain"
 
+# The write-ahead lease's reserved= (between cap= and state=); records
+# from before it have none and read as reserved=0.
+mkres() {	# mkres SEQ USED CAP RESERVED PREV
+	local body="ucap1 seq=$1 time=1700000000 boot=0-0 used=$2 cap=$3 reserved=$4 state=armed alarmed=- prev=$5"
+	printf '%s hash=%s\n' "$body" "$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)"
+}
+q5=$(mkres 5 400 900 600 "$(hash_of "$r4")")
+q6=$(mkres 6 500 900 800 "$(hash_of "$q5")")
+printf '%s\n' "$r1" "$r2" "$r3" "$r4" "$q5" "$q6" >"$DIR/lease"
+check_run "records with reserved= follow older ones" 0 "intact, 6 records" \
+	"${U[@]}" ledger verify "$DIR/lease"
+check_run "the text names the last reservation" 0 "reserved 800 \\(800 B\\)" \
+	"${U[@]}" ledger verify "$DIR/lease"
+check_eq "verify --json gives reserved_bytes" \
+	"$("${U[@]}" ledger verify --json "$DIR/lease" | jq -c '[.last.reserved_bytes, .last.used_bytes]')" "[800,500]"
+check_eq "and null for a record without one" \
+	"$("${U[@]}" ledger verify --json "$DIR/hand" | jq -c .last.reserved_bytes)" null
+lower=$(mkres 6 500 900 550 "$(hash_of "$q5")")
+printf '%s\n' "$r1" "$r2" "$r3" "$r4" "$q5" "$lower" >"$DIR/lower"
+check_run "reserved going down, even with a good hash" 1 "record 6: reserved_bytes went down \(550 after 600\)" \
+	"${U[@]}" ledger verify "$DIR/lower"
+body="ucap1 seq=1 time=1 boot=0-0 used=1 cap=9 state=armed reserved=5 alarmed=- prev=$zero"
+printf '%s hash=%s\n' "$body" "$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)" >"$DIR/order"
+check_run "reserved= out of its place" 1 "record 1: field 8 is not alarmed" \
+	"${U[@]}" ledger verify "$DIR/order"
+
 done_testing

@@ -61,10 +61,10 @@ static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 	for (i = 0; i < r->nalarmed; i++)
 		off += (size_t)snprintf(alarmed + off, sizeof(alarmed) - off, "%s%u",
 					i ? "," : "", r->alarmed[i]);
-	n = snprintf(buf, len, LEDGER_MAGIC " seq=%llu time=%llu boot=%s used=%llu cap=%llu state=%s alarmed=%s prev=%s",
+	n = snprintf(buf, len, LEDGER_MAGIC " seq=%llu time=%llu boot=%s used=%llu cap=%llu reserved=%llu state=%s alarmed=%s prev=%s",
 		     (unsigned long long)r->seq, (unsigned long long)r->time, r->boot,
-		     (unsigned long long)r->used, (unsigned long long)r->cap, r->state,
-		     alarmed, r->prev);
+		     (unsigned long long)r->used, (unsigned long long)r->cap,
+		     (unsigned long long)r->reserved, r->state, alarmed, r->prev);
 	if (n < 0 || (size_t)n >= len)
 		return ucap_fail(EOVERFLOW, "ledger record too long");
 	return n;
@@ -80,56 +80,70 @@ static bool is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
-/* Strictly parse one line (no newline); why says what is wrong. */
+/*
+ * Strictly parse one line (no newline); why says what is wrong. The fields
+ * come in this order; reserved may be absent (a record from before the
+ * lease), nothing else.
+ */
 static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whylen)
 {
-	static const char *const keys[] = {
-		"seq=", "time=", "boot=", "used=", "cap=", "state=", "alarmed=", "prev=", "hash=",
+	enum { SEQ, TIME, BOOT, USED, CAP, RESERVED, STATE, ALARMED, PREV, HASH, NFIELDS };
+	static const char *const keys[NFIELDS] = {
+		"seq=", "time=", "boot=", "used=", "cap=", "reserved=", "state=", "alarmed=",
+		"prev=", "hash=",
 	};
-	char *tok[10], *save = NULL, *p;
-	unsigned int n = 0, i;
+	char *tok[NFIELDS + 1], *f[NFIELDS] = { NULL }, *save = NULL, *p;
+	unsigned int n = 0, i, k;
 
 	memset(r, 0, sizeof(*r));
 	for (p = strtok_r(line, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
-		if (n == 10) {
+		if (n == NFIELDS + 1) {
 			snprintf(why, whylen, "more fields than a record has");
 			return false;
 		}
 		tok[n++] = p;
 	}
-	if (n != 10 || strcmp(tok[0], LEDGER_MAGIC)) {
+	if (n < NFIELDS || strcmp(tok[0], LEDGER_MAGIC)) {
 		snprintf(why, whylen, "not a ledger record");
 		return false;
 	}
-	for (i = 0; i < 9; i++) {
-		if (strncmp(tok[i + 1], keys[i], strlen(keys[i]))) {
-			snprintf(why, whylen, "field %u is not %.*s", i + 2,
-				 (int)strlen(keys[i]) - 1, keys[i]);
+	for (i = 1, k = 0; k < NFIELDS; k++) {
+		size_t kl = strlen(keys[k]);
+
+		if (i < n && !strncmp(tok[i], keys[k], kl)) {
+			f[k] = tok[i++] + kl;
+		} else if (k != RESERVED) {
+			snprintf(why, whylen, "field %u is not %.*s", i + 1, (int)kl - 1, keys[k]);
 			return false;
 		}
-		tok[i + 1] += strlen(keys[i]);
 	}
-	if (!ucap_parse_u64(tok[1], &r->seq) || !ucap_parse_u64(tok[2], &r->time) ||
-	    !ucap_parse_u64(tok[4], &r->used) || !ucap_parse_u64(tok[5], &r->cap)) {
+	if (i != n) {
+		snprintf(why, whylen, "more fields than a record has");
+		return false;
+	}
+	if (!ucap_parse_u64(f[SEQ], &r->seq) || !ucap_parse_u64(f[TIME], &r->time) ||
+	    !ucap_parse_u64(f[USED], &r->used) || !ucap_parse_u64(f[CAP], &r->cap) ||
+	    (f[RESERVED] && !ucap_parse_u64(f[RESERVED], &r->reserved))) {
 		snprintf(why, whylen, "a number field is not a number");
 		return false;
 	}
-	if (strlen(tok[3]) >= sizeof(r->boot) || strspn(tok[3], "0123456789abcdef-") != strlen(tok[3])) {
+	if (strlen(f[BOOT]) >= sizeof(r->boot) ||
+	    strspn(f[BOOT], "0123456789abcdef-") != strlen(f[BOOT])) {
 		snprintf(why, whylen, "bad boot id");
 		return false;
 	}
-	strcpy(r->boot, tok[3]);
-	if (strcmp(tok[6], "unarmed") && strcmp(tok[6], "armed") && strcmp(tok[6], "exhausted") &&
-	    strcmp(tok[6], "absent")) {
-		snprintf(why, whylen, "unknown state '%s'", tok[6]);
+	strcpy(r->boot, f[BOOT]);
+	if (strcmp(f[STATE], "unarmed") && strcmp(f[STATE], "armed") &&
+	    strcmp(f[STATE], "exhausted") && strcmp(f[STATE], "absent")) {
+		snprintf(why, whylen, "unknown state '%s'", f[STATE]);
 		return false;
 	}
-	strcpy(r->state, tok[6]);
-	if (strcmp(tok[7], "-")) {
+	strcpy(r->state, f[STATE]);
+	if (strcmp(f[ALARMED], "-")) {
 		char *a, *asave = NULL;
 		__u64 v;
 
-		for (a = strtok_r(tok[7], ",", &asave); a; a = strtok_r(NULL, ",", &asave)) {
+		for (a = strtok_r(f[ALARMED], ",", &asave); a; a = strtok_r(NULL, ",", &asave)) {
 			if (!ucap_parse_u64(a, &v) || v > 100 || r->nalarmed == LEDGER_MAX_ALARMED ||
 			    (r->nalarmed && v <= r->alarmed[r->nalarmed - 1])) {
 				snprintf(why, whylen, "bad alarmed list");
@@ -138,12 +152,12 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 			r->alarmed[r->nalarmed++] = (unsigned int)v;
 		}
 	}
-	if (!is_hex(tok[8], LEDGER_HASH_HEX) || !is_hex(tok[9], LEDGER_HASH_HEX)) {
+	if (!is_hex(f[PREV], LEDGER_HASH_HEX) || !is_hex(f[HASH], LEDGER_HASH_HEX)) {
 		snprintf(why, whylen, "bad hash field");
 		return false;
 	}
-	strcpy(r->prev, tok[8]);
-	strcpy(r->hash, tok[9]);
+	strcpy(r->prev, f[PREV]);
+	strcpy(r->hash, f[HASH]);
 	return true;
 }
 
@@ -174,6 +188,11 @@ static bool check_record(const char *line, const struct ledger_rec *r,
 	if (c->have_last && r->used < c->last.used) {
 		snprintf(why, whylen, "used_bytes went down (%llu after %llu)",
 			 (unsigned long long)r->used, (unsigned long long)c->last.used);
+		return false;
+	}
+	if (c->have_last && r->reserved < c->last.reserved) {
+		snprintf(why, whylen, "reserved_bytes went down (%llu after %llu)",
+			 (unsigned long long)r->reserved, (unsigned long long)c->last.reserved);
 		return false;
 	}
 	if (c->have_last && c->last.cap && (!r->cap || r->cap > c->last.cap)) {

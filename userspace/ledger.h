@@ -4,10 +4,13 @@
  * chained by SHA-256, that carries used_bytes and cap_bytes across
  * reboots. One record per line:
  *
- *   ucap1 seq=N time=UNIX boot=BOOT_ID used=N cap=N state=S alarmed=P,P prev=HEX hash=HEX
+ *   ucap1 seq=N time=UNIX boot=BOOT_ID used=N cap=N reserved=N state=S alarmed=P,P prev=HEX hash=HEX
  *
  * hash is the SHA-256 of the line up to and without " hash=", which holds
  * prev, the previous record's hash (64 zeros for the first record).
+ * reserved is the write-ahead lease: what the module may have let through
+ * once the record is on disk (0: no lease). Records written before the
+ * lease have no reserved field; they read as reserved=0.
  */
 #ifndef UCTL_LEDGER_H
 #define UCTL_LEDGER_H
@@ -28,6 +31,7 @@ struct ledger_rec {
 	char boot[40];
 	__u64 used;
 	__u64 cap;		/* 0 while unarmed */
+	__u64 reserved;		/* the lease written down; never falls */
 	char state[16];		/* unarmed, armed, exhausted */
 	unsigned int alarmed[LEDGER_MAX_ALARMED];	/* percentages, ascending */
 	unsigned int nalarmed;
@@ -84,5 +88,10 @@ int ledger_append(struct ledger *l, struct ledger_rec *rec);
 /* This boot's id (/proc/sys/kernel/random/boot_id). */
 int ledger_boot_id(char *buf, size_t len);
 bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent);
+/* What a boot must start from: used, or the lease reserved if higher. */
+static inline __u64 ledger_floor(const struct ledger_rec *rec)
+{
+	return rec->reserved > rec->used ? rec->reserved : rec->used;
+}
 
 #endif /* UCTL_LEDGER_H */

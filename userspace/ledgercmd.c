@@ -40,6 +40,8 @@ static void print_json(const char *path, const struct ledger_check *c)
 		json_object_object_add(last, "used_bytes", json_object_new_uint64(c->last.used));
 		json_object_object_add(last, "cap_bytes",
 				       c->last.cap ? json_object_new_uint64(c->last.cap) : NULL);
+		json_object_object_add(last, "reserved_bytes",
+				       c->last.reserved ? json_object_new_uint64(c->last.reserved) : NULL);
 		json_object_object_add(last, "state", json_object_new_string(c->last.state));
 		for (i = 0; i < c->last.nalarmed; i++)
 			json_object_array_add(al, json_object_new_uint64(c->last.alarmed[i]));
@@ -52,7 +54,7 @@ static void print_json(const char *path, const struct ledger_check *c)
 
 static void print_text(const char *path, const struct ledger_check *c)
 {
-	char a[64], b[64];
+	char a[64], b[64], r[64];
 
 	if (ledger_intact(c))
 		printf("ledger %s: intact, %zu record%s\n", path, c->records,
@@ -61,9 +63,10 @@ static void print_text(const char *path, const struct ledger_check *c)
 		printf("ledger %s: NOT intact: record %zu: %s (%zu record%s before it verify)\n",
 		       path, c->bad_record, c->bad_why, c->records, c->records == 1 ? "" : "s");
 	if (c->have_last)
-		printf("last good record: seq %llu, used %s, cap %s, state %s\n",
+		printf("last good record: seq %llu, used %s, cap %s, reserved %s, state %s\n",
 		       (unsigned long long)c->last.seq, uctl_size(c->last.used, a, sizeof(a)),
 		       c->last.cap ? uctl_size(c->last.cap, b, sizeof(b)) : "none",
+		       c->last.reserved ? uctl_size(c->last.reserved, r, sizeof(r)) : "none",
 		       c->last.state);
 	if (c->torn)
 		printf("note: the last line is incomplete (a crash during a write) and was ignored\n");
