@@ -6,7 +6,8 @@
 # ignored and cut off; one flipped byte in an old record fails `ledger
 # verify` at that record and makes the running agent alarm; and a
 # simulated reboot (module removed, `uploadctl load`) restores used_bytes
-# and cap_bytes exactly, refusing a higher cap or a broken ledger.
+# and cap_bytes exactly, refusing a higher cap or a broken ledger; the
+# next load starts from the reservation the first one wrote.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 require_module_kernel
@@ -78,11 +79,16 @@ check "nothing loaded" bash -c "! test -d '$SYSFS'"
 check "cap_raise_refused alarmed" wait_event cap_raise_refused 1 5
 check_run "uploadctl load restores the ledger's figures" 0 "^loaded uploadcap.ko: armed, used $used .*, cap $cap .*\(ledger record [0-9]+\)" \
 	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
-check_eq "used_bytes restored exactly" "$(mod_get used_bytes)" "$used"
+check_eq "used_bytes restored exactly (no reservation yet)" "$(mod_get used_bytes)" "$used"
 check_eq "cap_bytes restored exactly" "$(mod_get cap_bytes)" "$cap"
+lease=$(mod_get lease_bytes)
+check_eq "load reserved the boot's first step: 1% of the cap" $((lease - used)) $((cap / 100))
+check_eq "in the ledger first" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.reserved_bytes)" "$lease"
 check_run "load while loaded: refused" 1 "already loaded" "${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
 check "forced unload" rmmod -f uploadcap
 check_run "load with a lower cap" 0 "cap 178257920 " "${U[@]}" load --ledger "$LEDGER" --module "$KMOD" --cap 170MiB
+check_eq "used restored from the reservation, not the count" "$(mod_get used_bytes)" "$lease"
+used=$lease
 check "forced unload" rmmod -f uploadcap
 
 # --- a module that came back without the ledger's figures

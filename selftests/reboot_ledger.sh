@@ -5,11 +5,14 @@
 # ($S/syslog keeps each boot's log: what a SIEM would have received).
 #   boot 1: `uploadctl load` finds no ledger (ledger_missing) and arms from
 #           the configured cap; traffic; two checkpoints.
-#   boot 2: load restores used_bytes and the cap of the last record
-#           exactly (ledger_restored); then an attacker cuts the last
-#           record off: the chain still verifies.
+#   boot 2: load restores the cap of the last record and, as used, its
+#           reservation: boot 1's first step of the write-ahead lease
+#           (ledger_restored); then an attacker cuts the last record off
+#           (boot 2's own reservation): the chain still verifies.
 #   boot 3: load restores the older record, and its ledger_restored shows
-#           used_bytes going back against boot 2's; the attacker removes
+#           the reservation going back against boot 2's lease (what
+#           issue 16's TPM anchor and issue 17's checker are for); the
+#           attacker removes
 #           the module (modules unlocked) and edits the ledger: load
 #           refuses (ledger_tampered); deletes it: load starts from zero,
 #           but not silently (ledger_missing).
@@ -44,15 +47,19 @@ if [ "${1:-}" = "--boot" ]; then
 		check_run "and again after more traffic" 0 "" "$UPLOADCTL" agent --once --ledger "$L"
 		check_ge "traffic counted" "$(mod_get used_bytes)" 500000
 		mod_get used_bytes >"$S/used1"
+		"$UPLOADCTL" ledger verify --json "$L" | jq .last.reserved_bytes >"$S/reserved1"
 		check_run "the ledger verifies, two records or more" 0 "intact, ([2-9]|[1-9][0-9]+) records" \
 			"$UPLOADCTL" ledger verify "$L"
 		;;
 	2)
 		check_run "load after the reboot" 0 "ledger record" load
-		check_eq "used_bytes restored exactly" "$(mod_get used_bytes)" "$(cat "$S/used1")"
+		check_eq "used restored from boot 1's reservation" "$(mod_get used_bytes)" "$(cat "$S/reserved1")"
+		check_ge "at or above what boot 1 charged" "$(mod_get used_bytes)" "$(cat "$S/used1")"
+		check_ge "by at most a step (1 MiB)" $(($(cat "$S/used1") + 1048576)) "$(mod_get used_bytes)"
+		mod_get lease_bytes >"$S/lease2"
 		check_eq "the cap too, armed" "$(mod_get state) $(mod_get cap_bytes)" "armed 52428800"
 		check "ledger_restored logged" wait_count 1 3 restored_count
-		check_eq "with the figure restored" "$(restored)" "$(cat "$S/used1")"
+		check_eq "with the figure restored" "$(restored)" "$(mod_get used_bytes)"
 		check_eq "no alert" "$(grep -c 'severity=alert' "$SYSLOG")" 0
 		# The attacker, root, the agent stopped: the last record cut off.
 		check "cut the ledger's last record" sed -i '$ d' "$L"
@@ -61,8 +68,9 @@ if [ "${1:-}" = "--boot" ]; then
 	3)
 		check_run "load after the reboot: an older record" 0 "ledger record" load
 		check "ledger_restored logged" wait_count 1 3 restored_count
-		check_gt "what the SIEM got: used_bytes went back against the last boot" \
-			"$(cat "$S/used1")" "$(restored)"
+		check_gt "what the SIEM got: the reservation went back against the last boot's lease" \
+			"$(cat "$S/lease2")" \
+			"$(events ledger_restored | sed -n 's/.* reserved_bytes=\([0-9]*\) .*/\1/p')"
 		diag "$(events ledger_restored)"
 		check "the attacker removes the module" rmmod -f uploadcap
 		check "and edits the ledger's last record" sed -i '$ s/ used=[0-9]*/ used=0/' "$L"

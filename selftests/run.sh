@@ -80,6 +80,7 @@ VM_TESTS=(
 	module_audit.sh
 	module_audit_lag.sh
 	module_lease.sh
+	agent_lease.sh
 	attack_device_gone.sh
 	attack_rate_bypass.sh
 	attack_adjtimex.sh

@@ -31,6 +31,7 @@
 #include "alarm.h"
 #include "compare.h"
 #include "config.h"
+#include "lease.h"
 #include "ledger.h"
 #include "uploadctl.h"
 
@@ -51,11 +52,15 @@ static const char agent_help[] =
 	"count in the ledger (default " LEDGER_DEFAULT_PATH "): when the cap, the\n"
 	"state or the alarms raised change, when used grew by --checkpoint-bytes\n"
 	"(default 1 MiB), and a minute after any other change.\n"
+	"With the module's write-ahead lease (uploadctl load), it raises the lease\n"
+	"a step ahead (lease_step) once less than half a step is left, each raise\n"
+	"after a reserved= record is on disk; while it cannot write one, nothing\n"
+	"is raised (lease_held) and guarded devices stop at the lease.\n"
 	"\n"
 	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
 	"bypass_charged, counter_reset, meter_missing, module_missing,\n"
 	"new_interface, rate_anomaly, rate_ceiling_hit, ledger_tampered,\n"
-	"ledger_regressed, ledger_missing, ledger_torn. Each event name speaks at most --alarm-burst\n"
+	"ledger_regressed, ledger_missing, ledger_torn, lease_held. Each event name speaks at most --alarm-burst\n"
 	"times a minute (default 10; 0: no limit); what was held back is summed\n"
 	"up in one alarms_suppressed line when the minute is over.\n"
 	"\n"
@@ -127,6 +132,7 @@ struct agent {
 	bool rate_alarmed;
 
 	bool textfile_failed;		/* said so once; quiet until it works again */
+	bool lease_alarmed;		/* lease_held said; until a raise succeeds */
 };
 
 static double now_mono(void)
@@ -484,6 +490,59 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 	}
 }
 
+/* ---- the write-ahead lease ---- */
+
+/*
+ * Raise the module's lease when less than half a step is left, after a
+ * record reserving the new lease is on disk (lease.h). Without a writable
+ * ledger nothing is raised: traffic stops at the lease, alarmed once.
+ * After check_module(), so a->state has this tick's figures.
+ */
+static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
+{
+	const struct ucap_module *m = &s->module;
+	__u64 cap, step, seq;
+	struct ledger_rec rec;
+	const char *why;
+	int ret;
+
+	if (!s->module_present || !m->lease)
+		return;
+	cap = m->state == UCAP_MOD_UNARMED ? 0 : m->cap_bytes;
+	step = config_lease_step(&a->cfg, cap);
+	if (!lease_due(m->lease_bytes, m->used_bytes, cap, step))
+		return;
+	if (!a->ledger_writable) {
+		why = "the ledger is not writable";
+		ret = -EROFS;
+		goto held;
+	}
+	rec = a->state;
+	rec.time = (__u64)time(NULL);
+	snprintf(rec.boot, sizeof(rec.boot), "%s", a->boot);
+	seq = next_seq(a);
+	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, cap, step));
+	if (a->ledger.have_last && a->ledger.last.seq == seq) {
+		/* Written down, whether the raise then took or not. */
+		a->state = rec;
+		a->last_write = (time_t)rec.time;
+		ledger_remember_stat(a);
+	}
+	if (!ret) {
+		a->lease_alarmed = false;
+		return;
+	}
+	why = ucap_why(ret);
+held:
+	if (!a->lease_alarmed)
+		alarm_raise("lease_held", LOG_ALERT,
+			    "ledger=%s lease_bytes=%llu used_bytes=%llu reason=\"%s\" action=\"nothing leaves until a reservation is written\"",
+			    a->cfg.ledger, (unsigned long long)m->lease_bytes,
+			    (unsigned long long)m->used_bytes, why);
+	ucap_clear_why();
+	a->lease_alarmed = true;
+}
+
 /* ---- devices: the three meters compared ---- */
 
 static struct dev_state *dev_find(struct agent *a, const struct ucap_link *l, bool *is_new)
@@ -676,6 +735,7 @@ static int tick(struct agent *a)
 	a->unreadable_alarmed = false;
 	ledger_watch(a);
 	check_module(a, &s);
+	raise_lease(a, &s);
 	check_devices(a, &s);
 	check_rate(a, &s);
 	checkpoint(a, false);

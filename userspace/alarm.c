@@ -40,7 +40,7 @@ const char *const alarm_events[] = {
 	"threshold", "exhausted", "meter_divergence", "bypass_suspected",
 	"bypass_charged", "counter_reset", "meter_missing", "module_missing",
 	"new_interface", "rate_anomaly", "rate_ceiling_hit", "ledger_tampered", "ledger_regressed",
-	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused",
+	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused", "lease_held",
 	"config_error", "device_gone", "module_inconsistent", "meters_unreadable",
 	"alarms_suppressed", NULL,
 };

@@ -190,7 +190,29 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		return parse_size(key, v, &c->rate_min_bytes);
 	if (!strcmp(key, "checkpoint_bytes"))
 		return parse_size(key, v, &c->checkpoint_bytes);
+	if (!strcmp(key, "lease_step")) {
+		__u64 step;
+		int ret = parse_size(key, v, &step);
+
+		if (ret)
+			return ret;
+		if (step < CONFIG_LEASE_STEP_MIN)
+			return ucap_fail(EINVAL, "lease_step: '%s' is below the smallest step, 1MiB", v);
+		c->lease_step = step;
+		return 0;
+	}
 	return ucap_fail(ENOENT, "unknown key '%s'", key);
+}
+
+__u64 config_lease_step(const struct uctl_config *c, __u64 cap_bytes)
+{
+	__u64 step = CONFIG_LEASE_STEP_MAX_DEFAULT;
+
+	if (c->lease_step)
+		return c->lease_step;
+	if (cap_bytes && cap_bytes / 100 < step)
+		step = cap_bytes / 100;
+	return step < CONFIG_LEASE_STEP_MIN ? CONFIG_LEASE_STEP_MIN : step;
 }
 
 static char *trim(char *s)

@@ -34,6 +34,7 @@ struct uctl_config {
 	unsigned int rate_history;	/* samples in the trailing median */
 	__u64 rate_min_bytes;		/* a window below this is never an anomaly */
 	__u64 checkpoint_bytes;		/* growth of used that makes a checkpoint due */
+	__u64 lease_step;		/* how far a lease runs ahead; 0: the default */
 	unsigned int alarm_burst;	/* per event name and minute; 0: no limit */
 	char textfile[256];		/* agent's Prometheus textfile; "": none */
 	bool attach;			/* load: attach the meter to every device */
@@ -50,5 +51,15 @@ int config_parse(struct uctl_config *c, FILE *f, const char *path);
 
 /* Setters for one key each, shared by the file and the command line. */
 int config_set(struct uctl_config *c, const char *key, const char *value);
+
+/*
+ * The write-ahead lease's step: how far ahead of used_bytes a reservation
+ * may run, so what a crash or a frozen agent can leave unrecorded. Unless
+ * lease_step sets it: the smaller of 1% of the cap and 64 MiB (64 MiB
+ * unarmed), and at least CONFIG_LEASE_STEP_MIN.
+ */
+#define CONFIG_LEASE_STEP_MIN		(1ULL << 20)
+#define CONFIG_LEASE_STEP_MAX_DEFAULT	(64ULL << 20)
+__u64 config_lease_step(const struct uctl_config *c, __u64 cap_bytes);
 
 #endif /* UCTL_CONFIG_H */

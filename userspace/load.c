@@ -5,16 +5,23 @@
  * nothing. It refuses, and raises an alarm, when the ledger fails
  * verification or the configured cap is higher than the ledger's: the
  * cap only ever goes down, across reboots too.
+ *
+ * The module is loaded with the write-ahead lease (lease.h) and from the
+ * last reservation, not the last count: what the last boot may have sent
+ * after its last checkpoint is counted. The boot's first reservation is
+ * written here, so the host can send before the agent runs.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <libkmod.h>
 
 #include "alarm.h"
 #include "config.h"
+#include "lease.h"
 #include "ledger.h"
 #include "uploadctl.h"
 
@@ -32,6 +39,14 @@ static const char load_help[] =
 	"expected only at a host's first boot). Refuses, with an alarm, when the\n"
 	"ledger fails verification or the cap would be raised. --on-exhaust down\n"
 	"brings guarded devices down when the cap is used up (default: drop).\n"
+	"\n"
+	"The module is loaded with the write-ahead lease: guarded devices send only\n"
+	"up to lease_bytes, which is raised a step at a time (lease_step in the\n"
+	"configuration; default the smaller of 1% of the cap and 64 MiB) and only\n"
+	"after a reserved= record is in the ledger. used_bytes starts from the\n"
+	"last record's reservation when that is higher than its count. load makes\n"
+	"the boot's first reservation; the agent makes the later ones.\n"
+	"\n"
 	"--rate-ceiling (rate_ceiling) arms the write-once rate ceiling, e.g.\n"
 	"10MB/s, with a burst of --rate-burst (rate_burst; default a tenth of a\n"
 	"second at the rate, at least 256 KiB). The ceiling is not in the ledger:\n"
@@ -80,6 +95,59 @@ static int insert_module(const char *module, const char *options)
 	return ret;
 }
 
+/*
+ * Reserve the boot's first step: a record in the ledger, then the lease.
+ * Fails closed: if either fails (*held), the module stays loaded with its
+ * lease at used_bytes, so nothing leaves until the agent manages a
+ * reservation, and load goes on (its alarms, attaching, locking) but
+ * fails. mod is read after, for what load reports.
+ */
+static int first_reservation(const struct uctl_config *cfg, const struct ledger_check *check,
+			     struct ucap_module *mod, bool *held)
+{
+	struct ledger l = { .fd = -1 };
+	struct ledger_rec rec;
+	__u64 step;
+	int ret;
+
+	ret = ucap_module_read(mod, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("load", ret);
+	if (!mod->lease) {
+		ucap_module_free(mod);
+		return uctl_errf("load: %s has no write-ahead lease (lease_bytes): an older uploadcap.ko?",
+				 cfg->module);
+	}
+	memset(&rec, 0, sizeof(rec));
+	if (check && check->have_last)
+		rec = check->last;
+	rec.time = (__u64)time(NULL);
+	rec.used = mod->used_bytes;
+	rec.cap = mod->state == UCAP_MOD_UNARMED ? 0 : mod->cap_bytes;
+	snprintf(rec.state, sizeof(rec.state), "%s", ucap_mod_state_name(mod->state));
+	ret = ledger_boot_id(rec.boot, sizeof(rec.boot));
+	if (!ret)
+		ret = ledger_open(&l, cfg->ledger, check);
+	step = config_lease_step(cfg, rec.cap);
+	if (!ret && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, step))
+		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap, step));
+	ledger_close(&l);
+	ucap_module_free(mod);
+	*held = ret != 0;
+	if (ret) {
+		alarm_raise("lease_held", LOG_ALERT,
+			    "ledger=%s reason=\"%s\" action=\"nothing leaves until a reservation is written\"",
+			    cfg->ledger, ucap_why(ret));
+		uctl_errf("load: the module is loaded, but its lease was not raised: %s; "
+			  "nothing leaves through guarded devices until it is", ucap_why(ret));
+		ucap_clear_why();
+	}
+	ret = ucap_module_read(mod, UCAP_SYSFS_DIR);
+	if (ret)
+		return uctl_err("load", ret);
+	return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,7 +166,7 @@ int cmd_load(int argc, char **argv)
 	};
 	const char *config = CONFIG_DEFAULT_PATH, *keys[12], *vals[12];
 	char options[640], a[64], b[64];
-	bool config_required = false, lock = false, attach = false;
+	bool config_required = false, lock = false, attach = false, have_ledger, held = false;
 	struct ledger_check check;
 	struct uctl_config cfg;
 	struct ucap_module mod;
@@ -161,8 +229,9 @@ int cmd_load(int argc, char **argv)
 				 cfg.ledger, check.bad_record, check.bad_why);
 	}
 	ucap_clear_why();
-	if (!ret && check.have_last)
-		used = check.last.used;
+	have_ledger = !ret;
+	if (have_ledger && check.have_last)
+		used = ledger_floor(&check.last);
 	cap = cfg.cap;
 	if (!ret && check.have_last && check.last.cap) {
 		if (cap > check.last.cap) {
@@ -180,21 +249,22 @@ int cmd_load(int argc, char **argv)
 	}
 
 	snprintf(options, sizeof(options),
-		 "cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s%s%s",
+		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s%s%s",
 		 (unsigned long long)cap, (unsigned long long)used,
 		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
 		 cfg.on_exhaust, cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
 	ret = insert_module(cfg.module, options);
 	if (ret)
 		return uctl_err("load", ret);
-	ret = ucap_module_read(&mod, UCAP_SYSFS_DIR);
+	ret = first_reservation(&cfg, have_ledger ? &check : NULL, &mod, &held);
 	if (ret)
-		return uctl_err("load", ret);
+		return ret;
 	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
 	       uctl_size(mod.used_bytes, a, sizeof(a)),
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
 	if (mod.rate_bytes_per_sec)
 		printf(", rate ceiling %s/s", uctl_size(mod.rate_bytes_per_sec, a, sizeof(a)));
+	printf(", lease %s", uctl_size(mod.lease_bytes, a, sizeof(a)));
 	if (check.have_last) {
 		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
 		/*
@@ -203,8 +273,10 @@ int cmd_load(int argc, char **argv)
 		 * between two boots shows there.
 		 */
 		alarm_raise("ledger_restored", LOG_NOTICE,
-			    "ledger=%s seq=%llu rate_bytes_per_sec=%llu used_bytes=%llu cap_bytes=%llu",
+			    "ledger=%s seq=%llu ledger_used_bytes=%llu reserved_bytes=%llu lease_bytes=%llu rate_bytes_per_sec=%llu used_bytes=%llu cap_bytes=%llu",
 			    cfg.ledger, (unsigned long long)check.last.seq,
+			    (unsigned long long)check.last.used, (unsigned long long)check.last.reserved,
+			    (unsigned long long)mod.lease_bytes,
 			    (unsigned long long)mod.rate_bytes_per_sec,
 			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes);
 	} else {
@@ -228,5 +300,5 @@ int cmd_load(int argc, char **argv)
 	/* The cap is in force whether the meter attached or not: lock anyway. */
 	if (lock && uctl_lock_modules() != UCTL_OK)
 		ret = UCTL_FAIL;
-	return ret;
+	return held ? UCTL_FAIL : ret;
 }

@@ -104,6 +104,10 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	if (armed)
 		fprintf(f, "uploadcap_remaining_bytes %llu\n",
 			(unsigned long long)m->remaining_bytes);
+	family(f, "uploadcap_lease_bytes", "gauge",
+	       "The write-ahead lease: bytes the hooks may let through before the next reservation; absent without a lease.");
+	if (s->module_present && m->lease)
+		fprintf(f, "uploadcap_lease_bytes %llu\n", (unsigned long long)m->lease_bytes);
 	family(f, "uploadcap_rate_ceiling_bytes_per_second", "gauge",
 	       "The write-once upload rate ceiling; absent while there is none.");
 	if (s->module_present && m->rate_bytes_per_sec)

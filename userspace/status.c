@@ -148,6 +148,7 @@ static void module_json_fill(json_object *o, const struct ucap_module *m)
 	json_object_object_add(o, "dropped_packets", uctl_json_u64(m->dropped_packets));
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
 	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
+	json_object_object_add(o, "lease_bytes", m->lease ? uctl_json_u64(m->lease_bytes) : NULL);
 	uctl_rate_json(o, m);
 }
 
@@ -191,6 +192,19 @@ void uctl_rate_text(const struct ucap_module *m)
 	       (unsigned long long)m->rate_dropped_packets);
 }
 
+/* The write-ahead lease: how far the hooks may go before the next raise. */
+static void lease_text(const struct ucap_module *m)
+{
+	char a[64], b[64];
+
+	if (!m->lease)
+		return;
+	printf("lease:      %s (written ahead in the ledger); %s of it left\n",
+	       uctl_size(m->lease_bytes, a, sizeof(a)),
+	       uctl_size(m->lease_bytes > m->used_bytes ? m->lease_bytes - m->used_bytes : 0,
+			 b, sizeof(b)));
+}
+
 void uctl_module_text(const struct ucap_module *m)
 {
 	char a[64], b[64], c[64], d[64], e[64];
@@ -201,6 +215,7 @@ void uctl_module_text(const struct ucap_module *m)
 	if (m->state == UCAP_MOD_UNARMED) {
 		printf("module:     unarmed: no cap set yet, counting only; used %s\n",
 		       uctl_size(m->used_bytes, a, sizeof(a)));
+		lease_text(m);
 		uctl_rate_text(m);
 		return;
 	}
@@ -220,6 +235,7 @@ void uctl_module_text(const struct ucap_module *m)
 	       (unsigned long long)m->dropped_packets,
 	       (unsigned long long)m->tamper_attempts,
 	       uctl_size(m->bypass_bytes, e, sizeof(e)));
+	lease_text(m);
 	uctl_rate_text(m);
 }
 

@@ -109,6 +109,14 @@ static int read_text(const char *dir, const char *name, char *buf, size_t len)
 	return 0;
 }
 
+static int access_in(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK);
+}
+
 static int read_u64(const char *dir, const char *name, __u64 *v)
 {
 	char buf[32];
@@ -271,6 +279,10 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 		ret = read_u64(dir, "rate_dropped_bytes", &mod->rate_dropped_bytes);
 	if (!ret)
 		ret = read_u64(dir, "rate_dropped_packets", &mod->rate_dropped_packets);
+	/* lease_bytes is there only when the module was loaded with lease=1. */
+	mod->lease = !access_in(dir, "lease_bytes");
+	if (!ret && mod->lease)
+		ret = read_u64(dir, "lease_bytes", &mod->lease_bytes);
 	if (!ret)
 		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)

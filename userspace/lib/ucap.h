@@ -195,6 +195,8 @@ struct ucap_module {
 	__u64 rate_current_bytes_per_sec;
 	__u64 rate_dropped_bytes;	/* refused by the ceiling, not charged */
 	__u64 rate_dropped_packets;
+	bool lease;		/* loaded with the write-ahead lease (lease=1) */
+	__u64 lease_bytes;	/* the lease: what the hooks may let through */
 	struct ucap_mod_dev *devs;
 	size_t ndevs;
 };

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The write-ahead lease's reservations: written down, then raised. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lease.h"
+#include "ucap.h"
+
+bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 cap_bytes, __u64 step)
+{
+	if (cap_bytes && lease_bytes >= cap_bytes)
+		return false;	/* the cap stops traffic first */
+	return lease_bytes < used_bytes || lease_bytes - used_bytes < step / 2;
+}
+
+__u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step)
+{
+	__u64 next = used_bytes > UINT64_MAX - step ? UINT64_MAX : used_bytes + step;
+
+	return cap_bytes && next > cap_bytes ? cap_bytes : next;
+}
+
+int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved)
+{
+	int ret;
+
+	if (reserved < rec->reserved)
+		return ucap_fail(EINVAL, "a reservation of %llu is below the last one, %llu",
+				 (unsigned long long)reserved, (unsigned long long)rec->reserved);
+	rec->reserved = reserved;
+	ret = ledger_append(l, rec);
+	if (ret)
+		return ret;
+	ret = ucap_module_set(UCAP_SYSFS_DIR, "lease_bytes", reserved);
+	if (ret)
+		return ucap_fail(ret, "raise %s/lease_bytes to %llu: %s", UCAP_SYSFS_DIR,
+				 (unsigned long long)reserved, strerror(-ret));
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The write-ahead lease, without a TPM: uploadcap.ko (loaded with lease=1)
+ * lets bytes through only up to lease_bytes, and the lease is raised only
+ * after a ledger record with reserved= at least as high is on disk. So
+ * whatever stops the record from growing (a crash, a frozen or killed
+ * agent) leaves at most one step unrecorded, and the next boot starts from
+ * the reservation. Used by `uploadctl load` (the first raise of a boot) and
+ * by the agent (every later one).
+ */
+#ifndef UCTL_LEASE_H
+#define UCTL_LEASE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "ledger.h"
+
+/* Less than half a step left, and the cap not yet covered: raise now. */
+bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 cap_bytes, __u64 step);
+/* The reservation a raise asks for: a step past used, never past the cap. */
+__u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step);
+/*
+ * Append rec with reserved = reserved to l (write, fsync), and only then
+ * raise the module's lease_bytes to it. On failure nothing was raised,
+ * and ucap_why() says which of the two failed.
+ */
+int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved);
+
+#endif /* UCTL_LEASE_H */
