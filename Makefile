@@ -178,9 +178,11 @@ san:
 module: $(MODDIR)/uploadcap.ko $(MODDIR)/lagdev/ucap_lagdev.ko
 
 # $(call kbuild,DIR,NAME): build the module NAME from DIR, where its
-# sources are linked; any warning fails the build.
+# sources are linked; any warning fails the build. The "+" marks the
+# sub-make as recursive, which make cannot see through $(call): without it
+# the sub-make gets no jobserver under -j and warns so.
 define kbuild
-	$(Q)$(MAKE) -C $(KDIR) M=$(1) W=1 $(if $(SPARSE),C=1) \
+	+$(Q)$(MAKE) -C $(KDIR) M=$(1) W=1 $(if $(SPARSE),C=1) \
 		$(if $(filter 1,$(V)),V=1) modules >$(1)/build.log 2>&1 || \
 		{ cat $(1)/build.log; exit 1; }
 	$(Q)if grep -E 'warning:|error:' $(1)/build.log; then \
