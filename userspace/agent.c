@@ -258,6 +258,21 @@ static bool state_changed(const struct ledger_rec *a, const struct ledger_rec *b
 	       memcmp(a->alarmed, b->alarmed, a->nalarmed * sizeof(a->alarmed[0]));
 }
 
+/* A record about to be appended: this boot, now. */
+static void record_stamp(const struct agent *a, struct ledger_rec *rec)
+{
+	rec->time = (__u64)time(NULL);
+	snprintf(rec->boot, sizeof(rec->boot), "%s", a->boot);
+}
+
+/* rec is on disk: it is what the next checkpoint starts from. */
+static void record_written(struct agent *a, const struct ledger_rec *rec)
+{
+	a->state = *rec;
+	a->last_write = (time_t)rec->time;
+	ledger_remember_stat(a);
+}
+
 /* Write a checkpoint if one is due (force: if anything changed at all). */
 static void checkpoint(struct agent *a, bool force)
 {
@@ -279,8 +294,7 @@ static void checkpoint(struct agent *a, bool force)
 		      now - a->last_write >= CHECKPOINT_SECONDS;
 	if (!due)
 		return;
-	rec.time = (__u64)now;
-	snprintf(rec.boot, sizeof(rec.boot), "%s", a->boot);
+	record_stamp(a, &rec);
 	if (ledger_append(&a->ledger, &rec)) {
 		alarm_raise("ledger_missing", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
 			    ucap_why(-EIO));
@@ -288,9 +302,7 @@ static void checkpoint(struct agent *a, bool force)
 		a->ledger_writable = false;
 		return;
 	}
-	a->state = rec;
-	a->last_write = now;
-	ledger_remember_stat(a);
+	record_written(a, &rec);
 }
 
 /* ---- the module: lifetime figures, thresholds ---- */
@@ -518,16 +530,11 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 		goto held;
 	}
 	rec = a->state;
-	rec.time = (__u64)time(NULL);
-	snprintf(rec.boot, sizeof(rec.boot), "%s", a->boot);
+	record_stamp(a, &rec);
 	seq = next_seq(a);
 	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, cap, step));
-	if (a->ledger.have_last && a->ledger.last.seq == seq) {
-		/* Written down, whether the raise then took or not. */
-		a->state = rec;
-		a->last_write = (time_t)rec.time;
-		ledger_remember_stat(a);
-	}
+	if (a->ledger.have_last && a->ledger.last.seq == seq)
+		record_written(a, &rec);	/* whether the raise then took or not */
 	if (!ret) {
 		a->lease_alarmed = false;
 		return;
