@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The write-ahead lease's reservations: written down, then raised. */
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,9 +24,13 @@ int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved)
 {
 	int ret;
 
+	/*
+	 * A reservation already written but never raised to (the sysfs write
+	 * failed) is on disk: raising to it is safe, and going below it would
+	 * fail verification.
+	 */
 	if (reserved < rec->reserved)
-		return ucap_fail(EINVAL, "a reservation of %llu is below the last one, %llu",
-				 (unsigned long long)reserved, (unsigned long long)rec->reserved);
+		reserved = rec->reserved;
 	rec->reserved = reserved;
 	ret = ledger_append(l, rec);
 	if (ret)
