@@ -49,7 +49,7 @@ PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -DUCAP_VERSION='"$(VERSION)"' \
-		   -Ibpf -I$(BUILD) -Iuserspace/lib $(PKG_CFLAGS)
+		   -Ibpf -I$(BUILD) -Iuserspace/lib -Ikmod $(PKG_CFLAGS)
 LDLIBS		+= $(PKG_LIBS) -lm
 
 # BPF objects: the arch include dir supplies <asm/types.h> for <linux/bpf.h>.
@@ -80,7 +80,7 @@ VM_KERNELS	?= $(sort $(foreach k,$(wildcard /boot/vmlinuz-*),$(if $(wildcard /li
 # libFuzzer harnesses: each links the parsers' sources, instrumented.
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		   -Wall -Wextra -Werror -D_GNU_SOURCE -Ibpf -Iuserspace -Iuserspace/lib \
+		   -Wall -Wextra -Werror -D_GNU_SOURCE -Ibpf -Iuserspace -Iuserspace/lib -Ikmod \
 		   -Iselftests/fuzz
 FUZZ_LIB_SRCS	:= userspace/lib/units.c userspace/lib/error.c userspace/lib/modmeter.c \
 		   userspace/config.c userspace/alarm.c userspace/ledger.c
@@ -113,7 +113,7 @@ $(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name uploadcap > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h
+$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -124,7 +124,7 @@ $(BUILD)/libucap.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h) \
-		bpf/uploadcap.h $(BUILD)/uploadcap.skel.h
+		bpf/uploadcap.h kmod/ucap_params.h $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iuserspace -c $< -o $@

@@ -78,9 +78,11 @@
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/sched.h>
+#include <linux/stringify.h>
 #include <net/rtnetlink.h>
 
 #include "uploadcap.h"
+#include "ucap_params.h"
 
 /* Below this in one audit, a device's excess is charged without a log line. */
 #define UCAP_AUDIT_LOG_MIN	4096
@@ -99,9 +101,11 @@
 #define UCAP_LEARN_MIN		16384
 #define UCAP_LEARN_TOL		2048
 
-static unsigned int audit_ms = 100;
+static unsigned int audit_ms = UCAP_AUDIT_MS_DEFAULT;
 module_param(audit_ms, uint, 0444);
-MODULE_PARM_DESC(audit_ms, "Interval in ms at which each guarded device's tx counter is compared with its hook, and bytes sent past the hook charged (10..60000, default 100).");
+MODULE_PARM_DESC(audit_ms, "Interval in ms at which each guarded device's tx counter is compared with its hook, and bytes sent past the hook charged ("
+		 __stringify(UCAP_AUDIT_MS_MIN) ".." __stringify(UCAP_AUDIT_MS_MAX)
+		 ", default " __stringify(UCAP_AUDIT_MS_DEFAULT) ").");
 
 /*
  * When the audit runs. A flood past the hooks keeps the CPUs busy in
@@ -446,8 +450,9 @@ static void ucap_audit_work(struct kthread_work *work)
 
 int ucap_audit_init(void)
 {
-	if (audit_ms < 10 || audit_ms > 60000) {
-		pr_err("audit_ms=%u: must be 10..60000\n", audit_ms);
+	if (audit_ms < UCAP_AUDIT_MS_MIN || audit_ms > UCAP_AUDIT_MS_MAX) {
+		pr_err("audit_ms=%u: must be %u..%u\n", audit_ms, UCAP_AUDIT_MS_MIN,
+		       UCAP_AUDIT_MS_MAX);
 		return -EINVAL;
 	}
 	ucap_audit_worker = kthread_create_worker(0, "uploadcap_audit");

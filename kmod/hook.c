@@ -43,8 +43,7 @@
 #include <net/sch_generic.h>
 
 #include "uploadcap.h"
-
-#define UCAP_MAX_EXEMPT 16
+#include "ucap_params.h"
 
 static char *exempt = "";
 module_param(exempt, charp, 0444);

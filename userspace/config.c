@@ -10,6 +10,7 @@
 #include "alarm.h"
 #include "config.h"
 #include "ledger.h"
+#include "settings.h"
 #include "ucap.h"
 
 void config_defaults(struct uctl_config *c)
@@ -160,7 +161,9 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 	if (!strcmp(key, "lock_modules"))
 		return parse_bool(key, v, &c->lock_modules);
 	if (!strcmp(key, "exempt"))
-		return copy_str(key, v, c->exempt, sizeof(c->exempt));
+		return settings_parse_exempt(v, c->exempt, sizeof(c->exempt));
+	if (!strcmp(key, "audit_ms"))
+		return settings_parse_audit_ms(v, &c->audit_ms);
 	if (!strcmp(key, "on_exhaust"))
 		return !strcmp(v, "drop") || !strcmp(v, "down") ?
 		       copy_str(key, v, c->on_exhaust, sizeof(c->on_exhaust)) :

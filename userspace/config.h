@@ -26,7 +26,8 @@ struct uctl_config {
 	__u64 rate_burst;		/* 0: the module's default */
 	__u64 weights_size;		/* for status' exfiltration floor; 0: none */
 	bool lock_modules;
-	char exempt[256];		/* comma-separated device names */
+	char exempt[256];		/* device names, sorted, comma-separated */
+	unsigned int audit_ms;		/* uploadcap.ko audit_ms=; 0: not configured */
 	char module[256];		/* path or name of uploadcap.ko */
 	char on_exhaust[8];		/* "drop" or "down" (uploadcap.ko on_exhaust=) */
 	double rate_multiple;		/* rate_anomaly: this many times the median */

@@ -41,3 +41,13 @@ int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved)
 				 (unsigned long long)reserved, strerror(-ret));
 	return 0;
 }
+
+__u64 lease_step_held(const struct uctl_config *cfg, __u64 cap_bytes,
+		      const struct ledger_rec *last)
+{
+	__u64 step = config_lease_step(cfg, cap_bytes);
+
+	if (last && last->have_settings && last->settings.lease_step < step)
+		step = last->settings.lease_step;
+	return step;
+}

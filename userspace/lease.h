@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "config.h"
 #include "ledger.h"
 
 /* Less than half a step left, and the cap not yet covered: raise now. */
@@ -27,5 +28,11 @@ __u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step);
  * which of the two failed.
  */
 int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved);
+/*
+ * The step in force: the configured one (config_lease_step()), never above
+ * the one last recorded (a boot setting: it only falls).
+ */
+__u64 lease_step_held(const struct uctl_config *cfg, __u64 cap_bytes,
+		      const struct ledger_rec *last);
 
 #endif /* UCTL_LEASE_H */

@@ -50,10 +50,45 @@ bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent)
 	return false;
 }
 
+void ledger_rec_merge(struct ledger_rec *st, const struct ledger_rec *r)
+{
+	unsigned int i, k;
+
+	if (r->used > st->used)
+		st->used = r->used;
+	if (r->reserved > st->reserved)
+		st->reserved = r->reserved;
+	if (r->cap && (!st->cap || r->cap < st->cap))
+		st->cap = r->cap;
+	for (i = 0; i < r->nalarmed; i++)
+		ledger_add_alarmed(st, r->alarmed[i]);
+	if (!r->have_settings)
+		return;
+	if (!st->have_settings) {
+		st->settings = r->settings;
+		st->have_settings = true;
+		return;
+	}
+	for (k = 0; k < SETTINGS_N; k++)
+		setting_strengthen(&st->settings, &r->settings, k);
+}
+
+void ledger_add_alarmed(struct ledger_rec *r, unsigned int p)
+{
+	unsigned int i;
+
+	if (ledger_alarmed(r, p) || r->nalarmed == LEDGER_MAX_ALARMED)
+		return;
+	for (i = r->nalarmed; i > 0 && r->alarmed[i - 1] > p; i--)
+		r->alarmed[i] = r->alarmed[i - 1];
+	r->alarmed[i] = p;
+	r->nalarmed++;
+}
+
 /* The hashed part of a record: everything but " hash=...". */
 static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 {
-	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-";
+	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-", settings[512] = "", v[sizeof(r->settings.exempt) + 2];
 	size_t off = 0;
 	unsigned int i;
 	int n;
@@ -61,10 +96,13 @@ static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 	for (i = 0; i < r->nalarmed; i++)
 		off += (size_t)snprintf(alarmed + off, sizeof(alarmed) - off, "%s%u",
 					i ? "," : "", r->alarmed[i]);
-	n = snprintf(buf, len, LEDGER_MAGIC " seq=%llu time=%llu boot=%s used=%llu cap=%llu reserved=%llu state=%s alarmed=%s prev=%s",
+	for (i = 0, off = 0; r->have_settings && i < SETTINGS_N; i++)
+		off += (size_t)snprintf(settings + off, sizeof(settings) - off, " %s=%s",
+					setting_name(i), setting_value(&r->settings, i, v, sizeof(v)));
+	n = snprintf(buf, len, LEDGER_MAGIC " seq=%llu time=%llu boot=%s used=%llu cap=%llu reserved=%llu state=%s alarmed=%s%s prev=%s",
 		     (unsigned long long)r->seq, (unsigned long long)r->time, r->boot,
 		     (unsigned long long)r->used, (unsigned long long)r->cap,
-		     (unsigned long long)r->reserved, r->state, alarmed, r->prev);
+		     (unsigned long long)r->reserved, r->state, alarmed, settings, r->prev);
 	if (n < 0 || (size_t)n >= len)
 		return ucap_fail(EOVERFLOW, "ledger record too long");
 	return n;
@@ -80,20 +118,45 @@ static bool is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
+/* The boot settings of a record, all five given: false if one is bad. */
+static bool parse_settings(char *const *f, struct boot_settings *s)
+{
+	__u64 v;
+
+	if (strcmp(f[0], "-") && (settings_parse_exempt(f[0], s->exempt, sizeof(s->exempt)) ||
+				  strcmp(f[0], s->exempt)))
+		return false;	/* not a list, or not in its sorted form */
+	if (settings_parse_audit_ms(f[1], &s->audit_ms))
+		return false;
+	if (strcmp(f[2], "drop") && strcmp(f[2], "down"))
+		return false;
+	s->down = !strcmp(f[2], "down");
+	if (!ucap_parse_u64(f[3], &v) || !v)
+		return false;
+	s->lease_step = v;
+	if (strcmp(f[4], "yes") && strcmp(f[4], "no"))
+		return false;
+	s->lock_modules = !strcmp(f[4], "yes");
+	return true;
+}
+
 /*
  * Strictly parse one line (no newline); why says what is wrong. The fields
  * come in this order; reserved may be absent (a record from before the
- * lease), nothing else.
+ * lease), and the five boot settings together (records from before them),
+ * nothing else.
  */
 static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whylen)
 {
-	enum { SEQ, TIME, BOOT, USED, CAP, RESERVED, STATE, ALARMED, PREV, HASH, NFIELDS };
+	enum { SEQ, TIME, BOOT, USED, CAP, RESERVED, STATE, ALARMED, EXEMPT,
+	       LOCKED = EXEMPT + SETTINGS_N - 1, PREV, HASH, NFIELDS };
 	static const char *const keys[NFIELDS] = {
 		"seq=", "time=", "boot=", "used=", "cap=", "reserved=", "state=", "alarmed=",
+		"exempt=", "audit_ms=", "on_exhaust=", "lease_step=", "lock_modules=",
 		"prev=", "hash=",
 	};
 	char *tok[NFIELDS + 1], *f[NFIELDS] = { NULL }, *save = NULL, *p;
-	unsigned int n = 0, i, k;
+	unsigned int n = 0, i, k, nsettings = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (p = strtok_r(line, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
@@ -103,7 +166,7 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		}
 		tok[n++] = p;
 	}
-	if (n < NFIELDS || strcmp(tok[0], LEDGER_MAGIC)) {
+	if (n < NFIELDS - SETTINGS_N || strcmp(tok[0], LEDGER_MAGIC)) {
 		snprintf(why, whylen, "not a ledger record");
 		return false;
 	}
@@ -112,7 +175,8 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 
 		if (i < n && !strncmp(tok[i], keys[k], kl)) {
 			f[k] = tok[i++] + kl;
-		} else if (k != RESERVED) {
+			nsettings += k >= EXEMPT && k <= LOCKED;
+		} else if (k != RESERVED && (k < EXEMPT || k > LOCKED)) {
 			snprintf(why, whylen, "field %u is not %.*s", i + 1, (int)kl - 1, keys[k]);
 			return false;
 		}
@@ -120,6 +184,17 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 	if (i != n) {
 		snprintf(why, whylen, "more fields than a record has");
 		return false;
+	}
+	if (nsettings && nsettings != SETTINGS_N) {
+		snprintf(why, whylen, "the boot settings are incomplete");
+		return false;
+	}
+	if (nsettings) {
+		if (!parse_settings(&f[EXEMPT], &r->settings)) {
+			snprintf(why, whylen, "a boot setting is not valid");
+			return false;
+		}
+		r->have_settings = true;
 	}
 	if (!ucap_parse_u64(f[SEQ], &r->seq) || !ucap_parse_u64(f[TIME], &r->time) ||
 	    !ucap_parse_u64(f[USED], &r->used) || !ucap_parse_u64(f[CAP], &r->cap) ||
@@ -194,6 +269,19 @@ static bool check_record(const char *line, const struct ledger_rec *r,
 		snprintf(why, whylen, "reserved_bytes went down (%llu after %llu)",
 			 (unsigned long long)r->reserved, (unsigned long long)c->last.reserved);
 		return false;
+	}
+	if (c->have_last && c->last.have_settings) {
+		unsigned int k;
+
+		if (!r->have_settings) {
+			snprintf(why, whylen, "the boot settings were dropped");
+			return false;
+		}
+		for (k = 0; k < SETTINGS_N; k++)
+			if (setting_weaker(&r->settings, &c->last.settings, k)) {
+				snprintf(why, whylen, "boot setting %s was weakened", setting_name(k));
+				return false;
+			}
 	}
 	if (c->have_last && c->last.cap && (!r->cap || r->cap > c->last.cap)) {
 		snprintf(why, whylen, "cap_bytes was raised or cleared (%llu after %llu)",

@@ -4,8 +4,11 @@
  * chained by SHA-256, that carries used_bytes and cap_bytes across
  * reboots. One record per line:
  *
- *   ucap1 seq=N time=UNIX boot=BOOT_ID used=N cap=N reserved=N state=S alarmed=P,P prev=HEX hash=HEX
+ *   ucap1 seq=N time=UNIX boot=BOOT_ID used=N cap=N reserved=N state=S alarmed=P,P
+ *         exempt=NAMES audit_ms=N on_exhaust=drop|down lease_step=N lock_modules=yes|no
+ *         prev=HEX hash=HEX
  *
+ * (one line).  *
  * hash is the SHA-256 of the line up to and without " hash=", which holds
  * prev, the previous record's hash (64 zeros for the first record).
  * reserved is the write-ahead lease: what the module may have let through
@@ -19,6 +22,8 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <linux/types.h>
+
+#include "settings.h"
 
 #define LEDGER_DEFAULT_PATH	"/var/lib/uploadcap/ledger"
 #define LEDGER_HASH_HEX		64
@@ -35,6 +40,8 @@ struct ledger_rec {
 	char state[16];		/* unarmed, armed, exhausted */
 	unsigned int alarmed[LEDGER_MAX_ALARMED];	/* percentages, ascending */
 	unsigned int nalarmed;
+	bool have_settings;	/* false in records from before them */
+	struct boot_settings settings;
 	char prev[LEDGER_HASH_HEX + 1];
 	char hash[LEDGER_HASH_HEX + 1];
 };
@@ -85,9 +92,18 @@ void ledger_close(struct ledger *l);
  */
 int ledger_append(struct ledger *l, struct ledger_rec *rec);
 
+/*
+ * Take into st what r says where r is stronger: used and reserved only
+ * grow, the cap only falls, alarms raised stay raised, boot settings only
+ * strengthen. A record continuing both is then valid after either.
+ */
+void ledger_rec_merge(struct ledger_rec *st, const struct ledger_rec *r);
+
 /* This boot's id (/proc/sys/kernel/random/boot_id). */
 int ledger_boot_id(char *buf, size_t len);
 bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent);
+/* Mark percent as alarmed in rec, keeping the list ascending. */
+void ledger_add_alarmed(struct ledger_rec *rec, unsigned int percent);
 /* What a boot must start from: used, or the lease reserved if higher. */
 static inline __u64 ledger_floor(const struct ledger_rec *rec)
 {

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <sys/vfs.h>
 
 #include "ucap.h"
+#include "ucap_params.h"
 
 static const char *const state_names[] = {
 	[UCAP_MOD_UNARMED] = "unarmed",
@@ -293,6 +295,34 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	}
 	mod->remaining_bytes = mod->cap_bytes > mod->used_bytes ?
 			       mod->cap_bytes - mod->used_bytes : 0;
+	return 0;
+}
+
+int ucap_module_read_params(struct ucap_module_params *p, const char *dir)
+{
+	char v[32];
+	__u64 ms;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (access(dir, F_OK))
+		return ucap_fail(ENOENT, "uploadcap.ko is not loaded (%s does not exist)", dir);
+	ret = read_text(dir, UCAP_PARAM_AUDIT_MS, v, sizeof(v));
+	if (ret)
+		return ret;
+	if (!ucap_parse_u64(v, &ms) || ms > UINT_MAX)
+		return ucap_fail(EPROTO, "%s/%s: not a number: '%s'", dir, UCAP_PARAM_AUDIT_MS, v);
+	p->audit_ms = (unsigned int)ms;
+	ret = read_text(dir, UCAP_PARAM_EXEMPT, p->exempt, sizeof(p->exempt));
+	if (!ret)
+		ret = read_text(dir, UCAP_PARAM_ON_EXHAUST, p->on_exhaust, sizeof(p->on_exhaust));
+	if (!ret)
+		ret = read_text(dir, UCAP_PARAM_LEASE, v, sizeof(v));
+	if (ret)
+		return ret;
+	if (strcmp(v, "Y") && strcmp(v, "N"))
+		return ucap_fail(EPROTO, "%s/%s: not Y or N: '%s'", dir, UCAP_PARAM_LEASE, v);
+	p->lease = !strcmp(v, "Y");
 	return 0;
 }
 

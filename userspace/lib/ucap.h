@@ -231,6 +231,20 @@ const struct ucap_mod_dev *ucap_module_dev(const struct ucap_module *mod,
  * UCAP_RATE_MIN_BURST).
  */
 int ucap_module_set(const char *sysfs_dir, const char *name, __u64 v);
+/*
+ * The module's load-time parameters as it shows them (UCAP_PARAMS_DIR,
+ * kmod/ucap_params.h): what `uploadctl load` reads back and the agent
+ * holds to the ledger. Each file checked to be on sysfs. -ENOENT: the
+ * module is not loaded.
+ */
+struct ucap_module_params {
+	unsigned int audit_ms;
+	char exempt[512];	/* as given, comma-separated */
+	char on_exhaust[16];
+	bool lease;
+};
+int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir);
+
 /* The module's smallest rate burst (kmod/uploadcap.h). */
 #define UCAP_RATE_MIN_BURST (256 * 1024)
 
