@@ -64,7 +64,7 @@ printf 'hello\n' >"$DIR/foreign"
 check_run "verify a file that is no ledger" 1 "NOT intact: record 1: not a ledger record" \
 	"${U[@]}" ledger verify "$DIR/foreign"
 check_run "verify --help" 0 "^Usage: uploadctl ledger verify" "${U[@]}" ledger verify --help
-check_run "ledger without a command" 2 "give a command: verify or help" "${U[@]}" ledger
+check_run "ledger without a command" 2 "give a command: verify, adopt or help" "${U[@]}" ledger
 
 # A ledger of four records, written the way the agent does, by hand.
 zero=$(printf '0%.0s' $(seq 64))

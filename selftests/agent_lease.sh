@@ -33,9 +33,7 @@ printf 'lease_step = 1MiB\nledger = %s\nmodule = %s\nexempt = %s\n' \
 	"$LEDGER" "$KMOD" "$DB" >"$CONF"
 # send COUNT: COUNT frames of 1000 bytes out of DA; rawsend's "sent N
 # refused N" in SENT_LINE.
-send() {
-	SENT_LINE=$(ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$NET.1" "$NET.2" "$1" 1000)
-}
+send() { raw_sent "$1" 1000; }
 reserved() { "${U[@]}" ledger verify --json "$LEDGER" | jq .last.reserved_bytes; }
 
 # --- load: the boot's first reservation

@@ -6,8 +6,10 @@
 # ignored and cut off; one flipped byte in an old record fails `ledger
 # verify` at that record and makes the running agent alarm; and a
 # simulated reboot (module removed, `uploadctl load`) restores used_bytes
-# and cap_bytes exactly, refusing a higher cap or a broken ledger; the
-# next load starts from the reservation the first one wrote.
+# and cap_bytes exactly; a higher cap gives way to the ledger's, and a
+# broken ledger loads from its last verified record with the lease held
+# (exit 1 both, never an uncapped boot); the next load starts from the
+# reservation the first one wrote.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 require_module_kernel
@@ -73,17 +75,23 @@ cap=$(mod_get cap_bytes)
 check_eq "the final checkpoint has the module's used_bytes" \
 	"$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)" "$used"
 check "module removed (rmmod -f: the reboot)" rmmod -f uploadcap
-check_run "load --cap higher than the ledger's: refused" 1 "refusing: the configured cap .* is higher than the ledger's" \
+check_run "load --cap higher than the ledger's: alarmed, exit 1" 1 \
+	"the configured cap .* is higher than the ledger's .*; the ledger's applies" \
 	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD" --cap 1TiB
-check "nothing loaded" bash -c "! test -d '$SYSFS'"
 check "cap_raise_refused alarmed" wait_event cap_raise_refused 1 5
-check_run "uploadctl load restores the ledger's figures" 0 "^loaded uploadcap.ko: armed, used $used .*, cap $cap .*\(ledger record [0-9]+\)" \
-	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
+check_eq "loaded all the same, at the ledger's cap: never uncapped" \
+	"$(mod_get state) $(mod_get cap_bytes)" "armed $cap"
 check_eq "used_bytes restored exactly (no reservation yet)" "$(mod_get used_bytes)" "$used"
-check_eq "cap_bytes restored exactly" "$(mod_get cap_bytes)" "$cap"
 lease=$(mod_get lease_bytes)
 check_eq "load reserved the boot's first step: 1% of the cap" $((lease - used)) $((cap / 100))
 check_eq "in the ledger first" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.reserved_bytes)" "$lease"
+check "forced unload" rmmod -f uploadcap
+check_run "uploadctl load restores the ledger's figures" 0 \
+	"^loaded uploadcap.ko: armed, used $lease .*, cap $cap .*\(ledger record [0-9]+\)" \
+	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
+check_eq "used restored from the reservation, not the count" "$(mod_get used_bytes)" "$lease"
+check_eq "cap_bytes restored exactly" "$(mod_get cap_bytes)" "$cap"
+lease=$(mod_get lease_bytes)
 check_run "load while loaded: refused" 1 "already loaded" "${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
 check "forced unload" rmmod -f uploadcap
 check_run "load with a lower cap" 0 "cap 178257920 " "${U[@]}" load --ledger "$LEDGER" --module "$KMOD" --cap 170MiB
@@ -102,10 +110,41 @@ agent_stop
 check_eq "the ledger kept the higher count" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)" "$used"
 check "forced unload" rmmod -f uploadcap
 
-# --- a broken ledger: load refuses
+# --- a broken ledger: load fails closed, never uncapped
+good=$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.reserved_bytes)
+cp "$LEDGER" "$LEDGER.copy"	# the operator's copy, kept off the host
 printf '%s' "$(( (digit + 1) % 10 ))" | dd of="$LEDGER" bs=1 seek="$pos" conv=notrunc 2>/dev/null
-check_run "load with a broken ledger: refused" 1 "refusing: the ledger .* fails verification at record 3" \
+lines=$(grep -c . "$LEDGER")
+check_run "load with a broken ledger: loads with the lease held, exit 1" 1 \
+	"fails verification at record 3 .*loading from the 2 records before it, with the lease held" \
 	"${U[@]}" load --ledger "$LEDGER" --module "$KMOD"
-check "nothing loaded" bash -c "! test -d '$SYSFS'"
+check "restore_held alarmed" wait_event restore_held 1 5
+check_run "it says what it did" 0 \
+	"event=restore_held severity=alert ledger=$LEDGER reason=\"the ledger fails verification\" .*action=\"nothing leaves guarded devices until 'uploadctl ledger adopt'\"" \
+	events restore_held
+check_eq "the lease is held at used_bytes" "$(mod_get lease_bytes)" "$(mod_get used_bytes)"
+check_ge "used from the last verified record, at least" "$(mod_get used_bytes)" \
+	"$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.used_bytes)"
+check_eq "the ledger was not written" "$(grep -c . "$LEDGER")" "$lines"
+raw_sent 10 1000
+check_eq "nothing leaves" "$SENT_LINE" "sent 0 refused 10"
+agent_start "$NSA" --interval 0.2 --ledger "$LEDGER"
+check "the agent raises no lease on a ledger that fails verification" wait_event lease_held 1 5
+check_eq "the lease is still held" "$(mod_get lease_bytes)" "$(mod_get used_bytes)"
+# The explicit recovery: adopt the copy, while the agent runs.
+check_run "ledger adopt the copy" 0 "^adopted $LEDGER.copy as $LEDGER: .*the old ledger is kept as $LEDGER.rejected." \
+	"${U[@]}" ledger adopt "$LEDGER.copy" --ledger "$LEDGER"
+T_CLEANUP+=("rm -f '$LEDGER'.rejected.*")
+check "ledger_adopted alarmed" wait_event ledger_adopted 1 3
+check_ge "the adopted record: at least the copy's reservation" \
+	"$("${U[@]}" ledger verify --json "$LEDGER" | jq .last.reserved_bytes)" "$good"
+check "the agent raises the lease again" \
+	bash -c "for i in \$(seq 50); do [ \$(cat $SYSFS/lease_bytes) -gt \$(cat $SYSFS/used_bytes) ] && exit 0; sleep 0.1; done; exit 1"
+raw_sent 10 1000
+check_eq "traffic flows again" "$SENT_LINE" "sent 10 refused 0"
+agent_stop
+check_run "the adopted ledger, with the agent's records, verifies" 0 "intact" \
+	"${U[@]}" ledger verify "$LEDGER"
+check "forced unload" rmmod -f uploadcap
 
 done_testing

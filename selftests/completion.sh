@@ -38,7 +38,7 @@ check_eq "ledger verify" "$(complete_words uploadctl ledger v)" "verify "
 check_eq "config check" "$(complete_words uploadctl config c)" "check "
 
 missing=
-for c in attach detach status "cap set" "rate set" load agent "ledger verify" "config check" plan; do
+for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" plan; do
 	offered=$(complete_words uploadctl $c --)
 	# The options of the usage lines (the text below names other commands').
 	for o in $("$UPLOADCTL" $c --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*' | sort -u); do

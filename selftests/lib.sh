@@ -426,6 +426,10 @@ agent_bed() {
 raw() {
 	ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$RAW_NET.1" "$RAW_NET.2" "$@" >/dev/null
 }
+# raw_sent COUNT SIZE: the same, rawsend's "sent N refused N" in SENT_LINE.
+raw_sent() {
+	SENT_LINE=$(ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$RAW_NET.1" "$RAW_NET.2" "$@")
+}
 
 # ledger_past_half A.B.C: agent_bed A.B.C, then 100 MiB sent and the cap
 # armed at 190 MiB (past the 50% threshold, far from 80%), and one agent

@@ -26,7 +26,7 @@ for c in $("$UPLOADCTL" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
 done
 check_eq "every command of 'uploadctl help' is in the synopsis" "$missing" ""
 missing=
-for c in attach detach status "cap set" "rate set" load agent "ledger verify" "config check" plan; do
+for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" plan; do
 	# shellcheck disable=SC2086
 	for o in $("$UPLOADCTL" $c --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -q -- "$o" <<<"$text8" || missing+=" $c:$o"

@@ -37,6 +37,7 @@ HOST_TESTS=(
 	modmeter_test
 	cli_errors.sh
 	agent_cli.sh
+	ledger_settings.sh
 	plan_cli.sh
 	prometheus.sh
 	install_units.sh
@@ -84,6 +85,7 @@ VM_TESTS=(
 	attack_device_gone.sh
 	attack_rate_bypass.sh
 	attack_adjtimex.sh
+	attack_boot_settings.sh
 	attack_past_cap.sh
 	attack_devices.sh
 	attack_meter.sh

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "lease.h"
 #include "ledger.h"
+#include "settings.h"
 #include "uploadctl.h"
 
 /* A checkpoint is due this long after used changed, at the latest. */
@@ -55,12 +56,16 @@ static const char agent_help[] =
 	"With the module's write-ahead lease (uploadctl load), it raises the lease\n"
 	"a step ahead (lease_step) once less than half a step is left, each raise\n"
 	"after a reserved= record is on disk; while it cannot write one, nothing\n"
-	"is raised (lease_held) and guarded devices stop at the lease.\n"
+	"is raised (lease_held) and guarded devices stop at the lease. Nor is it\n"
+	"raised while the module runs weaker boot settings than the ledger recorded\n"
+	"(settings_weakened). Every non-loopback device the module does not guard\n"
+	"is alarmed (device_unguarded), those there at start included.\n"
 	"\n"
 	"Alarms: threshold, exhausted, meter_divergence, bypass_suspected,\n"
 	"bypass_charged, counter_reset, meter_missing, module_missing,\n"
 	"new_interface, rate_anomaly, rate_ceiling_hit, ledger_tampered,\n"
-	"ledger_regressed, ledger_missing, ledger_torn, lease_held. Each event name speaks at most --alarm-burst\n"
+	"ledger_regressed, ledger_missing, ledger_torn, lease_held, settings_weakened,\n"
+	"device_unguarded. Each event name speaks at most --alarm-burst\n"
 	"times a minute (default 10; 0: no limit); what was held back is summed\n"
 	"up in one alarms_suppressed line when the minute is over.\n"
 	"\n"
@@ -86,6 +91,8 @@ struct dev_state {
 	__u64 tx_packets;
 	struct cmp_state div;	/* module vs BPF meter */
 	struct cmp_state byp;	/* device counter vs module */
+	unsigned int unguarded_ticks;	/* in a row without the module's line */
+	bool unguarded_alarmed;
 };
 
 struct agent {
@@ -133,6 +140,10 @@ struct agent {
 
 	bool textfile_failed;		/* said so once; quiet until it works again */
 	bool lease_alarmed;		/* lease_held said; until a raise succeeds */
+	/* The module's settings, held to the ledger's (settings.h). */
+	bool settings_checked;		/* since the module or the ledger changed */
+	bool settings_weak;		/* weaker than recorded: no lease raised */
+	struct ucap_module_params params;	/* as last read */
 };
 
 static double now_mono(void)
@@ -141,18 +152,6 @@ static double now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void add_alarmed(struct ledger_rec *r, unsigned int p)
-{
-	unsigned int i;
-
-	if (ledger_alarmed(r, p) || r->nalarmed == LEDGER_MAX_ALARMED)
-		return;
-	for (i = r->nalarmed; i > 0 && r->alarmed[i - 1] > p; i--)
-		r->alarmed[i] = r->alarmed[i - 1];
-	r->alarmed[i] = p;
-	r->nalarmed++;
 }
 
 static __u64 next_seq(const struct agent *a)
@@ -209,6 +208,9 @@ static void ledger_start(struct agent *a, bool at_startup)
 	}
 	a->ledger_writable = true;
 	a->tamper_alarmed = false;
+	a->settings_checked = false;
+	if (!at_startup && !ret && c.have_last)
+		ledger_rec_merge(&a->state, &c.last);	/* adopted or restored behind our back */
 	if (at_startup) {
 		/* Carry the lifetime figures and the alarms already raised. */
 		if (!ret && c.have_last)
@@ -486,7 +488,7 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 			continue;
 		if ((unsigned __int128)m->used_bytes * 100 < (unsigned __int128)p * a->state.cap)
 			break;
-		add_alarmed(&a->state, p);
+		ledger_add_alarmed(&a->state, p);
 		alarm_raise("threshold", LOG_WARNING,
 			    "percent=%u used_bytes=%llu cap_bytes=%llu ledger_seq=%llu", p,
 			    (unsigned long long)m->used_bytes, (unsigned long long)a->state.cap,
@@ -494,12 +496,95 @@ static void check_module(struct agent *a, const struct ucap_snapshot *s)
 	}
 	if ((m->state == UCAP_MOD_EXHAUSTED || m->used_bytes >= a->state.cap) &&
 	    !ledger_alarmed(&a->state, 100)) {
-		add_alarmed(&a->state, 100);
+		ledger_add_alarmed(&a->state, 100);
 		alarm_raise("exhausted", LOG_CRIT,
 			    "used_bytes=%llu cap_bytes=%llu dropped_bytes=%llu ledger_seq=%llu",
 			    (unsigned long long)m->used_bytes, (unsigned long long)a->state.cap,
 			    (unsigned long long)m->dropped_bytes, (unsigned long long)next_seq(a));
 	}
+}
+
+/* ---- boot settings: the module's, held to the ledger's ---- */
+
+/* 1 when kernel.modules_disabled is set, 0 when not, -1 unreadable. */
+static int modules_locked(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/modules_disabled", "re");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * When the module (re)appears or the ledger changed: the settings the
+ * module runs with against the ledger's last record. Weaker ones (a
+ * module loaded by hand, or a load that did not hold them) are alarmed,
+ * and the lease is no longer raised. Settings not yet recorded (a ledger
+ * from before them) are taken from the module, to be recorded from now.
+ */
+static void check_settings(struct agent *a, const struct ucap_snapshot *s)
+{
+	struct boot_settings got;
+	char want[300], have[300];
+	const char *why = NULL;
+	unsigned int k;
+	int locked;
+
+	if (!s->module_present) {
+		a->settings_checked = false;
+		return;
+	}
+	if (a->settings_checked)
+		return;
+	a->settings_checked = true;
+	a->settings_weak = false;
+	if (ucap_module_read_params(&a->params, UCAP_PARAMS_DIR)) {
+		why = ucap_why(-EIO);
+		goto weak;
+	}
+	memset(&got, 0, sizeof(got));
+	if (settings_parse_exempt(a->params.exempt, got.exempt, sizeof(got.exempt))) {
+		why = ucap_why(-EINVAL);
+		goto weak;
+	}
+	got.audit_ms = a->params.audit_ms;
+	got.down = !strcmp(a->params.on_exhaust, "down");
+	got.lease_step = lease_step_held(&a->cfg, s->module.cap_bytes, &a->state);
+	locked = modules_locked();
+	got.lock_modules = locked == 1;
+	if (!a->state.have_settings) {
+		a->state.settings = got;
+		a->state.have_settings = true;
+		return;
+	}
+	for (k = 0; k < SETTINGS_N; k++) {
+		/* Modules are locked after load: not yet, at an agent's start. */
+		if (k == SETTING_LOCK_MODULES || k == SETTING_LEASE_STEP)
+			continue;
+		if (!setting_weaker(&got, &a->state.settings, k))
+			continue;
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=%s recorded=%s in_force=%s ledger_seq=%llu action=\"the lease is not raised\"",
+			    setting_name(k), setting_value(&a->state.settings, k, want, sizeof(want)),
+			    setting_value(&got, k, have, sizeof(have)),
+			    (unsigned long long)a->state.seq);
+		a->settings_weak = true;
+	}
+	if (a->state.settings.lock_modules && locked == 0)
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=lock_modules recorded=yes in_force=no ledger_seq=%llu action=\"alarm only\"",
+			    (unsigned long long)a->state.seq);
+	return;
+weak:
+	alarm_raise("settings_weakened", LOG_ALERT,
+		    "reason=\"%s\" action=\"the lease is not raised\"", why);
+	ucap_clear_why();
+	a->settings_weak = true;
 }
 
 /* ---- the write-ahead lease ---- */
@@ -521,12 +606,17 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	if (!s->module_present || !m->lease)
 		return;
 	cap = m->state == UCAP_MOD_UNARMED ? 0 : m->cap_bytes;
-	step = config_lease_step(&a->cfg, cap);
+	step = lease_step_held(&a->cfg, cap, &a->state);
 	if (!lease_due(m->lease_bytes, m->used_bytes, cap, step))
 		return;
 	if (!a->ledger_writable) {
 		why = "the ledger is not writable";
 		ret = -EROFS;
+		goto held;
+	}
+	if (a->settings_weak) {
+		why = "the module runs weaker boot settings than the ledger recorded";
+		ret = -EPERM;
 		goto held;
 	}
 	rec = a->state;
@@ -600,6 +690,32 @@ static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 			    (unsigned long long)x, (unsigned long long)y);
 }
 
+/*
+ * A device the module does not guard sends uncapped: alarmed once, from
+ * the agent's first ticks on, and again if it is guarded, then not. Only
+ * after two ticks in a row, so that a device made between the reads of
+ * the module's table and of the links is not taken for one.
+ */
+static void check_guarded(struct agent *a, struct dev_state *d, const struct ucap_if_stat *st,
+			  bool module_present)
+{
+	bool exempt;
+
+	if (!module_present || st->mod) {
+		d->unguarded_ticks = 0;
+		d->unguarded_alarmed = false;
+		return;
+	}
+	if (++d->unguarded_ticks < 2 || d->unguarded_alarmed)
+		return;
+	exempt = settings_exempt_has(a->params.exempt, st->link.name);
+	alarm_raise("device_unguarded", LOG_ALERT,
+		    "device=%s ifindex=%u reason=\"%s\" action=\"its traffic is not capped\"",
+		    st->link.name, st->link.ifindex,
+		    exempt ? "exempt by name (exempt=)" : "not in the module's devices table");
+	d->unguarded_alarmed = true;
+}
+
 static void check_devices(struct agent *a, const struct ucap_snapshot *s)
 {
 	struct dev_state *d;
@@ -620,6 +736,7 @@ static void check_devices(struct agent *a, const struct ucap_snapshot *s)
 		if (is_new && !a->first)
 			alarm_raise("new_interface", LOG_NOTICE, "device=%s ifindex=%u guarded=%s",
 				    st->link.name, st->link.ifindex, st->mod ? "yes" : "no");
+		check_guarded(a, d, st, s->module_present);
 		if (!is_new) {
 			if (st->link.tx_bytes < d->tx_bytes)
 				reset_alarm("device", st->link.name, d->tx_bytes, st->link.tx_bytes);
@@ -742,6 +859,7 @@ static int tick(struct agent *a)
 	a->unreadable_alarmed = false;
 	ledger_watch(a);
 	check_module(a, &s);
+	check_settings(a, &s);
 	raise_lease(a, &s);
 	check_devices(a, &s);
 	check_rate(a, &s);

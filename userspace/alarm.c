@@ -42,7 +42,8 @@ const char *const alarm_events[] = {
 	"new_interface", "rate_anomaly", "rate_ceiling_hit", "ledger_tampered", "ledger_regressed",
 	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused", "lease_held",
 	"config_error", "device_gone", "module_inconsistent", "meters_unreadable",
-	"alarms_suppressed", NULL,
+	"setting_refused", "settings_weakened", "restore_held", "device_unguarded",
+	"ledger_adopted", "alarms_suppressed", NULL,
 };
 
 static int to_stderr;

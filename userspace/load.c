@@ -2,9 +2,12 @@
 /*
  * uploadctl load: load uploadcap.ko at boot with the lifetime count and the
  * cap of the ledger's last verified checkpoint, so that rebooting resets
- * nothing. It refuses, and raises an alarm, when the ledger fails
- * verification or the configured cap is higher than the ledger's: the
- * cap only ever goes down, across reboots too.
+ * nothing. It fails closed: a configured cap above the ledger's gives way
+ * to the ledger's (the cap only ever goes down, across reboots too), a
+ * weaker boot setting than the ledger recorded gives way to the recorded
+ * one (settings.h), and a ledger that fails verification loads the module
+ * from its last verified record with the lease held, so that nothing
+ * leaves until an operator adopts a ledger. Each is alarmed, and exits 1.
  *
  * The module is loaded with the write-ahead lease (lease.h) and from the
  * last reservation, not the last count: what the last boot may have sent
@@ -23,12 +26,13 @@
 #include "config.h"
 #include "lease.h"
 #include "ledger.h"
+#include "settings.h"
 #include "uploadctl.h"
 
 static const char load_help[] =
 	"Usage: uploadctl load [--cap SIZE] [--ledger PATH] [--module PATH|NAME]\n"
 	"                      [--rate-ceiling RATE] [--rate-burst SIZE]\n"
-	"                      [--exempt NAMES] [--on-exhaust drop|down]\n"
+	"                      [--exempt NAMES] [--on-exhaust drop|down] [--audit-ms MS]\n"
 	"                      [--attach] [--lock-modules] [--config FILE]\n"
 	"\n"
 	"Load uploadcap.ko with used_bytes= and cap_bytes= from the last verified\n"
@@ -36,9 +40,22 @@ static const char load_help[] =
 	"in the configuration) may lower the ledger's cap, never raise it; without\n"
 	"either, the ledger's cap is used, and with neither nor a ledger the\n"
 	"module loads unarmed; a missing or empty ledger is alarmed (ledger_missing:\n"
-	"expected only at a host's first boot). Refuses, with an alarm, when the\n"
-	"ledger fails verification or the cap would be raised. --on-exhaust down\n"
-	"brings guarded devices down when the cap is used up (default: drop).\n"
+	"expected only at a host's first boot). A configured cap above the\n"
+	"ledger's is alarmed (cap_raise_refused; exit 1) and the ledger's applies.\n"
+	"--on-exhaust down brings guarded devices down when the cap is used up\n"
+	"(default: drop); --audit-ms sets the device audit's interval (default 100).\n"
+	"\n"
+	"Boot settings only get stronger: exempt, audit_ms, on_exhaust, lease_step\n"
+	"and lock_modules are recorded in the ledger, and a later boot applies none\n"
+	"weaker than recorded, from the configuration, the command line or\n"
+	"modprobe.d (setting_refused; the recorded one applies). The exempt list\n"
+	"only shrinks, audit_ms and lease_step only fall, drop may become down and\n"
+	"locked modules stay locked. Where sources disagree, the strongest wins.\n"
+	"\n"
+	"A ledger that fails verification does not leave the host uncapped: the\n"
+	"module is loaded from its last verified record, with the lease held at\n"
+	"used_bytes, so nothing leaves through guarded devices (ledger_tampered,\n"
+	"restore_held; exit 1) until an operator runs 'uploadctl ledger adopt'.\n"
 	"\n"
 	"The module is loaded with the write-ahead lease: guarded devices send only\n"
 	"up to lease_bytes, which is raised a step at a time (lease_step in the\n"
@@ -96,28 +113,25 @@ static int insert_module(const char *module, const char *options)
 }
 
 /*
- * Reserve the boot's first step: a record in the ledger, then the lease.
- * Fails closed: if either fails (*held), the module stays loaded with its
- * lease at used_bytes, so nothing leaves until the agent manages a
- * reservation, and load goes on (its alarms, attaching, locking) but
- * fails. mod is read after, for what load reports.
+ * The boot's record, with the settings applied, and its first step
+ * reserved: the record in the ledger, then the lease. Without a step due
+ * (the cap is covered), the record alone. Fails closed: if either fails
+ * (*held), the module stays loaded with its lease at used_bytes, so
+ * nothing leaves until the agent manages a reservation, and load goes on
+ * (its alarms, attaching, locking) but fails. mod is read after, for what
+ * load reports.
  */
 static int first_reservation(const struct uctl_config *cfg, const struct ledger_check *check,
-			     struct ucap_module *mod, bool *held)
+			     const struct boot_settings *applied, struct ucap_module *mod,
+			     bool *held)
 {
 	struct ledger l = { .fd = -1 };
 	struct ledger_rec rec;
-	__u64 step;
 	int ret;
 
 	ret = ucap_module_read(mod, UCAP_SYSFS_DIR);
 	if (ret)
 		return uctl_err("load", ret);
-	if (!mod->lease) {
-		ucap_module_free(mod);
-		return uctl_errf("load: %s has no write-ahead lease (lease_bytes): an older uploadcap.ko?",
-				 cfg->module);
-	}
 	memset(&rec, 0, sizeof(rec));
 	if (check && check->have_last)
 		rec = check->last;
@@ -125,12 +139,16 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	rec.used = mod->used_bytes;
 	rec.cap = mod->state == UCAP_MOD_UNARMED ? 0 : mod->cap_bytes;
 	snprintf(rec.state, sizeof(rec.state), "%s", ucap_mod_state_name(mod->state));
+	rec.have_settings = true;
+	rec.settings = *applied;
 	ret = ledger_boot_id(rec.boot, sizeof(rec.boot));
 	if (!ret)
 		ret = ledger_open(&l, cfg->ledger, check);
-	step = config_lease_step(cfg, rec.cap);
-	if (!ret && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, step))
-		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap, step));
+	if (!ret && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
+		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap,
+							 applied->lease_step));
+	else if (!ret)
+		ret = ledger_append(&l, &rec);
 	ledger_close(&l);
 	ucap_module_free(mod);
 	*held = ret != 0;
@@ -148,6 +166,160 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	return 0;
 }
 
+/* The settings this boot asks for: what holds them, and who asked. */
+struct settings_request {
+	struct boot_settings want;	/* the strongest of every source */
+	struct boot_settings modprobe;	/* what modprobe.d gives ... */
+	bool modprobe_given[SETTINGS_N];	/* ... for these */
+};
+
+/*
+ * modprobe.d's options for uploadcap (libkmod), for the settings it may
+ * weaken. load passes every one of them explicitly, after these, and the
+ * kernel takes the last; still, a weaker one there is an attempt to say so.
+ */
+static void modprobe_settings(struct settings_request *r)
+{
+	struct kmod_module *mod = NULL;
+	char buf[1024], *tok, *save = NULL, *val;
+	struct kmod_ctx *ctx;
+	const char *opts;
+	size_t len;
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return;
+	if (kmod_module_new_from_name(ctx, "uploadcap", &mod))
+		goto unref_ctx;
+	opts = kmod_module_get_options(mod);
+	if (!opts)
+		goto unref_mod;
+	snprintf(buf, sizeof(buf), "%s", opts);
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		val = strchr(tok, '=');
+		if (!val)
+			continue;
+		*val++ = '\0';
+		len = strlen(val);
+		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+			val[len - 1] = '\0';
+			val++;
+		}
+		/* A value the module would refuse: it is overridden anyway. */
+		if (!strcmp(tok, UCAP_PARAM_EXEMPT) &&
+		    !settings_parse_exempt(val, r->modprobe.exempt, sizeof(r->modprobe.exempt)))
+			r->modprobe_given[SETTING_EXEMPT] = true;
+		else if (!strcmp(tok, UCAP_PARAM_AUDIT_MS) &&
+			 !settings_parse_audit_ms(val, &r->modprobe.audit_ms))
+			r->modprobe_given[SETTING_AUDIT_MS] = true;
+		else if (!strcmp(tok, UCAP_PARAM_ON_EXHAUST) &&
+			 (!strcmp(val, "drop") || !strcmp(val, "down"))) {
+			r->modprobe.down = !strcmp(val, "down");
+			r->modprobe_given[SETTING_ON_EXHAUST] = true;
+		}
+		ucap_clear_why();
+	}
+unref_mod:
+	kmod_module_unref(mod);
+unref_ctx:
+	kmod_unref(ctx);
+}
+
+static void setting_refused(enum setting k, const char *source, const struct boot_settings *asked,
+			    const struct boot_settings *held, const char *held_by)
+{
+	char a[300], h[300];
+
+	alarm_raise("setting_refused", LOG_ALERT,
+		    "setting=%s source=%s requested=%s applied=%s reason=\"%s\"", setting_name(k),
+		    source, setting_value(asked, k, a, sizeof(a)),
+		    setting_value(held, k, h, sizeof(h)), held_by);
+	uctl_errf("load: %s %s=%s refused: %s; %s applies", source, setting_name(k), a, held_by, h);
+}
+
+/*
+ * Hold the request to the ledger's last record: nothing weaker applies.
+ * Returns how many settings were refused (each alarmed).
+ */
+static unsigned int hold_settings(struct settings_request *r, const struct ledger_check *check,
+				  bool have_ledger)
+{
+	const struct ledger_rec *last = have_ledger && check->have_last ? &check->last : NULL;
+	struct boot_settings asked = r->want;
+	unsigned int refused = 0, k;
+
+	for (k = 0; k < SETTINGS_N; k++) {
+		if (r->modprobe_given[k])
+			setting_strengthen(&r->want, &r->modprobe, k);
+		if (last && last->have_settings)
+			setting_strengthen(&r->want, &last->settings, k);
+	}
+	for (k = 0; k < SETTINGS_N; k++) {
+		if (setting_weaker(&asked, &r->want, k) && last && last->have_settings &&
+		    setting_weaker(&asked, &last->settings, k)) {
+			setting_refused(k, "configuration", &asked, &r->want,
+					"weaker than the ledger recorded");
+			refused++;
+		}
+		if (r->modprobe_given[k] && setting_weaker(&r->modprobe, &r->want, k)) {
+			setting_refused(k, "modprobe.d", &r->modprobe, &r->want,
+					last && last->have_settings &&
+					setting_weaker(&r->modprobe, &last->settings, k) ?
+					"weaker than the ledger recorded" :
+					"weaker than the configuration");
+			refused++;
+		}
+	}
+	return refused;
+}
+
+/*
+ * What the module runs with, against what was applied: a mismatch (a
+ * modprobe.d or install rule load could not see) is alarmed, and holds
+ * the lease. Returns true if they match.
+ */
+static bool settings_in_force(const struct boot_settings *applied)
+{
+	struct ucap_module_params p;
+	struct boot_settings got = *applied;
+	char a[300], b[300];
+	unsigned int k;
+	bool ok = true;
+
+	if (ucap_module_read_params(&p, UCAP_PARAMS_DIR)) {
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "reason=\"%s\" action=\"lease held\"", ucap_why(-EIO));
+		uctl_errf("load: cannot read back the module's settings: %s", ucap_why(-EIO));
+		ucap_clear_why();
+		return false;
+	}
+	if (settings_parse_exempt(p.exempt, got.exempt, sizeof(got.exempt)))
+		snprintf(got.exempt, sizeof(got.exempt), "%.*s", (int)sizeof(got.exempt) - 1,
+			 p.exempt);
+	ucap_clear_why();
+	got.audit_ms = p.audit_ms;
+	got.down = !strcmp(p.on_exhaust, "down");
+	for (k = 0; k < SETTINGS_N; k++) {
+		setting_value(applied, k, a, sizeof(a));
+		setting_value(&got, k, b, sizeof(b));
+		if (strcmp(a, b)) {
+			alarm_raise("settings_weakened", LOG_ALERT,
+				    "setting=%s applied=%s in_force=%s action=\"lease held\"",
+				    setting_name(k), a, b);
+			uctl_errf("load: the module runs with %s=%s, not %s: its lease is held",
+				  setting_name(k), b, a);
+			ok = false;
+		}
+	}
+	if (!p.lease) {
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=lease applied=Y in_force=N action=\"module not trusted\"");
+		uctl_errf("load: the module was loaded without its lease (lease=N)");
+		ok = false;
+	}
+	return ok;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -156,6 +328,7 @@ int cmd_load(int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ "exempt", required_argument, NULL, 'e' },
 		{ "on-exhaust", required_argument, NULL, 'x' },
+		{ "audit-ms", required_argument, NULL, 'A' },
 		{ "rate-ceiling", required_argument, NULL, 'r' },
 		{ "rate-burst", required_argument, NULL, 'b' },
 		{ "lock-modules", no_argument, NULL, 'L' },
@@ -165,8 +338,10 @@ int cmd_load(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = CONFIG_DEFAULT_PATH, *keys[12], *vals[12];
-	char options[640], a[64], b[64];
+	char options[768], a[64], b[64], sv[SETTINGS_N][300];
 	bool config_required = false, lock = false, attach = false, have_ledger, held = false;
+	bool untrusted = false, failed = false;
+	struct settings_request req;
 	struct ledger_check check;
 	struct uctl_config cfg;
 	struct ucap_module mod;
@@ -181,6 +356,7 @@ int cmd_load(int argc, char **argv)
 		case 'm': keys[n] = "module"; vals[n++] = optarg; break;
 		case 'e': keys[n] = "exempt"; vals[n++] = optarg; break;
 		case 'x': keys[n] = "on_exhaust"; vals[n++] = optarg; break;
+		case 'A': keys[n] = "audit_ms"; vals[n++] = optarg; break;
 		case 'r': keys[n] = "rate_ceiling"; vals[n++] = optarg; break;
 		case 'b': keys[n] = "rate_burst"; vals[n++] = optarg; break;
 		case 'L': lock = true; break;
@@ -221,64 +397,105 @@ int cmd_load(int argc, char **argv)
 	if (ret && ret != -ENOENT)
 		return uctl_err("load: ledger", ret);
 	if (!ret && !ledger_intact(&check)) {
+		/*
+		 * Not trusted past its last verified record: load from that
+		 * record, but hold the lease, so that a ledger broken on
+		 * purpose never buys an uncapped boot.
+		 */
+		untrusted = true;
 		alarm_raise("ledger_tampered", LOG_ALERT,
-			    "ledger=%s record=%zu reason=\"%s\" action=\"module not loaded\"",
-			    cfg.ledger, check.bad_record, check.bad_why);
-		return uctl_errf("load: refusing: the ledger %s fails verification at record %zu (%s); "
-				 "investigate, then move it aside to start a new one",
-				 cfg.ledger, check.bad_record, check.bad_why);
+			    "ledger=%s record=%zu reason=\"%s\" verified_records=%zu action=\"module loaded from the last verified record, lease held\"",
+			    cfg.ledger, check.bad_record, check.bad_why, check.records);
+		uctl_errf("load: the ledger %s fails verification at record %zu (%s); "
+			  "loading from the %zu record%s before it, with the lease held",
+			  cfg.ledger, check.bad_record, check.bad_why, check.records,
+			  check.records == 1 ? "" : "s");
 	}
 	ucap_clear_why();
 	have_ledger = !ret;
 	if (have_ledger && check.have_last)
 		used = ledger_floor(&check.last);
 	cap = cfg.cap;
-	if (!ret && check.have_last && check.last.cap) {
+	if (have_ledger && check.have_last && check.last.cap) {
 		if (cap > check.last.cap) {
 			alarm_raise("cap_raise_refused", LOG_ALERT,
-				    "configured_cap_bytes=%llu ledger_cap_bytes=%llu ledger_seq=%llu action=\"module not loaded\"",
+				    "configured_cap_bytes=%llu ledger_cap_bytes=%llu ledger_seq=%llu action=\"the ledger's cap applies\"",
 				    (unsigned long long)cap, (unsigned long long)check.last.cap,
 				    (unsigned long long)check.last.seq);
-			return uctl_errf("load: refusing: the configured cap %s is higher than the ledger's %s; "
-					 "the cap can only be lowered",
-					 uctl_size(cap, a, sizeof(a)),
-					 uctl_size(check.last.cap, b, sizeof(b)));
+			uctl_errf("load: the configured cap %s is higher than the ledger's %s: "
+				  "the cap can only be lowered; the ledger's applies",
+				  uctl_size(cap, a, sizeof(a)),
+				  uctl_size(check.last.cap, b, sizeof(b)));
+			failed = true;
+			cap = check.last.cap;
 		}
 		if (!cap)
 			cap = check.last.cap;
 	}
 
+	memset(&req, 0, sizeof(req));
+	snprintf(req.want.exempt, sizeof(req.want.exempt), "%s", cfg.exempt);
+	req.want.audit_ms = cfg.audit_ms ? cfg.audit_ms : UCAP_AUDIT_MS_DEFAULT;
+	req.want.down = !strcmp(cfg.on_exhaust, "down");
+	req.want.lease_step = config_lease_step(&cfg, cap);
+	req.want.lock_modules = lock;
+	modprobe_settings(&req);
+	if (hold_settings(&req, &check, have_ledger))
+		failed = true;
+	lock = req.want.lock_modules;
+
 	snprintf(options, sizeof(options),
-		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s%s%s",
+		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s audit_ms=%u exempt=%s",
 		 (unsigned long long)cap, (unsigned long long)used,
 		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
-		 cfg.on_exhaust, cfg.exempt[0] ? " exempt=" : "", cfg.exempt);
+		 req.want.down ? "down" : "drop", req.want.audit_ms, req.want.exempt);
 	ret = insert_module(cfg.module, options);
 	if (ret)
 		return uctl_err("load", ret);
-	ret = first_reservation(&cfg, have_ledger ? &check : NULL, &mod, &held);
-	if (ret)
-		return ret;
+	if (!settings_in_force(&req.want))
+		held = true;
+	if (untrusted || held) {
+		ret = ucap_module_read(&mod, UCAP_SYSFS_DIR);
+		if (ret)
+			return uctl_err("load", ret);
+		alarm_raise("restore_held", LOG_ALERT,
+			    "ledger=%s reason=\"%s\" used_bytes=%llu cap_bytes=%llu lease_bytes=%llu action=\"nothing leaves guarded devices until 'uploadctl ledger adopt'\"",
+			    cfg.ledger,
+			    untrusted ? "the ledger fails verification" : "the module's settings are weaker than applied",
+			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes,
+			    (unsigned long long)mod.lease_bytes);
+		held = true;
+	} else {
+		ret = first_reservation(&cfg, have_ledger ? &check : NULL, &req.want, &mod, &held);
+		if (ret)
+			return ret;
+	}
 	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
 	       uctl_size(mod.used_bytes, a, sizeof(a)),
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
 	if (mod.rate_bytes_per_sec)
 		printf(", rate ceiling %s/s", uctl_size(mod.rate_bytes_per_sec, a, sizeof(a)));
-	printf(", lease %s", uctl_size(mod.lease_bytes, a, sizeof(a)));
+	printf(", lease %s%s", uctl_size(mod.lease_bytes, a, sizeof(a)), held ? " (held)" : "");
+	for (i = 0; i < SETTINGS_N; i++)
+		setting_value(&req.want, i, sv[i], sizeof(sv[i]));
 	if (check.have_last) {
 		printf(" (ledger record %llu)\n", (unsigned long long)check.last.seq);
 		/*
 		 * Every boot's starting point goes off-host: a ledger cut back
 		 * to an older record verifies, but its figures going back
-		 * between two boots shows there.
+		 * between two boots shows there; so do the settings.
 		 */
 		alarm_raise("ledger_restored", LOG_NOTICE,
-			    "ledger=%s seq=%llu ledger_used_bytes=%llu reserved_bytes=%llu lease_bytes=%llu rate_bytes_per_sec=%llu used_bytes=%llu cap_bytes=%llu",
+			    "ledger=%s seq=%llu ledger_used_bytes=%llu reserved_bytes=%llu lease_bytes=%llu rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s used_bytes=%llu cap_bytes=%llu",
 			    cfg.ledger, (unsigned long long)check.last.seq,
 			    (unsigned long long)check.last.used, (unsigned long long)check.last.reserved,
 			    (unsigned long long)mod.lease_bytes,
 			    (unsigned long long)mod.rate_bytes_per_sec,
+			    sv[SETTING_EXEMPT], sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST],
+			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES],
 			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes);
+	} else if (untrusted) {
+		printf(" (no verified record in %s)\n", cfg.ledger);
 	} else {
 		printf(" (no ledger yet: %s)\n", cfg.ledger);
 		/*
@@ -286,8 +503,10 @@ int cmd_load(int argc, char **argv)
 		 * the lifetime count was just reset: the SIEM must see it.
 		 */
 		alarm_raise("ledger_missing", LOG_ALERT,
-			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu",
-			    cfg.ledger, (unsigned long long)mod.rate_bytes_per_sec);
+			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s",
+			    cfg.ledger, (unsigned long long)mod.rate_bytes_per_sec,
+			    sv[SETTING_EXEMPT], sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST],
+			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES]);
 	}
 	ucap_module_free(&mod);
 	ret = UCTL_OK;
@@ -300,5 +519,5 @@ int cmd_load(int argc, char **argv)
 	/* The cap is in force whether the meter attached or not: lock anyway. */
 	if (lock && uctl_lock_modules() != UCTL_OK)
 		ret = UCTL_FAIL;
-	return held ? UCTL_FAIL : ret;
+	return held || failed ? UCTL_FAIL : ret;
 }

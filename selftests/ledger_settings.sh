@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The ledger's boot settings and `ledger adopt` (host, no module needed).
+# Records carry exempt, audit_ms, on_exhaust, lease_step and lock_modules
+# from the first that has them on, and a chain in which one is dropped or
+# weakened fails verification at that record: the exempt list only
+# shrinks, audit_ms and lease_step only fall, drop may become down, locked
+# stays locked. adopt makes a verified copy the ledger without losing the
+# higher count of what it replaces, and keeps the replaced one.
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+
+DIR=$(mktemp -d)
+T_CLEANUP+=("rm -rf '$DIR'")
+U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
+BOOT=0f0e0d0c-0b0a-4908-8706-050403020100
+ZERO=0000000000000000000000000000000000000000000000000000000000000000
+
+# new FILE: an empty chain. rec FILE USED CAP RESERVED [SETTINGS]: append a
+# record, hashed as uploadctl does (SHA-256 of the line up to " hash=").
+new() { : >"$1"; PREV=$ZERO SEQ=0; }
+rec() {
+	local f=$1 body h
+	SEQ=$((SEQ + 1))
+	body="ucap1 seq=$SEQ time=1700000000 boot=$BOOT used=$2 cap=$3 reserved=$4 state=armed alarmed=-${5:+ $5} prev=$PREV"
+	h=$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)
+	printf '%s hash=%s\n' "$body" "$h" >>"$f"
+	PREV=$h
+}
+verify() { "${U[@]}" ledger verify "$1"; }
+S0="exempt=- audit_ms=100 on_exhaust=drop lease_step=1048576 lock_modules=no"
+
+# --- settings in the chain
+L=$DIR/ledger
+new "$L"
+rec "$L" 1000 10000000 0
+rec "$L" 2000 10000000 1050000 "$S0"
+check_run "a record without settings, then one with them: intact" 0 "intact, 2 records" verify "$L"
+check_run "verify prints them" 0 \
+	"boot settings: exempt -, audit_ms 100, on_exhaust drop, lease_step 1048576, lock_modules no" \
+	verify "$L"
+check_eq "and --json" "$("${U[@]}" ledger verify --json "$L" | jq -c .last.settings)" \
+	'{"exempt":[],"audit_ms":100,"on_exhaust":"drop","lease_step":1048576,"lock_modules":false}'
+cp "$L" "$DIR/base" && base_prev=$PREV base_seq=$SEQ
+
+# weaker DESC SETTINGS WHY: the base chain and one record with SETTINGS,
+# which must fail verification for WHY.
+weaker() {
+	cp "$DIR/base" "$L"
+	PREV=$base_prev SEQ=$base_seq
+	rec "$L" 5000 10000000 1050000 "$2"
+	check_run "$1: fails at record $SEQ" 1 "record $SEQ: $3" verify "$L"
+}
+weaker "a device joins the exempt list" \
+	"exempt=eth9 audit_ms=100 on_exhaust=drop lease_step=1048576 lock_modules=no" \
+	"boot setting exempt was weakened"
+weaker "audit_ms rises" \
+	"exempt=- audit_ms=60000 on_exhaust=drop lease_step=1048576 lock_modules=no" \
+	"boot setting audit_ms was weakened"
+weaker "lease_step rises" \
+	"exempt=- audit_ms=100 on_exhaust=drop lease_step=67108864 lock_modules=no" \
+	"boot setting lease_step was weakened"
+weaker "the settings dropped" "" "the boot settings were dropped"
+weaker "four of the five" "exempt=- audit_ms=100 on_exhaust=drop lease_step=1048576" \
+	"the boot settings are incomplete"
+weaker "an exempt list out of order" \
+	"exempt=b,a audit_ms=100 on_exhaust=drop lease_step=1048576 lock_modules=no" \
+	"a boot setting is not valid"
+weaker "audit_ms out of the module's range" \
+	"exempt=- audit_ms=5 on_exhaust=drop lease_step=1048576 lock_modules=no" \
+	"a boot setting is not valid"
+
+# stronger ones, one after another, then each way back
+new "$L"
+rec "$L" 1000 10000000 0 "exempt=a,b audit_ms=1000 on_exhaust=drop lease_step=4194304 lock_modules=no"
+rec "$L" 2000 10000000 0 "exempt=a audit_ms=1000 on_exhaust=drop lease_step=4194304 lock_modules=no"
+rec "$L" 3000 10000000 0 "exempt=a audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=yes"
+rec "$L" 4000 10000000 0 "exempt=- audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=yes"
+check_run "stronger at every step: intact" 0 "intact, 4 records" verify "$L"
+cp "$L" "$DIR/base" && base_prev=$PREV base_seq=$SEQ
+weaker "down back to drop" \
+	"exempt=- audit_ms=50 on_exhaust=drop lease_step=1048576 lock_modules=yes" \
+	"boot setting on_exhaust was weakened"
+weaker "locked modules unlocked" \
+	"exempt=- audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=no" \
+	"boot setting lock_modules was weakened"
+weaker "a name exempt again" \
+	"exempt=a audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=yes" \
+	"boot setting exempt was weakened"
+
+# --- ledger adopt
+new "$L"
+rec "$L" 1000 10000000 1049576 "$S0"
+rec "$L" 5000000 10000000 6000000 "$S0"
+rec "$L" 7000000 9000000 8000000 "$S0"
+# The off-host copy: the first two records.
+head -n 2 "$L" >"$DIR/copy"
+# The ledger damaged at record 3: what verifies is the first two.
+sed -i '3 s/ used=7000000/ used=0/' "$L"
+check_run "the damaged ledger fails at record 3" 1 "record 3: hash mismatch" verify "$L"
+check_run "adopt: usage without FILE" 2 "give one FILE" "${U[@]}" ledger adopt --ledger "$L"
+check_run "adopt a file that does not verify: refused" 1 \
+	"ledger adopt: .*/ledger fails verification at record 3" \
+	"${U[@]}" ledger adopt "$L" --ledger "$DIR/other"
+: >"$DIR/empty"
+check_run "adopt an empty file: refused" 1 "holds no record" \
+	"${U[@]}" ledger adopt "$DIR/empty" --ledger "$L"
+check_eq "the damaged ledger is untouched by the refusals" "$(grep -c . "$L")" 3
+check_run "adopt the copy" 0 \
+	"^adopted $DIR/copy as $L: 3 records, used 5000000 .*; the old ledger is kept as $L.rejected.[0-9]+" \
+	"${U[@]}" ledger adopt "$DIR/copy" --ledger "$L"
+check_run "the adopted ledger verifies" 0 "intact, 3 records" verify "$L"
+check "its first two records are the copy's" cmp -s <(head -n 2 "$L") "$DIR/copy"
+check_eq "its last: used, reserved and cap of the copy (nothing higher verified)" \
+	"$("${U[@]}" ledger verify --json "$L" | jq -c '[.last.used_bytes, .last.reserved_bytes, .last.cap_bytes]')" \
+	"[5000000,6000000,10000000]"
+check_eq "the settings carried" "$("${U[@]}" ledger verify --json "$L" | jq -r .last.settings.on_exhaust)" drop
+rejected=$(ls "$L".rejected.*)
+check_run "the damaged ledger is kept, as it was" 1 "record 3: hash mismatch" verify "$rejected"
+check_eq "no temporary file left" "$(ls "$DIR" | grep -c adopt)" 0
+
+# An older copy than what still verifies: the adopted record keeps the
+# higher figures and the stronger settings.
+new "$DIR/old"
+rec "$DIR/old" 1000 20000000 1049576 \
+	"exempt=eth9 audit_ms=1000 on_exhaust=drop lease_step=4194304 lock_modules=no"
+rm -f "$L".rejected.*
+check_run "adopt an older copy over a ledger that verifies" 0 "2 records, used 5000000 " \
+	"${U[@]}" ledger adopt "$DIR/old" --ledger "$L"
+check_eq "used, reserved: the higher; cap: the lower" \
+	"$("${U[@]}" ledger verify --json "$L" | jq -c '[.last.used_bytes, .last.reserved_bytes, .last.cap_bytes]')" \
+	"[5000000,6000000,10000000]"
+check_eq "the settings: the stronger of both" \
+	"$("${U[@]}" ledger verify --json "$L" | jq -c '.last.settings | [.exempt, .audit_ms, .lease_step]')" \
+	'[[],100,1048576]'
+check_run "and it verifies" 0 "intact, 2 records" verify "$L"
+check_run "adopt into a ledger that does not exist yet" 0 "^adopted .* as $DIR/fresh: 2 records" \
+	"${U[@]}" ledger adopt "$DIR/old" --ledger "$DIR/fresh"
+check "without a rejected copy" bash -c "! ls '$DIR'/fresh.rejected.* 2>/dev/null"
+done_testing
