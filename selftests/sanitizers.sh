@@ -8,8 +8,8 @@
 # was expected.
 . "$(dirname "$0")/lib.sh"
 SAN=$TOP/build/san
-TESTS=(units_test prog_test cli_errors.sh agent_cli.sh plan_cli.sh prometheus.sh completion.sh meter_e2e.sh tc_coexist.sh
-	meter_slots.sh)
+TESTS=(units_test prog_test cli_errors.sh agent_cli.sh ledger_settings.sh plan_cli.sh prometheus.sh
+	completion.sh meter_e2e.sh tc_coexist.sh meter_slots.sh)
 
 [ -x "$SAN/uploadctl" ] || bail "$SAN/uploadctl is not built (make san)"
 check "uploadctl is built with ASan" bash -c "nm '$SAN/uploadctl' | grep -q __asan_init"
