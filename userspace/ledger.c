@@ -88,7 +88,8 @@ void ledger_add_alarmed(struct ledger_rec *r, unsigned int p)
 /* The hashed part of a record: everything but " hash=...". */
 static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 {
-	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-", settings[512] = "", v[sizeof(r->settings.exempt) + 2];
+	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-", settings[512] = "";
+	char v[sizeof(r->settings.exempt) + 2];
 	size_t off = 0;
 	unsigned int i;
 	int n;

@@ -461,7 +461,8 @@ int cmd_load(int argc, char **argv)
 		alarm_raise("restore_held", LOG_ALERT,
 			    "ledger=%s reason=\"%s\" used_bytes=%llu cap_bytes=%llu lease_bytes=%llu action=\"nothing leaves guarded devices until 'uploadctl ledger adopt'\"",
 			    cfg.ledger,
-			    untrusted ? "the ledger fails verification" : "the module's settings are weaker than applied",
+			    untrusted ? "the ledger fails verification" :
+			    "the module's settings are weaker than applied",
 			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes,
 			    (unsigned long long)mod.lease_bytes);
 		held = true;
