@@ -548,12 +548,10 @@ static void check_settings(struct agent *a, const struct ucap_snapshot *s)
 		goto weak;
 	}
 	memset(&got, 0, sizeof(got));
-	if (settings_parse_exempt(a->params.exempt, got.exempt, sizeof(got.exempt))) {
+	if (settings_from_params(&got, &a->params)) {
 		why = ucap_why(-EINVAL);
 		goto weak;
 	}
-	got.audit_ms = a->params.audit_ms;
-	got.down = !strcmp(a->params.on_exhaust, "down");
 	got.lease_step = lease_step_held(&a->cfg, s->module.cap_bytes, &a->state);
 	locked = modules_locked();
 	got.lock_modules = locked == 1;

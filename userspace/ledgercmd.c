@@ -53,21 +53,16 @@ static const char ledger_adopt_help[] = LEDGER_ADOPT_HELP;
 static json_object *settings_json(const struct ledger_rec *r)
 {
 	const struct boot_settings *st = &r->settings;
+	const char *p = st->exempt, *n;
 	json_object *o, *ex;
-	const char *p;
+	size_t l;
 
 	if (!r->have_settings)
 		return NULL;
 	o = json_object_new_object();
 	ex = json_object_new_array();
-	for (p = st->exempt; *p;) {
-		size_t l = strcspn(p, ",");
-
-		json_object_array_add(ex, json_object_new_string_len(p, (int)l));
-		p += l;
-		if (*p)
-			p++;
-	}
+	while ((n = settings_exempt_next(&p, &l)))
+		json_object_array_add(ex, json_object_new_string_len(n, (int)l));
 	json_object_object_add(o, setting_name(SETTING_EXEMPT), ex);
 	json_object_object_add(o, setting_name(SETTING_AUDIT_MS),
 			       json_object_new_uint64(st->audit_ms));

@@ -293,12 +293,10 @@ static bool settings_in_force(const struct boot_settings *applied)
 		ucap_clear_why();
 		return false;
 	}
-	if (settings_parse_exempt(p.exempt, got.exempt, sizeof(got.exempt)))
+	if (settings_from_params(&got, &p))	/* shown as it is, to differ */
 		snprintf(got.exempt, sizeof(got.exempt), "%.*s", (int)sizeof(got.exempt) - 1,
 			 p.exempt);
 	ucap_clear_why();
-	got.audit_ms = p.audit_ms;
-	got.down = !strcmp(p.on_exhaust, "down");
 	for (k = 0; k < SETTINGS_N; k++) {
 		setting_value(applied, k, a, sizeof(a));
 		setting_value(&got, k, b, sizeof(b));

@@ -100,20 +100,26 @@ const char *setting_value(const struct boot_settings *s, enum setting k, char *b
 	return buf;
 }
 
-/* Is name in the sorted, comma-separated list? */
+const char *settings_exempt_next(const char **p, size_t *len)
+{
+	const char *name = *p;
+
+	if (!*name)
+		return NULL;
+	*len = strcspn(name, ",");
+	*p = name + *len + (name[*len] ? 1 : 0);
+	return name;
+}
+
+/* Is the name of nlen bytes in the comma-separated list? */
 static bool in_list(const char *list, const char *name, size_t nlen)
 {
-	const char *p = list;
+	const char *n;
+	size_t l;
 
-	while (*p) {
-		size_t l = strcspn(p, ",");
-
-		if (l == nlen && !strncmp(p, name, nlen))
+	while ((n = settings_exempt_next(&list, &l)))
+		if (l == nlen && !strncmp(n, name, nlen))
 			return true;
-		p += l;
-		if (*p)
-			p++;
-	}
 	return false;
 }
 
@@ -125,18 +131,20 @@ bool settings_exempt_has(const char *list, const char *name)
 /* Every name of sub is in list. */
 static bool exempt_subset(const char *sub, const char *list)
 {
-	const char *p = sub;
+	const char *n;
+	size_t l;
 
-	while (*p) {
-		size_t l = strcspn(p, ",");
-
-		if (!in_list(list, p, l))
+	while ((n = settings_exempt_next(&sub, &l)))
+		if (!in_list(list, n, l))
 			return false;
-		p += l;
-		if (*p)
-			p++;
-	}
 	return true;
+}
+
+int settings_from_params(struct boot_settings *s, const struct ucap_module_params *p)
+{
+	s->audit_ms = p->audit_ms;
+	s->down = !strcmp(p->on_exhaust, "down");
+	return settings_parse_exempt(p->exempt, s->exempt, sizeof(s->exempt));
 }
 
 bool setting_weaker(const struct boot_settings *s, const struct boot_settings *floor,
@@ -159,8 +167,8 @@ bool setting_weaker(const struct boot_settings *s, const struct boot_settings *f
 void setting_strengthen(struct boot_settings *s, const struct boot_settings *other, enum setting k)
 {
 	char both[sizeof(s->exempt)];
-	const char *p = s->exempt;
-	size_t off = 0;
+	const char *p = s->exempt, *n;
+	size_t off = 0, l;
 
 	if (!setting_weaker(s, other, k))
 		return;
@@ -168,16 +176,10 @@ void setting_strengthen(struct boot_settings *s, const struct boot_settings *oth
 	case SETTING_EXEMPT:
 		/* What both exempt; both lists are sorted, and so is this. */
 		both[0] = '\0';
-		while (*p) {
-			size_t l = strcspn(p, ",");
-
-			if (in_list(other->exempt, p, l))
+		while ((n = settings_exempt_next(&p, &l)))
+			if (in_list(other->exempt, n, l))
 				off += (size_t)snprintf(both + off, sizeof(both) - off, "%s%.*s",
-							off ? "," : "", (int)l, p);
-			p += l;
-			if (*p)
-				p++;
-		}
+							off ? "," : "", (int)l, n);
 		memcpy(s->exempt, both, sizeof(both));
 		break;
 	case SETTING_AUDIT_MS:

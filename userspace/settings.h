@@ -48,8 +48,20 @@ const char *setting_name(enum setting k);
 
 /* Sorted, deduplicated and checked: at most UCAP_MAX_EXEMPT device names. */
 int settings_parse_exempt(const char *list, char *out, size_t len);
+/*
+ * Walk a comma-separated list: *p at a name (or the end), returns it and
+ * its length in *len, and moves *p past it; NULL at the end.
+ */
+const char *settings_exempt_next(const char **p, size_t *len);
 /* Is name in the comma-separated list? */
 bool settings_exempt_has(const char *list, const char *name);
+/*
+ * The module's exempt, audit_ms and on_exhaust as the module shows them
+ * (ucap_module_read_params()) into s; the other settings are left as they
+ * are. -EINVAL if its exempt is not a list this side takes.
+ */
+struct ucap_module_params;
+int settings_from_params(struct boot_settings *s, const struct ucap_module_params *p);
 /* Parse an audit interval (UCAP_AUDIT_MS_MIN..UCAP_AUDIT_MS_MAX). */
 int settings_parse_audit_ms(const char *v, unsigned int *ms);
 /* Setting k's value as text ("-" for an empty exempt list). */
