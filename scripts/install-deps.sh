@@ -23,6 +23,10 @@ PKG_PKGS=(dkms dh-dkms debhelper dpkg-dev fakeroot groff-base man-db bash-comple
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.
 VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 	linux-headers-amd64)
+# The TPM anchor: a software TPM 2.0 that QEMU attaches (swtpm), the TSS
+# that `uploadctl tpm` is built on (ESAPI), and tpm2-tools, with which the
+# tests try, as root would, to undefine the anchor and clear the TPM.
+TPM_PKGS=(swtpm swtpm-tools libtss2-dev tpm2-tools)
 BACKPORTS_LIST=/etc/apt/sources.list.d/uploadcap-backports.sources
 
 die() { echo "install-deps: $*" >&2; exit 1; }
@@ -43,7 +47,7 @@ installed() {
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}" "${VM_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}" "${VM_PKGS[@]}" "${TPM_PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
