@@ -455,6 +455,8 @@ int ucap_audit_init(void)
 		       UCAP_AUDIT_MS_MAX);
 		return -EINVAL;
 	}
+	/* The parameter shows what applies: no longer than the TPM policy's. */
+	audit_ms = ucap_tpm_audit_ms(audit_ms);
 	ucap_audit_worker = kthread_create_worker(0, "uploadcap_audit");
 	if (IS_ERR(ucap_audit_worker))
 		return PTR_ERR(ucap_audit_worker);

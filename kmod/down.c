@@ -129,6 +129,8 @@ int ucap_down_init(void)
 		pr_err("on_exhaust=%s: must be drop or down\n", on_exhaust);
 		return -EINVAL;
 	}
+	if (ucap_tpm_down(READ_ONCE(ucap_take_down)))
+		WRITE_ONCE(ucap_take_down, true);
 	return 0;
 }
 

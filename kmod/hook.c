@@ -510,6 +510,8 @@ static int ucap_parse_exempt(void)
 			err = -EINVAL;
 			break;
 		}
+		if (!ucap_tpm_may_exempt(name))
+			continue;
 		strscpy(ucap_exempt[ucap_nr_exempt++], name, IFNAMSIZ);
 		pr_warn("devices named %s are exempt: their traffic is not capped\n", name);
 	}

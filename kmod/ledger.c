@@ -30,6 +30,11 @@
  * the two chunks per possible CPU that "near" means, or every packet
  * takes the lock.
  *
+ * With the TPM anchor (tpm.c) the module raises the lease itself: once
+ * less than ahead bytes of it are left, the slow path (which every CPU
+ * takes at least once per chunk) asks tpm.c, once per raise, to move the
+ * counter and raise it, from process context. sysfs may not raise it then.
+ *
  * Locking: ucap_ledger.lock (a spinlock, taken with BHs off) protects the
  * cap, the lease, granted, exact, state and the audit's two figures
  * (written under it, read locklessly: 64-bit words). Credit is atomic64
@@ -93,6 +98,9 @@ static struct {
 	u64 unhooked;		/* the audit charged, part of used */
 	u64 bypass;		/* the audit found, charged or not */
 	atomic64_t tamper;
+	bool anchored;		/* the TPM anchor raises the lease */
+	u64 ahead;		/* anchored: ask for a raise this far from it */
+	bool asked;		/* anchored: asked since the last raise */
 } ucap_ledger = {
 	.lock = __SPIN_LOCK_UNLOCKED(ucap_ledger.lock),
 	.cap = U64_MAX,
@@ -216,6 +224,21 @@ static void ucap_log_exhausted(u64 used, u64 cap)
 		used, cap);
 }
 
+/*
+ * Lock held. Anchored, and less than ahead left of the lease (the cap not
+ * yet covered by it): ask for a raise, once until the next one.
+ */
+static bool ucap_ask_raise(void)
+{
+	lockdep_assert_held(&ucap_ledger.lock);
+	if (!ucap_ledger.anchored || ucap_ledger.asked ||
+	    ucap_ledger.lease >= ucap_ledger.cap ||
+	    ucap_ledger.lease - min(ucap_ledger.granted, ucap_ledger.lease) >= ucap_ledger.ahead)
+		return false;
+	ucap_ledger.asked = true;
+	return true;
+}
+
 enum ucap_grant { UCAP_GRANT_DROP, UCAP_GRANT_CREDIT, UCAP_GRANT_CHARGED };
 
 /*
@@ -226,12 +249,13 @@ enum ucap_grant { UCAP_GRANT_DROP, UCAP_GRANT_CREDIT, UCAP_GRANT_CHARGED };
 static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 {
 	enum ucap_grant ret = UCAP_GRANT_DROP;
-	bool exhausted = false, lease_out = false;
+	bool exhausted = false, lease_out = false, ask = false;
 	u64 left, grant;
 
 	spin_lock(&ucap_ledger.lock);
 	if (ucap_ledger.state == UCAP_EXHAUSTED)
 		goto unlock;
+	ask = ucap_ask_raise();
 	left = ucap_left();
 	if (!ucap_ledger.exact) {
 		grant = max_t(u64, len, UCAP_CHUNK);
@@ -267,6 +291,8 @@ unlock:
 	spin_unlock(&ucap_ledger.lock);
 	if (exhausted)
 		ucap_state_changed();
+	if (ask)
+		ucap_tpm_lease_low();
 	return ret;
 }
 
@@ -388,7 +414,7 @@ int ucap_set_cap(u64 cap)
  */
 u64 ucap_charge_unhooked(u64 bytes)
 {
-	bool exhausted = false;
+	bool exhausted = false, ask = false;
 	u64 take = 0;
 
 	spin_lock_bh(&ucap_ledger.lock);
@@ -402,29 +428,25 @@ u64 ucap_charge_unhooked(u64 bytes)
 	ucap_ledger.granted += take;
 	WRITE_ONCE(ucap_ledger.unhooked, ucap_ledger.unhooked + take);
 	exhausted = ucap_update_mode();
+	ask = ucap_ask_raise();
 unlock:
 	spin_unlock_bh(&ucap_ledger.lock);
 	if (exhausted) {
 		ucap_log_exhausted(ucap_used_bytes(), READ_ONCE(ucap_ledger.cap));
 		ucap_state_changed();
 	}
+	if (ask)
+		ucap_tpm_lease_low();
 	return take;
 }
 
-/*
- * Raise the lease to lease_bytes (sysfs): only upwards, only with a lease.
- * The caller has written the raise down before.
- */
-int ucap_raise_lease(u64 lease_bytes)
+/* Raise the lease to lease_bytes; by says who asks, for the log. */
+static int ucap_lease_raise(u64 lease_bytes, const char *by)
 {
 	char value[24];
 	u64 old, used;
 
 	snprintf(value, sizeof(value), "%llu", lease_bytes);
-	if (!lease) {
-		ucap_tamper("set a lease the module was not loaded with", value);
-		return -EPERM;
-	}
 	spin_lock_bh(&ucap_ledger.lock);
 	old = ucap_ledger.lease;
 	if (lease_bytes < old) {
@@ -438,12 +460,99 @@ int ucap_raise_lease(u64 lease_bytes)
 	}
 	ucap_ledger.lease = lease_bytes;
 	ucap_ledger.lease_out = false;
+	ucap_ledger.asked = false;
 	ucap_reclaim_credit();	/* granted == used: exact or not, anew */
 	used = ucap_ledger.granted;
 	ucap_update_mode();
 	spin_unlock_bh(&ucap_ledger.lock);
-	pr_notice("lease raised from %llu to %llu bytes (%llu used)\n", old, lease_bytes, used);
+	pr_notice("lease raised from %llu to %llu bytes (%llu used)%s\n", old, lease_bytes, used,
+		  by);
 	return 0;
+}
+
+/*
+ * Raise the lease to lease_bytes (sysfs): only upwards, only with a lease,
+ * and not when the TPM anchor keeps it. The caller has written the raise
+ * down before.
+ */
+int ucap_raise_lease(u64 lease_bytes)
+{
+	char value[24];
+
+	snprintf(value, sizeof(value), "%llu", lease_bytes);
+	if (!lease) {
+		ucap_tamper("set a lease the module was not loaded with", value);
+		return -EPERM;
+	}
+	if (READ_ONCE(ucap_ledger.anchored)) {
+		ucap_tamper("raise the lease the TPM anchor keeps", value);
+		return -EPERM;
+	}
+	return ucap_lease_raise(lease_bytes, "");
+}
+
+/* Process context, anchored: the counter has moved; raise to lease_bytes. */
+int ucap_anchor_raise_lease(u64 lease_bytes)
+{
+	return ucap_lease_raise(lease_bytes, ", TPM counter moved");
+}
+
+/* What the hooks may let through (U64_MAX without a lease), and used. */
+void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *used)
+{
+	spin_lock_bh(&ucap_ledger.lock);
+	*lease_bytes = ucap_ledger.lease;
+	*cap_bytes = ucap_ledger.cap;
+	spin_unlock_bh(&ucap_ledger.lock);
+	*used = ucap_used_bytes();
+}
+
+/*
+ * At load, before any hook (tpm.c): the TPM shows at least floor bytes
+ * used and holds the cap at cap. Restore used to at least floor, arm with
+ * at most cap, and keep a lease at lease, raised from now on by tpm.c
+ * when less than ahead of it is left.
+ */
+void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead)
+{
+	bool armed;
+
+	spin_lock_bh(&ucap_ledger.lock);
+	if (floor > ucap_ledger.granted) {
+		pr_notice("TPM floor %llu bytes is above the %llu restored: restored %llu\n",
+			  floor, ucap_ledger.base, floor);
+		ucap_ledger.granted += floor - ucap_ledger.base;
+		ucap_ledger.base = floor;
+	}
+	lease = true;
+	ucap_ledger.anchored = true;
+	ucap_ledger.ahead = ahead;
+	ucap_ledger.lease = lease_bytes;
+	ucap_ledger.lease_out = false;
+	WRITE_ONCE(ucap_ledger.exact, true);
+	armed = ucap_ledger.state != UCAP_UNARMED;
+	if (!armed || cap < ucap_ledger.cap)
+		ucap_apply_cap(cap);
+	ucap_update_mode();
+	spin_unlock_bh(&ucap_ledger.lock);
+	pr_notice("TPM anchor: %llu bytes used, cap %llu, lease %llu\n", ucap_ledger.base,
+		  ucap_ledger.cap, lease_bytes);
+	if (!armed)
+		ucap_log_armed(ucap_ledger.cap, ucap_ledger.base);
+	if (ucap_ledger.state == UCAP_EXHAUSTED)
+		ucap_log_exhausted(ucap_used_bytes(), ucap_ledger.cap);
+}
+
+/*
+ * At load, before any hook: the TPM anchor is provisioned but cannot be
+ * trusted. Nothing leaves: armed with a cap of what is used, exhausted.
+ */
+void ucap_ledger_fail_closed(void)
+{
+	spin_lock_bh(&ucap_ledger.lock);
+	ucap_apply_cap(ucap_ledger.granted);
+	spin_unlock_bh(&ucap_ledger.lock);
+	ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
 }
 
 void ucap_read_totals(struct ucap_totals *t)

@@ -12,9 +12,12 @@ static int __init ucap_init(void)
 	int err;
 
 	ucap_ledger_init();
-	err = ucap_rate_init();
+	err = ucap_tpm_init();
 	if (err)
 		return err;
+	err = ucap_rate_init();
+	if (err)
+		goto err_tpm;
 	err = ucap_down_init();
 	if (err)
 		goto err_rate;
@@ -38,6 +41,8 @@ err_down:
 	ucap_down_exit();
 err_rate:
 	ucap_rate_exit();
+err_tpm:
+	ucap_tpm_exit();
 	return err;
 }
 
@@ -53,6 +58,7 @@ static void __exit ucap_exit(void)
 	ucap_sysfs_exit();
 	ucap_down_exit();
 	ucap_rate_exit();
+	ucap_tpm_exit();
 	pr_info("unloaded\n");
 }
 

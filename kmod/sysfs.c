@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 
 #include "uploadcap.h"
+#include "ucap_tpm_abi.h"
 
 static struct kobject *ucap_kobj;
 
@@ -152,6 +153,34 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	return sysfs_emit(buf, "%s\n", ucap_state_name(ucap_state()));
 }
 
+/* The TPM anchor (tpm.c), as found at load; names in ucap_tpm_abi.h. */
+static ssize_t tpm_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", ucap_tpm_state_name());
+}
+
+static ssize_t tpm_floor_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ucap_tpm_floor());
+}
+
+static ssize_t lease_step_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ucap_tpm_step());
+}
+
+#define UCAP_ATTR_RO_NAMED(_name, _show) {				\
+	.attr = { .name = _name, .mode = 0444 },			\
+	.show = _show,							\
+}
+
+static struct kobj_attribute ucap_tpm_state_attr =
+	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_TPM_STATE, tpm_state_show);
+static struct kobj_attribute ucap_tpm_floor_attr =
+	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_TPM_FLOOR, tpm_floor_show);
+static struct kobj_attribute ucap_lease_step_attr =
+	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_LEASE_STEP, lease_step_show);
+
 static struct kobj_attribute ucap_cap_attr = __ATTR_RW_MODE(cap_bytes, 0644);
 static struct kobj_attribute ucap_used_attr = __ATTR_RO(used_bytes);
 static struct kobj_attribute ucap_remaining_attr = __ATTR_RO(remaining_bytes);
@@ -199,6 +228,9 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_rate_dropped_packets_attr.attr,
 	&ucap_rate_debt_attr.attr,
 	&ucap_lease_attr.attr,
+	&ucap_tpm_state_attr.attr,
+	&ucap_tpm_floor_attr.attr,
+	&ucap_lease_step_attr.attr,
 	NULL,
 };
 

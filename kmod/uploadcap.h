@@ -11,6 +11,7 @@
  *             charged
  *   down.c    on_exhaust=down: guarded devices go down at exhaustion
  *             and stay down
+ *   tpm.c     the TPM 2.0 anchor: the lease kept in an NV counter
  *   sysfs.c   /sys/kernel/uploadcap/ and the state uevents
  *   main.c    init and exit only
  */
@@ -189,6 +190,11 @@ bool ucap_ledger_exact(void);
 void ucap_read_totals(struct ucap_totals *t);
 int ucap_raise_lease(u64 lease_bytes);
 bool ucap_leasing(void);
+/* tpm.c's side of the ledger: see there. */
+int ucap_anchor_raise_lease(u64 lease_bytes);
+void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *used);
+void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead);
+void ucap_ledger_fail_closed(void);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
 
@@ -275,6 +281,21 @@ const char *ucap_down_refuse_up(struct ucap_audit *audit);
 void ucap_down_hold(struct net_device *dev, struct ucap_audit *audit);
 /* No lock held: take the held devices down now, not in the work. */
 void ucap_down_flush(void);
+
+/* tpm.c */
+/* After ucap_ledger_init(), before any hook; exit cancels the raises. */
+int ucap_tpm_init(void);
+void ucap_tpm_exit(void);
+/* Any context: less than a quarter step of the lease is left. */
+void ucap_tpm_lease_low(void);
+const char *ucap_tpm_state_name(void);
+bool ucap_tpm_anchored(void);
+u64 ucap_tpm_floor(void);	/* 0 unless anchored */
+u64 ucap_tpm_step(void);	/* 0 unless anchored */
+/* The boot settings, held to the TPM policy when anchored. */
+unsigned int ucap_tpm_audit_ms(unsigned int audit_ms);
+bool ucap_tpm_down(bool down);
+bool ucap_tpm_may_exempt(const char *name);
 
 /* sysfs.c */
 int ucap_sysfs_init(void);
