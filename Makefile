@@ -42,7 +42,7 @@ Q := @
 msg = @printf '  %-9s %s\n' '$(1)' '$(2)'
 endif
 
-PKGS		:= libbpf libmnl json-c libcrypto libkmod
+PKGS		:= libbpf libmnl json-c libcrypto libkmod tss2-esys tss2-rc tss2-tctildr
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -113,7 +113,7 @@ $(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name uploadcap > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h
+$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -124,7 +124,7 @@ $(BUILD)/libucap.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h) \
-		bpf/uploadcap.h kmod/ucap_params.h $(BUILD)/uploadcap.skel.h
+		bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iuserspace -c $< -o $@

@@ -22,7 +22,7 @@ complete_words() {
 }
 
 check_eq "commands" "$(complete_words uploadctl '')" \
-	"agent attach cap config detach help ledger load plan rate status version "
+	"agent attach cap config detach help ledger load plan rate status tpm version "
 check_eq "st -> status" "$(complete_words uploadctl st)" "status "
 check_eq "global options" "$(complete_words uploadctl --)" "--help --json --pin-dir --pretty --version "
 check_eq "after a global option, the command" "$(complete_words uploadctl --json sta)" "status "
@@ -36,9 +36,11 @@ check_eq "a size is the user's to type" "$(complete_words uploadctl load --cap '
 check_eq "attach: device names" "$(complete_words uploadctl attach l)" "lo "
 check_eq "ledger verify" "$(complete_words uploadctl ledger v)" "verify "
 check_eq "config check" "$(complete_words uploadctl config c)" "check "
+check_eq "tpm: provision or status" "$(complete_words uploadctl tpm '')" "provision status "
 
 missing=
-for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" plan; do
+for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" \
+	"tpm provision" "tpm status" plan; do
 	offered=$(complete_words uploadctl $c --)
 	# The options of the usage lines (the text below names other commands').
 	for o in $("$UPLOADCTL" $c --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*' | sort -u); do

@@ -39,6 +39,7 @@ static const struct uctl_cmd cmds[] = {
 	  "watch the meters, raise alarms, keep the ledger" },
 	{ "ledger", cmd_ledger, "verify [PATH]", "check the ledger's hash chain" },
 	{ "config", cmd_config, "check [FILE]", "check the configuration file" },
+	{ "tpm", cmd_tpm, "provision ... | status", "the TPM 2.0 anchor of the lifetime count" },
 	{ "plan", cmd_plan, "--weights-size SIZE --tokens N ...",
 	  "size the cap from the model and the host's output" },
 	{ "version", cmd_version, "", "print the version" },

@@ -96,5 +96,6 @@ int cmd_detach(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_rate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_tpm(int argc, char **argv);
 
 #endif /* UPLOADCTL_H */
