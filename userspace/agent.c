@@ -601,7 +601,8 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	const char *why;
 	int ret;
 
-	if (!s->module_present || !m->lease)
+	/* Anchored, the module raises it itself, after the TPM counter. */
+	if (!s->module_present || !m->lease || m->anchored)
 		return;
 	cap = m->state == UCAP_MOD_UNARMED ? 0 : m->cap_bytes;
 	step = lease_step_held(&a->cfg, cap, &a->state);

@@ -144,7 +144,8 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	ret = ledger_boot_id(rec.boot, sizeof(rec.boot));
 	if (!ret)
 		ret = ledger_open(&l, cfg->ledger, check);
-	if (!ret && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
+	/* Anchored, the module raised it itself, after the TPM counter. */
+	if (!ret && !mod->anchored && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
 		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap,
 							 applied->lease_step));
 	else if (!ret)

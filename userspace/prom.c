@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alarm.h"
+#include "ucap_tpm_abi.h"
 #include "uploadctl.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -82,6 +83,10 @@ static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
 void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown)
 {
 	static const char *const states[] = { "not_loaded", "unarmed", "armed", "exhausted" };
+	static const char *const tpm_states[] = {
+		UCAP_TPM_STATE_ABSENT, UCAP_TPM_STATE_UNPROVISIONED, UCAP_TPM_STATE_ANCHORED,
+		UCAP_TPM_STATE_FAILED,
+	};
 	const struct ucap_module *m = &s->module;
 	bool armed = s->module_present && m->state != UCAP_MOD_UNARMED;
 	const char *state = "not_loaded";
@@ -108,6 +113,22 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	       "The write-ahead lease: bytes the hooks may let through before the next reservation; absent without a lease.");
 	if (s->module_present && m->lease)
 		fprintf(f, "uploadcap_lease_bytes %llu\n", (unsigned long long)m->lease_bytes);
+	family(f, "uploadcap_tpm_anchor", "gauge",
+	       "The TPM anchor as the module found it at load: 1 for its state (absent, unprovisioned, anchored, failed).");
+	if (s->module_present)
+		for (i = 0; i < sizeof(tpm_states) / sizeof(tpm_states[0]); i++)
+			fprintf(f, "uploadcap_tpm_anchor{state=\"%s\"} %d\n", tpm_states[i],
+				!strcmp(tpm_states[i], m->tpm_state));
+	family(f, "uploadcap_tpm_floor_bytes", "gauge",
+	       "Bytes used as the TPM counter showed them at load; absent unless anchored.");
+	if (s->module_present && m->anchored)
+		fprintf(f, "uploadcap_tpm_floor_bytes %llu\n",
+			(unsigned long long)m->tpm_floor_bytes);
+	family(f, "uploadcap_lease_step_bytes", "gauge",
+	       "Bytes the lease rises per TPM counter increment; absent unless anchored.");
+	if (s->module_present && m->anchored)
+		fprintf(f, "uploadcap_lease_step_bytes %llu\n",
+			(unsigned long long)m->lease_step_bytes);
 	family(f, "uploadcap_rate_ceiling_bytes_per_second", "gauge",
 	       "The write-once upload rate ceiling; absent while there is none.");
 	if (s->module_present && m->rate_bytes_per_sec)

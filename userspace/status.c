@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "table.h"
+#include "ucap_tpm_abi.h"
 #include "uploadctl.h"
 
 #define STATUS_JSON_VERSION 1
@@ -149,6 +150,11 @@ static void module_json_fill(json_object *o, const struct ucap_module *m)
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
 	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
 	json_object_object_add(o, "lease_bytes", m->lease ? uctl_json_u64(m->lease_bytes) : NULL);
+	json_object_object_add(o, "tpm_state", json_object_new_string(m->tpm_state));
+	json_object_object_add(o, "tpm_floor_bytes",
+			       m->anchored ? uctl_json_u64(m->tpm_floor_bytes) : NULL);
+	json_object_object_add(o, "lease_step_bytes",
+			       m->anchored ? uctl_json_u64(m->lease_step_bytes) : NULL);
 	uctl_rate_json(o, m);
 }
 
@@ -197,10 +203,16 @@ static void lease_text(const struct ucap_module *m)
 {
 	char a[64], b[64];
 
+	if (m->anchored)
+		printf("anchor:     TPM counter, step %s; floor at load %s\n",
+		       uctl_size(m->lease_step_bytes, a, sizeof(a)),
+		       uctl_size(m->tpm_floor_bytes, b, sizeof(b)));
+	else if (!strcmp(m->tpm_state, UCAP_TPM_STATE_FAILED))
+		printf("anchor:     FAILED: the TPM anchor cannot be trusted (uploadctl tpm status)\n");
 	if (!m->lease)
 		return;
-	printf("lease:      %s (written ahead in the ledger); %s of it left\n",
-	       uctl_size(m->lease_bytes, a, sizeof(a)),
+	printf("lease:      %s (%s); %s of it left\n", uctl_size(m->lease_bytes, a, sizeof(a)),
+	       m->anchored ? "kept in the TPM counter" : "written ahead in the ledger",
 	       uctl_size(m->lease_bytes > m->used_bytes ? m->lease_bytes - m->used_bytes : 0,
 			 b, sizeof(b)));
 }

@@ -22,6 +22,7 @@
 
 #include "ucap.h"
 #include "ucap_params.h"
+#include "ucap_tpm_abi.h"
 
 static const char *const state_names[] = {
 	[UCAP_MOD_UNARMED] = "unarmed",
@@ -285,6 +286,13 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	mod->lease = !access_in(dir, "lease_bytes");
 	if (!ret && mod->lease)
 		ret = read_u64(dir, "lease_bytes", &mod->lease_bytes);
+	if (!ret)
+		ret = read_text(dir, UCAP_SYSFS_TPM_STATE, mod->tpm_state, sizeof(mod->tpm_state));
+	mod->anchored = !strcmp(mod->tpm_state, UCAP_TPM_STATE_ANCHORED);
+	if (!ret)
+		ret = read_u64(dir, UCAP_SYSFS_TPM_FLOOR, &mod->tpm_floor_bytes);
+	if (!ret)
+		ret = read_u64(dir, UCAP_SYSFS_LEASE_STEP, &mod->lease_step_bytes);
 	if (!ret)
 		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)

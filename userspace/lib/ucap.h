@@ -197,6 +197,11 @@ struct ucap_module {
 	__u64 rate_dropped_packets;
 	bool lease;		/* loaded with the write-ahead lease (lease=1) */
 	__u64 lease_bytes;	/* the lease: what the hooks may let through */
+	/* The TPM anchor (kmod/ucap_tpm_abi.h): UCAP_TPM_STATE_*, as at load. */
+	char tpm_state[16];
+	bool anchored;		/* tpm_state is "anchored": the module raises the lease */
+	__u64 tpm_floor_bytes;	/* what the TPM counter showed used at load */
+	__u64 lease_step_bytes;	/* anchored: bytes per counter increment */
 	struct ucap_mod_dev *devs;
 	size_t ndevs;
 };
