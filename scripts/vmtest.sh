@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] [-n MODEL]... -- CMD [ARGS...]
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -16,6 +16,10 @@
 # -n MODEL (repeatable) adds two emulated NICs of that QEMU model (e1000,
 # e1000e, rtl8139, vmxnet3, virtio-net-pci, ...) joined on a QEMU hub of
 # their own: they reach only each other, never the host's network.
+# -T DIR gives the guest a TPM 2.0: swtpm, with its state in DIR (the
+# machine's TPM: keep DIR across the boots of one test), attached as a TIS
+# device (/dev/tpm0, /dev/tpmrm0). One swtpm per boot, started and
+# stopped here by PID.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,16 +27,17 @@ krel=
 timeout=600
 mem=1024
 state=
+tpm_state=
 systemd=
 nics=()
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-S] [-n MODEL]... -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:s:Sn:h" opt; do
+while getopts "k:t:m:s:T:Sn:h" opt; do
 	case $opt in
 	n)
 		case $OPTARG in
@@ -44,6 +49,7 @@ while getopts "k:t:m:s:Sn:h" opt; do
 		;;
 	S) systemd=1 ;;
 	s) state=$(cd "$OPTARG" && pwd) || die "no folder $OPTARG" ;;
+	T) tpm_state=$(cd "$OPTARG" && pwd) || die "no folder $OPTARG" ;;
 	k) krel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -62,6 +68,7 @@ fi
 kernel=/boot/vmlinuz-$krel
 [ -r "$kernel" ] || die "no kernel image $kernel (is linux-image-$krel installed?)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (scripts/install-deps.sh)"
+[ -z "$tpm_state" ] || command -v swtpm >/dev/null || die "swtpm not found (scripts/install-deps.sh)"
 
 initrd=$TOP/build/vm/$krel/initramfs.cpio.gz
 # Several VMs may start at once (make check runs the VM suites beside
@@ -79,8 +86,10 @@ mkdir -p "$TOP/build/vm" || die "mkdir $TOP/build/vm"
 
 res=$(mktemp -d /tmp/ucap-vm.XXXXXX)
 qemu_pid=
+swtpm_pid=
 cleanup() {
 	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null
 	rm -rf "$res"
 }
 trap cleanup EXIT
@@ -135,9 +144,34 @@ for p in "$TOP" "$PWD"; do
 	esac
 done | sort -u >"$res/keep"
 
+# The TPM of one boot: swtpm on a socket of its own, its state in $tpm_state.
+tpm_args=()
+start_swtpm() {
+	local i
+	rm -f "$res/swtpm.sock"
+	swtpm socket --tpm2 --tpmstate "dir=$tpm_state" \
+		--ctrl "type=unixio,path=$res/swtpm.sock" --terminate \
+		--log "file=$res/swtpm.log" &
+	swtpm_pid=$!
+	for i in $(seq 100); do
+		[ -S "$res/swtpm.sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$res/swtpm.sock" ] || die "swtpm did not start: $(cat "$res/swtpm.log" 2>/dev/null)"
+	tpm_args=(-chardev "socket,id=chrtpm,path=$res/swtpm.sock"
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0)
+}
+stop_swtpm() {
+	[ -n "$swtpm_pid" ] || return 0
+	kill "$swtpm_pid" 2>/dev/null || true
+	wait "$swtpm_pid" 2>/dev/null || true
+	swtpm_pid=
+}
+
 # boot: run the guest until it powers off or the time is up (timed_out).
 boot() {
 	rm -f "$res/console" "$res/qemu.log" "$res/started" "$res/out" "$res/status"
+	[ -z "$tpm_state" ] || start_swtpm
 	start=$SECONDS
 	qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m "$mem" \
@@ -147,7 +181,7 @@ boot() {
 		-append "console=ttyS0 panic=-1 loglevel=4 rw${systemd:+ systemd.unit=ucap-vmtest.target systemd.show_status=0}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
-		"${state_share[@]}" "${nics[@]}" \
+		"${state_share[@]}" "${nics[@]}" "${tpm_args[@]}" \
 		>"$res/qemu.log" 2>&1 &
 	qemu_pid=$!
 
@@ -162,6 +196,7 @@ boot() {
 	done
 	wait "$qemu_pid" 2>/dev/null || true
 	qemu_pid=
+	stop_swtpm
 }
 
 # A guest kernel that dies while booting, before the command has started

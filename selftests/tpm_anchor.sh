@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The TPM 2.0 anchor, against root, over real reboots: each VM kernel gets
+# a swtpm of its own whose state folder ($T) is the machine's TPM across
+# three boots, and a folder ($S) as its disk. The owner's and lockout
+# authorizations are made here, on the host: "off the host" for the VM's
+# root, who is handed them only to provision (boot 1) and, as the operator
+# would, to take the counter away (boot 3).
+#   boot 1: unprovisioned: the module says so and runs unanchored. uploadctl
+#           tpm provision; root, without the authorizations, cannot undefine
+#           either index, rewrite the policy or clear the TPM. Loaded
+#           anchored: the cap and step are the policy's, the lease is
+#           raised by the module itself as the counter moves (no agent),
+#           a sysfs raise is refused and counted. Then the attacker rolls
+#           the ledger back to the copy taken before the traffic, and the
+#           host dies uncleanly.
+#   boot 2: the rolled-back ledger verifies; the module restores the
+#           TPM's floor, at or above all that left. The attacker deletes
+#           the ledger.
+#   boot 3: no ledger: the floor again, and the cap of the policy, not the
+#           higher one asked for. Weaker settings on insmod are held
+#           to the policy. The operator undefines the counter: the next
+#           load arms exhausted and says why; tpm status fails.
+# Run on the host (it starts the VMs); inside, --boot N runs one boot.
+. "$(dirname "$0")/lib.sh"
+
+STEP=1048576
+CAP=52428800
+COUNTER=0x0185ac01
+POLICY=0x0185ac00
+
+if [ "${1:-}" = "--boot" ]; then
+	BOOT=$2
+	S=/run/vmstate
+	L=$S/ledger
+	export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+	ucap_test_init
+	require_module_kernel
+	mod_unload
+	check "syslogd running" syslog_start
+	check "the guest has a TPM" test -c /dev/tpmrm0
+	load() { "$UPLOADCTL" load --ledger "$L" --module "$KMOD" "$@"; }
+	tpm_json() { "$UPLOADCTL" tpm status --json | jq -r "$1"; }
+	counter() { tpm_json .counter; }
+	# refused WHAT CMD...: root, without the authorizations, tries CMD.
+	refused() {
+		local what=$1
+		shift
+		if "$@" >/dev/null 2>&1; then not_ok "root can $what"; else ok "root cannot $what"; fi
+	}
+	case $BOOT in
+	1)
+		dmesg_mark
+		check "the module loads" mod_load
+		check_eq "unprovisioned TPM: not anchored" "$(mod_get tpm_state)" unprovisioned
+		check "and says so" bash -c "dmesg | grep -q 'not provisioned for uploadcap'"
+		check "it goes again (unarmed)" mod_unload
+		check_run "tpm status: unprovisioned" 0 "anchor: +unprovisioned" "$UPLOADCTL" tpm status
+		check_run "provision needs both authorizations" 2 "give --owner-auth and --lockout-auth" \
+			"$UPLOADCTL" tpm provision --owner-auth "$S/owner.auth"
+		check_run "provision" 0 "provisioned: counter" "$UPLOADCTL" tpm provision \
+			--owner-auth "$S/owner.auth" --lockout-auth - --cap 50MiB --step 1MiB \
+			--config /dev/null <"$S/lockout.auth"
+		check_run "again: refused, already provisioned" 1 "already provisioned.*--replace" \
+			"$UPLOADCTL" tpm provision --owner-auth "$S/owner.auth" \
+			--lockout-auth "$S/lockout.auth" --cap 50MiB --config /dev/null
+		check_eq "tpm status: anchored, owner and lockout set, clear disabled" \
+			"$(tpm_json '[.anchor, .owner_auth_set, .lockout_auth_set, .clear_disabled] | join(" ")')" \
+			"anchored true true true"
+		check_eq "the policy: cap and step" "$(tpm_json '"\(.cap_bytes) \(.step_bytes)"')" "$CAP $STEP"
+		diag "platform hierarchy enabled: $(tpm_json .platform_hierarchy_enabled)"
+		refused "undefine the counter" tpm2_nvundefine "$COUNTER"
+		refused "undefine the policy" tpm2_nvundefine "$POLICY"
+		refused "undefine the counter as the platform" tpm2_nvundefine -C p "$COUNTER"
+		head -c 8 /dev/zero >/tmp/zero8
+		refused "rewrite the policy" tpm2_nvwrite -C o -i /tmp/zero8 "$POLICY"
+		refused "clear the TPM (lockout)" tpm2_clear
+		refused "clear the TPM (platform)" tpm2_clear -c p
+		refused "re-enable TPM2_Clear" tpm2_clearcontrol -C l c
+		# The firmware (SeaBIOS) set a random platform authorization.
+		refused "re-enable TPM2_Clear as the platform" tpm2_clearcontrol -C p c
+		refused "hide the indices: disable the owner hierarchy (platform)" \
+			tpm2_hierarchycontrol -C p shEnable clear
+		refused "hide the indices: disable the owner hierarchy (owner)" \
+			tpm2_hierarchycontrol -C o shEnable clear
+		refused "lower the owner's authorization" tpm2_changeauth -c owner ""
+
+		check_run "load: anchored" 0 "no ledger yet" load --cap 50MiB
+		check_eq "the module is anchored" "$(mod_get tpm_state)" anchored
+		check_eq "the step is the policy's" "$(mod_get lease_step_bytes)" $STEP
+		check_eq "armed at the policy's cap" "$(mod_get state) $(mod_get cap_bytes)" "armed $CAP"
+		check_eq "floor 0, lease one step" "$(mod_get tpm_floor_bytes) $(mod_get lease_bytes)" "0 $STEP"
+		cp "$L" "$S/ledger.before"
+		c0=$(counter)
+		raw_bed 198.18.17
+		raw 3000 1500
+		settle "$NSA" "$DA"
+		check_ge "traffic went past the first step: the module raised the lease itself" \
+			"$(mod_get used_bytes)" $((3 * STEP))
+		check_gt "and the lease runs ahead of used" "$(mod_get lease_bytes)" "$(mod_get used_bytes)"
+		diag "dropped while a raise was under way: $(mod_get dropped_bytes) bytes"
+		check "each raise logged by the kernel" bash -c \
+			"dmesg | grep -c 'lease raised.*TPM counter moved' | awk '{ exit !(\$1 >= 3) }'"
+		check_gt "the counter moved" "$(counter)" "$c0"
+		tamper=$(mod_get tamper_attempts)
+		check "a sysfs raise of the lease is refused" bash -c "! echo $CAP >$SYSFS/lease_bytes"
+		check_eq "and counted" "$(mod_get tamper_attempts)" $((tamper + 1))
+		check "and logged" bash -c "dmesg | grep -q 'refused to raise the lease the TPM anchor keeps'"
+		mod_get used_bytes >"$S/used1"
+		# The attacker: the ledger of before the traffic, then a crash.
+		check "roll the ledger back" cp "$S/ledger.before" "$L"
+		;;
+	2)
+		check_run "the rolled-back ledger verifies" 0 "intact" "$UPLOADCTL" ledger verify "$L"
+		check_run "load" 0 "ledger record" load
+		check_eq "anchored" "$(mod_get tpm_state)" anchored
+		check_ge "used restored at or above all that left" "$(mod_get used_bytes)" "$(cat "$S/used1")"
+		check_ge "by at most two steps" $(($(cat "$S/used1") + 2 * STEP)) "$(mod_get used_bytes)"
+		check_eq "the floor is what was restored" "$(mod_get tpm_floor_bytes)" "$(mod_get used_bytes)"
+		mod_get used_bytes >"$S/used2"
+		check "the attacker deletes the ledger" rm "$L"
+		;;
+	3)
+		check_run "load without a ledger, asking for a higher cap" 0 "no ledger yet" load --cap 80MiB
+		check "ledger_missing raised" wait_event ledger_missing 1 3
+		check_ge "the floor, not zero" "$(mod_get used_bytes)" "$(cat "$S/used2")"
+		check_eq "the cap is the policy's, not the one asked for" "$(mod_get cap_bytes)" $CAP
+		check "the attacker removes the module" rmmod -f uploadcap
+		dmesg_mark
+		check "and loads it with weaker settings" mod_load audit_ms=60000 exempt=dummy0
+		check_eq "audit_ms is held to the policy's" \
+			"$(cat /sys/module/uploadcap/parameters/audit_ms)" 100
+		check "said so" bash -c "dmesg | grep -q 'audit_ms=60000 is weaker than the TPM policy'"
+		check "the exempt name is not in the policy: guarded" bash -c \
+			"dmesg | grep -q 'exempt=dummy0 is not in the TPM policy'"
+		check "gone again" rmmod -f uploadcap
+		check "the operator undefines the counter" tpm2_nvundefine -C o -P "file:$S/owner.auth" "$COUNTER"
+		check_run "tpm status: failed" 1 "anchor: +failed \\(counter index is gone\\)" \
+			"$UPLOADCTL" tpm status
+		check "the module loads" mod_load
+		check_eq "and arms exhausted" "$(mod_get tpm_state) $(mod_get state)" "failed exhausted"
+		check "saying why, loudly" bash -c "dmesg | grep -q 'TPM anchor failed: counter index is gone'"
+		;;
+	esac
+	done_testing
+	exit
+fi
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
+T_N=0
+T_FAIL=0
+[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
+command -v swtpm >/dev/null || bail "swtpm not found (scripts/install-deps.sh)"
+for k in $kernels; do
+	disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
+	tpm=$(mktemp -d /var/tmp/ucap-tpm.XXXXXX)
+	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$disk/owner.auth"
+	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$disk/lockout.auth"
+	for boot in 1 2 3; do
+		out=$("$TOP/scripts/vmtest.sh" -k "$k" -s "$disk" -T "$tpm" -- \
+			"$TOP/selftests/tpm_anchor.sh" --boot $boot 2>&1)
+		rc=$?
+		while read -r line; do
+			case $line in
+			"ok "*) ok "$k boot $boot: ${line#ok * - }" ;;
+			"not ok "*) not_ok "$k boot $boot: ${line#not ok * - }" ;;
+			"#"*) echo "$line" ;;
+			esac
+		done <<<"$out"
+		if [ $rc != 0 ]; then
+			not_ok "$k boot $boot exited $rc"
+			diag "$(tail -n 30 <<<"$out")"
+		fi
+	done
+	rm -rf "$disk" "$tpm"
+done
+done_testing
