@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Fuzz every userspace parser with libFuzzer (build/fuzz, `make fuzzers`):
-# sizes, threshold lists, the configuration file, the ledger reader and
-# the reader of the module's devices table, for UCAP_FUZZ_SECS seconds
-# each (default 60; `make fuzz FUZZ_SECS=N`), two at a time. Each starts
+# sizes, threshold lists, the configuration file, the ledger reader, the
+# reader of the module's devices table and the TPM anchor's policy
+# decoder, for UCAP_FUZZ_SECS seconds each (default 60; `make fuzz
+# FUZZ_SECS=N`), two at a time. Each starts
 # from its seeds in selftests/fuzz/corpus/NAME and keeps what it finds in
 # build/fuzz/corpus/NAME; a crash, a sanitizer report or a failed
 # invariant fails the test and leaves the input in build/fuzz/artifacts/.

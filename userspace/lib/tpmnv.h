@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The TPM 2.0 anchor's NV indices through tpm2-tss's ESAPI (tpmnv.c): the
- * policy's layout (kmod/ucap_tpm_abi.h) both ways, the indices' public
- * areas, the counter, the hierarchy flags, and the owner's and lockout's
- * operations that provisioning is made of. No policy here: which of them
- * to run, and when, is `uploadctl tpm`'s. Authorizations are passed in,
- * used for one command and never kept.
+ * indices' public areas and contents, the counter, the hierarchy flags,
+ * and the owner's and lockout's operations that provisioning is made of.
+ * No policy here: which of them to run, and when, is `uploadctl tpm`'s.
+ * Authorizations are passed in, used for one command and never kept.
  */
 #ifndef UCAP_TPMNV_H
 #define UCAP_TPMNV_H
@@ -14,29 +13,12 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "ucap_params.h"
-#include "ucap_tpm_abi.h"
+#include "tpmpolicy.h"
 
 /* Where the TPM is, unless --tcti says otherwise: the kernel's resource manager. */
 #define UCAP_TPM_TCTI_DEFAULT	"device:/dev/tpmrm0"
 /* The longest authorization: a SHA-256 digest, as the hierarchies take. */
 #define UCAP_TPM_AUTH_MAX	32
-
-struct ucap_tpm_policy {
-	__u32 counter_index;
-	__u32 flags;		/* UCAP_TPM_POLICY_F_* */
-	__u64 base;
-	__u64 step;
-	__u64 cap;
-	__u32 audit_ms;
-	/* Sorted device names, comma-separated; "" for none. */
-	char exempt[UCAP_TPM_POLICY_EXEMPT_N * UCAP_TPM_POLICY_IFNAMSIZ];
-};
-
-/* -EINVAL with the reason in ucap_why() when p cannot be written. */
-int ucap_tpm_policy_encode(const struct ucap_tpm_policy *p, __u8 out[UCAP_TPM_POLICY_SIZE]);
-/* -EPROTO with the reason when in is not a policy the module would take. */
-int ucap_tpm_policy_decode(const __u8 in[UCAP_TPM_POLICY_SIZE], struct ucap_tpm_policy *p);
 
 struct ucap_tpm;
 
