@@ -106,6 +106,12 @@ if [ "${1:-}" = "--boot" ]; then
 		check "a sysfs raise of the lease is refused" bash -c "! echo $CAP >$SYSFS/lease_bytes"
 		check_eq "and counted" "$(mod_get tamper_attempts)" $((tamper + 1))
 		check "and logged" bash -c "dmesg | grep -q 'refused to raise the lease the TPM anchor keeps'"
+		check_run "the agent checkpoints" 0 "" "$UPLOADCTL" agent --once --ledger "$L"
+		check_eq "and writes the module's lease down as its reservation" \
+			"$("$UPLOADCTL" ledger verify --json "$L" | jq .last.reserved_bytes)" \
+			"$(mod_get lease_bytes)"
+		check_eq "no tampering alarmed: the agent left the lease to the module" \
+			"$(mod_get tamper_attempts)" $((tamper + 1))
 		mod_get used_bytes >"$S/used1"
 		# The attacker: the ledger of before the traffic, then a crash.
 		check "roll the ledger back" cp "$S/ledger.before" "$L"
@@ -117,6 +123,16 @@ if [ "${1:-}" = "--boot" ]; then
 		check_ge "used restored at or above all that left" "$(mod_get used_bytes)" "$(cat "$S/used1")"
 		check_ge "by at most two steps" $(($(cat "$S/used1") + 2 * STEP)) "$(mod_get used_bytes)"
 		check_eq "the floor is what was restored" "$(mod_get tpm_floor_bytes)" "$(mod_get used_bytes)"
+		check "ledger_lost raised: the ledger is behind the TPM" wait_event ledger_lost 1 3
+		check_run "saying so" 0 "reason=\"the ledger is behind the TPM counter by more than a step\"" \
+			events ledger_lost
+		check_run "status shows the anchor" 0 "anchor: +TPM counter, step 1048576 .*floor at load" \
+			"$UPLOADCTL" status
+		check_eq "status --json too" \
+			"$("$UPLOADCTL" status --json | jq -r '.module | "\(.tpm_state) \(.lease_step_bytes) \(.tpm_floor_bytes)"')" \
+			"anchored $STEP $(mod_get tpm_floor_bytes)"
+		check_run "and Prometheus" 0 "uploadcap_tpm_anchor\{state=\"anchored\"\} 1" \
+			"$UPLOADCTL" status --format prometheus
 		mod_get used_bytes >"$S/used2"
 		check "the attacker deletes the ledger" rm "$L"
 		;;
@@ -125,6 +141,15 @@ if [ "${1:-}" = "--boot" ]; then
 		check "ledger_missing raised" wait_event ledger_missing 1 3
 		check_ge "the floor, not zero" "$(mod_get used_bytes)" "$(cat "$S/used2")"
 		check_eq "the cap is the policy's, not the one asked for" "$(mod_get cap_bytes)" $CAP
+		check "ledger_lost raised, not only ledger_missing" wait_event ledger_lost 1 3
+		check_run "saying the TPM kept it" 0 "no ledger, while the TPM counter shows history" \
+			events ledger_lost
+		check "the attacker removes the module" rmmod -f uploadcap
+		check_run "a configuration weaker than the TPM policy is refused" 1 \
+			"configuration audit_ms=60000 refused: weaker than the TPM policy; 100 applies" \
+			load --audit-ms 60000
+		check_eq "the policy's applies" "$(cat /sys/module/uploadcap/parameters/audit_ms)" 100
+		check "setting_refused raised" wait_event setting_refused 1 3
 		check "the attacker removes the module" rmmod -f uploadcap
 		dmesg_mark
 		check "and loads it with weaker settings" mod_load audit_ms=60000 exempt=dummy0
@@ -137,9 +162,10 @@ if [ "${1:-}" = "--boot" ]; then
 		check "the operator undefines the counter" tpm2_nvundefine -C o -P "file:$S/owner.auth" "$COUNTER"
 		check_run "tpm status: failed" 1 "anchor: +failed \\(counter index is gone\\)" \
 			"$UPLOADCTL" tpm status
-		check "the module loads" mod_load
-		check_eq "and arms exhausted" "$(mod_get tpm_state) $(mod_get state)" "failed exhausted"
+		check_run "load fails" 1 "the TPM anchor cannot be trusted" load
+		check_eq "the module arms exhausted" "$(mod_get tpm_state) $(mod_get state)" "failed exhausted"
 		check "saying why, loudly" bash -c "dmesg | grep -q 'TPM anchor failed: counter index is gone'"
+		check "tpm_anchor_failed raised" wait_event tpm_anchor_failed 1 3
 		;;
 	esac
 	done_testing

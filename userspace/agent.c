@@ -601,9 +601,24 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	const char *why;
 	int ret;
 
-	/* Anchored, the module raises it itself, after the TPM counter. */
-	if (!s->module_present || !m->lease || m->anchored)
+	if (!s->module_present || !m->lease)
 		return;
+	if (m->anchored) {
+		/*
+		 * The module raised it itself, after the TPM counter: written
+		 * down too, so that the ledger keeps up with the TPM (a ledger
+		 * more than a step behind it is ledger_lost at the next load).
+		 * A failed write is the next checkpoint's to alarm.
+		 */
+		if (a->ledger_writable && m->lease_bytes > a->state.reserved) {
+			rec = a->state;
+			record_stamp(a, &rec);
+			rec.reserved = m->lease_bytes;
+			if (!ledger_append(&a->ledger, &rec))
+				record_written(a, &rec);
+		}
+		return;
+	}
 	cap = m->state == UCAP_MOD_UNARMED ? 0 : m->cap_bytes;
 	step = lease_step_held(&a->cfg, cap, &a->state);
 	if (!lease_due(m->lease_bytes, m->used_bytes, cap, step))

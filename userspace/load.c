@@ -27,6 +27,7 @@
 #include "lease.h"
 #include "ledger.h"
 #include "settings.h"
+#include "tpmnv.h"
 #include "uploadctl.h"
 
 static const char load_help[] =
@@ -167,12 +168,80 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	return 0;
 }
 
+/*
+ * What the TPM anchor says about this boot, alarmed: an anchor the module
+ * refused (it is armed exhausted); no ledger, or a ledger whose last
+ * reservation is more than a step behind the TPM's floor (records cut or
+ * rolled back, or an agent stopped while traffic flowed): the TPM kept
+ * what the ledger lost. last: the ledger's last verified record, or NULL.
+ * Returns true when load must fail.
+ */
+static bool tpm_report(const struct ucap_module *mod, const struct ledger_rec *last,
+		       const char *ledger)
+{
+	__u64 recorded;
+
+	if (!strcmp(mod->tpm_state, UCAP_TPM_STATE_FAILED)) {
+		alarm_raise("tpm_anchor_failed", LOG_ALERT,
+			    "used_bytes=%llu action=\"module armed exhausted: nothing leaves until an operator re-provisions the TPM anchor\"",
+			    (unsigned long long)mod->used_bytes);
+		uctl_errf("load: the TPM anchor cannot be trusted (the kernel log says why): the module is armed exhausted; see 'uploadctl tpm status'");
+		return true;
+	}
+	if (!mod->anchored)
+		return false;
+	recorded = last ? ledger_floor(last) : 0;
+	if (last ? mod->tpm_floor_bytes > recorded + mod->lease_step_bytes :
+	    mod->tpm_floor_bytes > 0)
+		alarm_raise("ledger_lost", LOG_ALERT,
+			    "ledger=%s ledger_bytes=%llu tpm_floor_bytes=%llu used_bytes=%llu cap_bytes=%llu reason=\"%s\" action=\"module armed from the TPM anchor\"",
+			    ledger, (unsigned long long)recorded,
+			    (unsigned long long)mod->tpm_floor_bytes,
+			    (unsigned long long)mod->used_bytes, (unsigned long long)mod->cap_bytes,
+			    last ? "the ledger is behind the TPM counter by more than a step" :
+			    "no ledger, while the TPM counter shows history");
+	return false;
+}
+
 /* The settings this boot asks for: what holds them, and who asked. */
 struct settings_request {
 	struct boot_settings want;	/* the strongest of every source */
 	struct boot_settings modprobe;	/* what modprobe.d gives ... */
 	bool modprobe_given[SETTINGS_N];	/* ... for these */
+	struct boot_settings tpm;	/* the TPM policy's, when there is one */
+	bool have_tpm;
 };
+
+/*
+ * The TPM anchor's policy (kmod/tpm.c holds the module to it, whatever
+ * load asks): read here too, so that what load applies and records is
+ * what will be in force. No TPM, or no policy: nothing; one the module
+ * will refuse arms it exhausted, which load reports after loading.
+ */
+static void tpm_settings(struct settings_request *r)
+{
+	__u8 raw[UCAP_TPM_POLICY_SIZE];
+	struct ucap_tpm_policy p;
+	struct ucap_tpm *t = NULL;
+	struct ucap_tpm_nv nv;
+
+	if (access("/dev/tpmrm0", F_OK) || ucap_tpm_open(&t, UCAP_TPM_TCTI_DEFAULT))
+		goto out;
+	if (ucap_tpm_nv_public(t, UCAP_TPM_POLICY_INDEX, &nv) || !nv.defined ||
+	    nv.attrs != UCAP_TPM_POLICY_ATTRS ||
+	    ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw)) ||
+	    ucap_tpm_policy_decode(raw, &p) ||
+	    settings_parse_exempt(p.exempt, r->tpm.exempt, sizeof(r->tpm.exempt)))
+		goto out;
+	r->tpm.audit_ms = p.audit_ms;
+	r->tpm.down = p.flags & UCAP_TPM_POLICY_F_DOWN;
+	r->tpm.lease_step = p.step;
+	r->tpm.lock_modules = p.flags & UCAP_TPM_POLICY_F_LOCK_MODULES;
+	r->have_tpm = true;
+out:
+	ucap_tpm_close(t);
+	ucap_clear_why();
+}
 
 /*
  * modprobe.d's options for uploadcap (libkmod), for the settings it may
@@ -254,10 +323,16 @@ static unsigned int hold_settings(struct settings_request *r, const struct ledge
 			setting_strengthen(&r->want, &r->modprobe, k);
 		if (last && last->have_settings)
 			setting_strengthen(&r->want, &last->settings, k);
+		if (r->have_tpm)
+			setting_strengthen(&r->want, &r->tpm, k);
 	}
 	for (k = 0; k < SETTINGS_N; k++) {
-		if (setting_weaker(&asked, &r->want, k) && last && last->have_settings &&
-		    setting_weaker(&asked, &last->settings, k)) {
+		if (r->have_tpm && setting_weaker(&asked, &r->tpm, k)) {
+			setting_refused(k, "configuration", &asked, &r->want,
+					"weaker than the TPM policy");
+			refused++;
+		} else if (setting_weaker(&asked, &r->want, k) && last && last->have_settings &&
+			   setting_weaker(&asked, &last->settings, k)) {
 			setting_refused(k, "configuration", &asked, &r->want,
 					"weaker than the ledger recorded");
 			refused++;
@@ -439,6 +514,7 @@ int cmd_load(int argc, char **argv)
 	req.want.lease_step = config_lease_step(&cfg, cap);
 	req.want.lock_modules = lock;
 	modprobe_settings(&req);
+	tpm_settings(&req);
 	if (hold_settings(&req, &check, have_ledger))
 		failed = true;
 	lock = req.want.lock_modules;
@@ -470,6 +546,8 @@ int cmd_load(int argc, char **argv)
 		if (ret)
 			return ret;
 	}
+	if (tpm_report(&mod, have_ledger && check.have_last ? &check.last : NULL, cfg.ledger))
+		failed = true;
 	printf("loaded uploadcap.ko: %s, used %s, cap %s", ucap_mod_state_name(mod.state),
 	       uctl_size(mod.used_bytes, a, sizeof(a)),
 	       mod.cap_bytes ? uctl_size(mod.cap_bytes, b, sizeof(b)) : "none");
@@ -500,11 +578,13 @@ int cmd_load(int argc, char **argv)
 		printf(" (no ledger yet: %s)\n", cfg.ledger);
 		/*
 		 * Right at a host's first boot with uploadcap; anywhere else
-		 * the lifetime count was just reset: the SIEM must see it.
+		 * the lifetime count was just reset (or, anchored, the TPM
+		 * kept it: ledger_lost said so): the SIEM must see it.
 		 */
 		alarm_raise("ledger_missing", LOG_ALERT,
-			    "ledger=%s action=\"module loaded with used_bytes=0\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s",
-			    cfg.ledger, (unsigned long long)mod.rate_bytes_per_sec,
+			    "ledger=%s action=\"module loaded with used_bytes=%llu\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s",
+			    cfg.ledger, (unsigned long long)mod.used_bytes,
+			    (unsigned long long)mod.rate_bytes_per_sec,
 			    sv[SETTING_EXEMPT], sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST],
 			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES]);
 	}
