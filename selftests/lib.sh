@@ -463,3 +463,41 @@ agent_stop() {
 	kill -TERM "$AGENT" 2>/dev/null
 	wait "$AGENT" 2>/dev/null
 }
+
+# --- tests that reboot (run on the host; they start the VMs)
+
+# vm_boots SCRIPT N [SETUP]: for each VM kernel uploadcap.ko is built for,
+# N real boots, each running SCRIPT --boot I, sharing a new folder as
+# their disk (/run/vmstate in the guest); each boot's checks renumbered
+# into ours. SETUP, a function, runs first with the disk's path: it may
+# set VM_ARGS (more vmtest.sh options) and VM_DIRS (folders to remove
+# after the boots, with the disk).
+vm_boots() {
+	local script=$1 n=$2 setup=${3:-} kernels k disk boot out rc line
+	kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
+	[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
+	for k in $kernels; do
+		disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
+		VM_ARGS=()
+		VM_DIRS=()
+		[ -z "$setup" ] || "$setup" "$disk"
+		for boot in $(seq "$n"); do
+			out=$("$TOP/scripts/vmtest.sh" -k "$k" -s "$disk" "${VM_ARGS[@]}" -- \
+				"$script" --boot "$boot" 2>&1)
+			rc=$?
+			while read -r line; do
+				case $line in
+				"ok "*) ok "$k boot $boot: ${line#ok * - }" ;;
+				"not ok "*) not_ok "$k boot $boot: ${line#not ok * - }" ;;
+				"#"*) echo "$line" ;;
+				esac
+			done <<<"$out"
+			if [ $rc != 0 ]; then
+				not_ok "$k boot $boot exited $rc"
+				diag "$(tail -n 30 <<<"$out")"
+			fi
+		done
+		rm -rf "$disk" "${VM_DIRS[@]}"
+	done
+}

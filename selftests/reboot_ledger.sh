@@ -95,30 +95,5 @@ if [ "${1:-}" = "--boot" ]; then
 	exit
 fi
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
-	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
-T_N=0
-T_FAIL=0
-[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
-for k in $kernels; do
-	disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
-	for boot in 1 2 3; do
-		out=$("$TOP/scripts/vmtest.sh" -k "$k" -s "$disk" -- "$TOP/selftests/reboot_ledger.sh" --boot $boot 2>&1)
-		rc=$?
-		# Each boot's checks, renumbered into ours.
-		while read -r line; do
-			case $line in
-			"ok "*) ok "$k boot $boot: ${line#ok * - }" ;;
-			"not ok "*) not_ok "$k boot $boot: ${line#not ok * - }" ;;
-			"#"*) echo "$line" ;;
-			esac
-		done <<<"$out"
-		if [ $rc != 0 ]; then
-			not_ok "$k boot $boot exited $rc"
-			diag "$(tail -n 20 <<<"$out")"
-		fi
-	done
-	rm -rf "$disk"
-done
+vm_boots "$TOP/selftests/reboot_ledger.sh" 3
 done_testing

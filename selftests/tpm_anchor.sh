@@ -172,34 +172,16 @@ if [ "${1:-}" = "--boot" ]; then
 	exit
 fi
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
-	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
-T_N=0
-T_FAIL=0
-[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
-command -v swtpm >/dev/null || bail "swtpm not found (scripts/install-deps.sh)"
-for k in $kernels; do
-	disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
+# The machine's TPM, and the authorizations that stay off it.
+tpm_machine() {
+	local tpm
 	tpm=$(mktemp -d /var/tmp/ucap-tpm.XXXXXX)
-	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$disk/owner.auth"
-	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$disk/lockout.auth"
-	for boot in 1 2 3; do
-		out=$("$TOP/scripts/vmtest.sh" -k "$k" -s "$disk" -T "$tpm" -- \
-			"$TOP/selftests/tpm_anchor.sh" --boot $boot 2>&1)
-		rc=$?
-		while read -r line; do
-			case $line in
-			"ok "*) ok "$k boot $boot: ${line#ok * - }" ;;
-			"not ok "*) not_ok "$k boot $boot: ${line#not ok * - }" ;;
-			"#"*) echo "$line" ;;
-			esac
-		done <<<"$out"
-		if [ $rc != 0 ]; then
-			not_ok "$k boot $boot exited $rc"
-			diag "$(tail -n 30 <<<"$out")"
-		fi
-	done
-	rm -rf "$disk" "$tpm"
-done
+	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1/owner.auth"
+	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1/lockout.auth"
+	VM_ARGS=(-T "$tpm")
+	VM_DIRS=("$tpm")
+}
+
+command -v swtpm >/dev/null || bail "swtpm not found (scripts/install-deps.sh)"
+vm_boots "$TOP/selftests/tpm_anchor.sh" 3 tpm_machine
 done_testing

@@ -205,15 +205,24 @@ static ESYS_TR hier_tr(enum ucap_tpm_hier h)
 	return h == UCAP_TPM_OWNER ? ESYS_TR_RH_OWNER : ESYS_TR_RH_LOCKOUT;
 }
 
+/* auth as the TSS takes it; the caller wipes a. */
+static int tpm2b_auth(const struct ucap_tpm_auth *auth, TPM2B_AUTH *a)
+{
+	if (auth->len > sizeof(a->buffer))
+		return ucap_fail(EINVAL, "authorization longer than %zu bytes", sizeof(a->buffer));
+	a->size = (UINT16)auth->len;
+	memcpy(a->buffer, auth->value, auth->len);
+	return 0;
+}
+
 /* Authorize the next command on hierarchy h with auth. */
 static int use_auth(struct ucap_tpm *t, ESYS_TR h, const struct ucap_tpm_auth *auth)
 {
-	TPM2B_AUTH a = { .size = (UINT16)auth->len };
+	TPM2B_AUTH a;
 	TSS2_RC rc;
 
-	if (auth->len > sizeof(a.buffer))
-		return ucap_fail(EINVAL, "authorization longer than %zu bytes", sizeof(a.buffer));
-	memcpy(a.buffer, auth->value, auth->len);
+	if (tpm2b_auth(auth, &a))
+		return -EINVAL;
 	rc = Esys_TR_SetAuth(t->esys, h, &a);
 	explicit_bzero(&a, sizeof(a));
 	return rc == TSS2_RC_SUCCESS ? 0 : tss_fail(rc, "Esys_TR_SetAuth");
@@ -229,12 +238,11 @@ static void drop_auth(struct ucap_tpm *t, ESYS_TR h)
 
 int ucap_tpm_auth_set(struct ucap_tpm *t, enum ucap_tpm_hier h, const struct ucap_tpm_auth *auth)
 {
-	TPM2B_AUTH a = { .size = (UINT16)auth->len };
+	TPM2B_AUTH a;
 	TSS2_RC rc;
 
-	if (auth->len > sizeof(a.buffer))
-		return ucap_fail(EINVAL, "authorization longer than %zu bytes", sizeof(a.buffer));
-	memcpy(a.buffer, auth->value, auth->len);
+	if (tpm2b_auth(auth, &a))
+		return -EINVAL;
 	rc = Esys_HierarchyChangeAuth(t->esys, hier_tr(h), ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				      ESYS_TR_NONE, &a);
 	explicit_bzero(&a, sizeof(a));
