@@ -202,9 +202,6 @@ static int provision(struct ucap_tpm *t, const struct tpm_opts *o,
 		floor = old_floor(t);
 		if (floor > used)
 			used = floor;
-		ret = ucap_tpm_nv_undefine(t, owner, UCAP_TPM_POLICY_INDEX);
-		if (ret)
-			return ret;
 	}
 	ret = ready_counter(t, owner, counter);
 	if (ret)
@@ -223,11 +220,25 @@ static int provision(struct ucap_tpm *t, const struct tpm_opts *o,
 	}
 	p->base = *counter - need;
 	ret = ucap_tpm_policy_encode(p, raw);
-	if (!ret)
-		ret = ucap_tpm_nv_define(t, owner, UCAP_TPM_POLICY_INDEX,
-					 UCAP_TPM_POLICY_DEFINE_ATTRS, UCAP_TPM_POLICY_SIZE);
+	if (ret)
+		return ret;
+	/* Last, and as briefly as can be: the TPM without a policy is unanchored. */
+	if (nv.defined) {
+		ret = ucap_tpm_nv_undefine(t, owner, UCAP_TPM_POLICY_INDEX);
+		if (ret)
+			return ret;
+	}
+	ret = ucap_tpm_nv_define(t, owner, UCAP_TPM_POLICY_INDEX, UCAP_TPM_POLICY_DEFINE_ATTRS,
+				 UCAP_TPM_POLICY_SIZE);
 	if (!ret)
 		ret = ucap_tpm_nv_write_lock(t, owner, UCAP_TPM_POLICY_INDEX, raw, sizeof(raw));
+	if (ret) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", ucap_why(ret));
+		return ucap_fail(ret, "%s; the TPM holds no complete policy now: provision again",
+				 why);
+	}
 	if (!ret && !h.disable_clear)
 		ret = ucap_tpm_disable_clear(t, lockout);
 	return ret;
