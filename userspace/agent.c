@@ -29,6 +29,7 @@
 #include <sys/timerfd.h>
 
 #include "alarm.h"
+#include "evidence.h"
 #include "compare.h"
 #include "config.h"
 #include "lease.h"
@@ -297,7 +298,7 @@ static void checkpoint(struct agent *a, bool force)
 	if (!due)
 		return;
 	record_stamp(a, &rec);
-	if (ledger_append(&a->ledger, &rec)) {
+	if (evidence_append(&a->ledger, &rec, EVIDENCE_CHECKPOINT)) {
 		alarm_raise("ledger_missing", LOG_ALERT, "ledger=%s reason=\"%s\"", a->cfg.ledger,
 			    ucap_why(-EIO));
 		ucap_clear_why();
@@ -614,7 +615,7 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 			rec = a->state;
 			record_stamp(a, &rec);
 			rec.reserved = m->lease_bytes;
-			if (!ledger_append(&a->ledger, &rec))
+			if (!evidence_append(&a->ledger, &rec, EVIDENCE_RESERVATION))
 				record_written(a, &rec);
 		}
 		return;
@@ -636,7 +637,8 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	rec = a->state;
 	record_stamp(a, &rec);
 	seq = next_seq(a);
-	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, cap, step));
+	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, cap, step),
+			    EVIDENCE_RESERVATION);
 	if (a->ledger.have_last && a->ledger.last.seq == seq)
 		record_written(a, &rec);	/* whether the raise then took or not */
 	if (!ret) {

@@ -151,12 +151,35 @@ unsigned long long alarm_count(const char *event)
 	return 0;
 }
 
+/* "event=<event> severity=<level> " and fmt's pairs into msg. */
+static void format_msg(char *msg, size_t len, const char *event, int severity,
+		       const char *fmt, va_list ap)
+{
+	int n;
+
+	n = snprintf(msg, len, "event=%s severity=%s", event, severity_name(severity));
+	if (fmt && fmt[0] && n > 0 && (size_t)n < len - 1) {
+		msg[n++] = ' ';
+		vsnprintf(msg + n, len - (size_t)n, fmt, ap);
+	}
+}
+
+void alarm_record(const char *event, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_msg(msg, sizeof(msg), event, LOG_NOTICE, fmt, ap);
+	va_end(ap);
+	emit(LOG_NOTICE, msg);
+}
+
 void alarm_raise(const char *event, int severity, const char *fmt, ...)
 {
 	char msg[768];
 	unsigned int s;
 	va_list ap;
-	int n;
 
 	alarm_flush();
 	s = slot_of(event);
@@ -166,12 +189,8 @@ void alarm_raise(const char *event, int severity, const char *fmt, ...)
 		return;
 	}
 	limits[s].sent++;
-	n = snprintf(msg, sizeof(msg), "event=%s severity=%s", event, severity_name(severity));
-	if (fmt && fmt[0] && n > 0 && (size_t)n < sizeof(msg) - 1) {
-		msg[n++] = ' ';
-		va_start(ap, fmt);
-		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	format_msg(msg, sizeof(msg), event, severity, fmt, ap);
+	va_end(ap);
 	emit(severity, msg);
 }

@@ -20,6 +20,12 @@ int alarm_facility(const char *name);
  */
 void alarm_raise(const char *event, int severity, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * A record, not an alarm (evidence.h): one line "event=<event>
+ * severity=notice ...", never rate-limited, not counted among alarms.
+ */
+void alarm_record(const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Say how many messages were held back, once their minute is over. */
 void alarm_flush(void);
 /* Messages per event name and minute; 0: no limit. */

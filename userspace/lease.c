@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "evidence.h"
 #include "lease.h"
 #include "ucap.h"
 
@@ -20,7 +21,7 @@ __u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step)
 	return cap_bytes && next > cap_bytes ? cap_bytes : next;
 }
 
-int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved)
+int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved, const char *what)
 {
 	int ret;
 
@@ -32,7 +33,7 @@ int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved)
 	if (reserved < rec->reserved)
 		reserved = rec->reserved;
 	rec->reserved = reserved;
-	ret = ledger_append(l, rec);
+	ret = evidence_append(l, rec, what);
 	if (ret)
 		return ret;
 	ret = ucap_module_set(UCAP_SYSFS_DIR, "lease_bytes", reserved);

@@ -23,11 +23,11 @@ bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 cap_bytes, __u64 step)
 __u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step);
 /*
  * Append rec with reserved = reserved (at least rec's own, the last one
- * written) to l (write, fsync), and only then raise the module's
- * lease_bytes to it. On failure nothing was raised, and ucap_why() says
- * which of the two failed.
+ * written) to l (write, fsync; forwarded as what, evidence.h), and only
+ * then raise the module's lease_bytes to it. On failure nothing was
+ * raised, and ucap_why() says which of the two failed.
  */
-int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved);
+int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved, const char *what);
 /*
  * The step in force: the configured one (config_lease_step()), never above
  * the one last recorded (a boot setting: it only falls).

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "alarm.h"
+#include "evidence.h"
 #include "config.h"
 #include "ledger.h"
 #include "uploadctl.h"
@@ -252,6 +253,8 @@ static int ledger_adopt_cmd(int argc, char **argv)
 	if (ret && ret != -ENOENT)
 		return uctl_err("ledger adopt: configuration", ret);
 	ucap_clear_why();
+	/* Before the record: it is forwarded as it is written (evidence.h). */
+	alarm_open(cfg.facility);
 	if (!path)
 		path = cfg.ledger;
 	ret = ledger_verify(file, &fc);
@@ -299,7 +302,7 @@ static int ledger_adopt_cmd(int argc, char **argv)
 	if (!ret)
 		ret = ledger_open(&l, tmp, &tc);
 	if (!ret)
-		ret = ledger_append(&l, &rec);
+		ret = evidence_append(&l, &rec, EVIDENCE_ADOPT);
 	ledger_close(&l);
 	if (!ret && have_old) {
 		snprintf(rejected, sizeof(rejected), "%s.rejected.%llu", path,
@@ -316,7 +319,6 @@ static int ledger_adopt_cmd(int argc, char **argv)
 	ret = fsync_dir_of(path);
 	if (ret)
 		return uctl_err("ledger adopt", ret);
-	alarm_open(cfg.facility);
 	alarm_raise("ledger_adopted", LOG_ALERT,
 		    "ledger=%s from=%s records=%zu seq=%llu used_bytes=%llu reserved_bytes=%llu cap_bytes=%llu rejected=%s",
 		    path, file, fc.records + 1, (unsigned long long)rec.seq,

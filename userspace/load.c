@@ -23,6 +23,7 @@
 #include <libkmod.h>
 
 #include "alarm.h"
+#include "evidence.h"
 #include "config.h"
 #include "lease.h"
 #include "ledger.h"
@@ -146,11 +147,13 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	if (!ret)
 		ret = ledger_open(&l, cfg->ledger, check);
 	/* Anchored, the module raised it itself, after the TPM counter. */
+	if (mod->anchored && mod->lease_bytes > rec.reserved)
+		rec.reserved = mod->lease_bytes;
 	if (!ret && !mod->anchored && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
 		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap,
-							 applied->lease_step));
+							 applied->lease_step), EVIDENCE_RESTORE);
 	else if (!ret)
-		ret = ledger_append(&l, &rec);
+		ret = evidence_append(&l, &rec, EVIDENCE_RESTORE);
 	ledger_close(&l);
 	ucap_module_free(mod);
 	*held = ret != 0;
