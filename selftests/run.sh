@@ -94,6 +94,7 @@ VM_TESTS=(
 	agent_alarms.sh
 	attack_agent_blind.sh
 	once:agent_ledger.sh
+	once:ledger_forward.sh
 	once:agent_kill.sh
 	once:agent_rate.sh
 	once:agent_churn.sh
