@@ -33,6 +33,7 @@ timeout_of() {
 HOST_TESTS=(
 	prog_test
 	units_test
+	syslogline_test
 	compare_test
 	modmeter_test
 	cli_errors.sh

@@ -327,4 +327,27 @@ int ucap_parse_rate(const char *s, __u64 *out);
 /* Exactly a decimal number that fits in 64 bits: digits only. */
 bool ucap_parse_u64(const char *s, __u64 *v);
 
+/* ---- a line of a collector's syslog file (syslogline.c) ---- */
+
+enum ucap_syslog_format {
+	UCAP_SYSLOG_RSYSLOG,		/* "Dec  3 06:09:30 host tag: msg" (no year) */
+	UCAP_SYSLOG_RSYSLOG_PRECISE,	/* "2026-12-03T06:09:30.1+00:00 host tag: msg" */
+	UCAP_SYSLOG_RFC5424,		/* "<13>1 2026-12-03T06:09:30Z host app pid id sd msg" */
+};
+
+struct ucap_syslog_line {
+	enum ucap_syslog_format format;
+	__s64 time;		/* seconds since the epoch */
+	char host[256];
+	char program[64];	/* the tag or APP-NAME, without [pid] */
+	const char *msg;	/* into the line */
+};
+
+/*
+ * Parse line (its newline dropped, in place). now picks the year of a
+ * traditional timestamp: the latest that is not more than a day after
+ * now. -EINVAL with the reason in ucap_why() for any other line.
+ */
+int ucap_syslog_parse(char *line, __s64 now, struct ucap_syslog_line *l);
+
 #endif /* UCAP_H */
