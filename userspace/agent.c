@@ -39,6 +39,11 @@
 
 /* A checkpoint is due this long after used changed, at the latest. */
 #define CHECKPOINT_SECONDS	60
+/*
+ * Nothing changed: a record anyway after this long, so that a collector
+ * tells a quiet host from a silenced one (verify-log --max-silence).
+ */
+#define CHECKPOINT_HEARTBEAT_SECONDS	600
 
 static const char agent_help[] =
 	"Usage: uploadctl agent [--interval SECONDS] [--ledger PATH] [--thresholds LIST]\n"
@@ -291,7 +296,7 @@ static void checkpoint(struct agent *a, bool force)
 	else if (state_changed(&rec, last))
 		due = true;
 	else if (rec.used == last->used)
-		due = false;
+		due = now - a->last_write >= CHECKPOINT_HEARTBEAT_SECONDS;
 	else
 		due = force || rec.used - last->used >= a->cfg.checkpoint_bytes ||
 		      now - a->last_write >= CHECKPOINT_SECONDS;
@@ -974,6 +979,9 @@ static int run_loop(struct agent *a, int sfd)
 		}
 	}
 	checkpoint(a, true);
+	/* A clean stop, as a collector must tell it from a crash or a kill. */
+	alarm_record("agent_stopped", "ledger=%s seq=%llu used_bytes=%llu", a->cfg.ledger,
+		     (unsigned long long)a->state.seq, (unsigned long long)a->state.used);
 	close(tfd);
 	return ret;
 }

@@ -120,7 +120,7 @@ static bool is_hex(const char *s, size_t len)
 }
 
 /* The boot settings of a record, all five given: false if one is bad. */
-static bool parse_settings(char *const *f, struct boot_settings *s)
+bool ledger_parse_settings(char *const *f, struct boot_settings *s)
 {
 	__u64 v;
 
@@ -191,7 +191,7 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		return false;
 	}
 	if (nsettings) {
-		if (!parse_settings(&f[EXEMPT], &r->settings)) {
+		if (!ledger_parse_settings(&f[EXEMPT], &r->settings)) {
 			snprintf(why, whylen, "a boot setting is not valid");
 			return false;
 		}

@@ -104,6 +104,12 @@ int ledger_boot_id(char *buf, size_t len);
 bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent);
 /* Mark percent as alarmed in rec, keeping the list ascending. */
 void ledger_add_alarmed(struct ledger_rec *rec, unsigned int percent);
+/*
+ * The five boot settings as a record writes them (exempt, audit_ms,
+ * on_exhaust, lease_step, lock_modules: f[0..4]), strictly: exempt "-"
+ * or sorted, the others in range. False if any is not.
+ */
+bool ledger_parse_settings(char *const *f, struct boot_settings *s);
 /* What a boot must start from: used, or the lease reserved if higher. */
 static inline __u64 ledger_floor(const struct ledger_rec *rec)
 {

@@ -39,6 +39,8 @@ static const struct uctl_cmd cmds[] = {
 	  "watch the meters, raise alarms, keep the ledger" },
 	{ "ledger", cmd_ledger, "verify [PATH]", "check the ledger's hash chain" },
 	{ "config", cmd_config, "check [FILE]", "check the configuration file" },
+	{ "verify-log", cmd_verify_log, "[--max-silence D] FILE...",
+	  "check what a syslog collector received from each host" },
 	{ "tpm", cmd_tpm, "provision ... | status", "the TPM 2.0 anchor of the lifetime count" },
 	{ "plan", cmd_plan, "--weights-size SIZE --tokens N ...",
 	  "size the cap from the model and the host's output" },
@@ -155,7 +157,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %-22s %s\n", cmds[i].name, cmds[i].args,
+		fprintf(f, "  %-10s %-28s %s\n", cmds[i].name, cmds[i].args,
 			cmds[i].summary);
 	fputs("\n"
 	      "Options:\n"
