@@ -84,7 +84,8 @@ FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 		   -Iselftests/fuzz
 FUZZ_LIB_SRCS	:= userspace/lib/units.c userspace/lib/error.c userspace/lib/modmeter.c \
 		   userspace/config.c userspace/alarm.c userspace/ledger.c userspace/settings.c \
-		   userspace/lib/tpmpolicy.c userspace/lib/syslogline.c
+		   userspace/lib/tpmpolicy.c userspace/lib/syslogline.c \
+		   userspace/logcheck.c
 FUZZERS		:= $(patsubst selftests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_SECS	?= 60
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

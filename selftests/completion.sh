@@ -22,7 +22,7 @@ complete_words() {
 }
 
 check_eq "commands" "$(complete_words uploadctl '')" \
-	"agent attach cap config detach help ledger load plan rate status tpm version "
+	"agent attach cap config detach help ledger load plan rate status tpm verify-log version "
 check_eq "st -> status" "$(complete_words uploadctl st)" "status "
 check_eq "global options" "$(complete_words uploadctl --)" "--help --json --pin-dir --pretty --version "
 check_eq "after a global option, the command" "$(complete_words uploadctl --json sta)" "status "
@@ -40,7 +40,7 @@ check_eq "tpm: provision or status" "$(complete_words uploadctl tpm '')" "provis
 
 missing=
 for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" \
-	"tpm provision" "tpm status" plan; do
+	"tpm provision" "tpm status" verify-log plan; do
 	offered=$(complete_words uploadctl $c --)
 	# The options of the usage lines (the text below names other commands').
 	for o in $("$UPLOADCTL" $c --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*' | sort -u); do

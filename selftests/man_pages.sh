@@ -21,7 +21,7 @@ done
 # What the page says, as plain text (roff's \- is a plain -).
 text8=$(MANWIDTH=200 man -l "$M8" 2>/dev/null | col -b)
 missing=
-for c in $("$UPLOADCTL" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
+for c in $("$UPLOADCTL" help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
 	grep -q "uploadctl $c" <<<"$text8" || missing+=" $c"
 done
 check_eq "every command of 'uploadctl help' is in the synopsis" "$missing" ""

@@ -39,6 +39,7 @@ HOST_TESTS=(
 	cli_errors.sh
 	agent_cli.sh
 	ledger_settings.sh
+	verify_log.sh
 	plan_cli.sh
 	prometheus.sh
 	install_units.sh

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# uploadctl verify-log on collector files written here, line by line as
+# the agent forwards them (evidence.h) and rsyslog stores them: a clean
+# history of three boots, then each attack on top of it found with its
+# own finding; RFC 5424 and rsyslog's precise format; hosts interleaved
+# and lines reordered; bad lines and bad usage. The same checks against
+# a real rsyslog collector over real reboots are the VM's (not yet).
+. "$(dirname "$0")/lib.sh"
+ucap_test_init
+
+D=$(mktemp -d)
+T_CLEANUP+=("rm -rf '$D'")
+V=("$UPLOADCTL" verify-log)
+Z=$(printf '0%.0s' $(seq 64))
+h() { printf '%064x' "$1"; }
+
+# stamp UNIX: rsyslog's traditional timestamp.
+stamp() { TZ=UTC date -d "@$1" '+%b %e %H:%M:%S'; }
+# rec FILE HOST TIME EVENT SEQ BOOT USED CAP RESERVED [EXEMPT]: a record
+# whose hash is h(SEQ) and prev h(SEQ-1) (0s for seq 1).
+rec() {
+	local prev=$Z
+	[ "$5" -gt 1 ] && prev=$(h $(($5 - 1)))
+	printf '%s %s uploadcap[%d]: event=%s severity=notice seq=%s time=%s boot=%s used_bytes=%s cap_bytes=%s reserved_bytes=%s state=armed exempt=%s audit_ms=100 on_exhaust=drop lease_step=1048576 lock_modules=yes prev=%s hash=%s\n' \
+		"$(stamp "$3")" "$2" $$ "$4" "$5" "$3" "$6" "$7" "$8" "$9" "${10:--}" "$prev" "$(h "$5")" >>"$1"
+}
+line() { printf '%s %s uploadcap[%d]: %s\n' "$(stamp "$3")" "$2" $$ "$4" >>"$1"; }
+
+T0=$(( $(date +%s) - 86400 ))
+# clean FILE HOST: three boots, a reboot (clean stop) between each.
+clean() {
+	local f=$1 n=$2 t=$T0
+	rec "$f" "$n" $t restore 1 b1 0 50000000 1048576
+	line "$f" "$n" $((t + 1)) "event=ledger_missing severity=alert ledger=/var/lib/uploadcap/ledger"
+	rec "$f" "$n" $((t + 60)) checkpoint 2 b1 900000 50000000 1048576
+	rec "$f" "$n" $((t + 120)) reservation 3 b1 1000000 50000000 2048576
+	rec "$f" "$n" $((t + 180)) checkpoint 4 b1 1500000 50000000 2048576
+	line "$f" "$n" $((t + 200)) "event=agent_stopped severity=notice ledger=/l seq=4 used_bytes=1500000"
+	rec "$f" "$n" $((t + 300)) restore 5 b2 2048576 50000000 3097152
+	rec "$f" "$n" $((t + 360)) checkpoint 6 b2 2500000 50000000 3097152
+	line "$f" "$n" $((t + 400)) "event=threshold severity=warning percent=5"
+	line "$f" "$n" $((t + 420)) "event=agent_stopped severity=notice ledger=/l seq=6 used_bytes=2500000"
+	rec "$f" "$n" $((t + 600)) restore 7 b3 3097152 50000000 4145728
+	rec "$f" "$n" $((t + 900)) checkpoint 8 b3 3500000 50000000 4145728
+	line "$f" "$n" $((t + 910)) "event=agent_stopped severity=notice ledger=/l seq=8 used_bytes=3500000"
+}
+
+clean "$D/clean.log" web1
+check_run "a clean history: clean, exit 0" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/clean.log"
+check_run "its alarms listed with their time and line" 0 \
+	"clean.log:2 alarm ledger_missing \(alert\)" "${V[@]}" "$D/clean.log"
+check_eq "--json: the verdict, the counts, no finding" \
+	"$("${V[@]}" --json "$D/clean.log" | jq -c '.hosts[0] | [.host, .verdict, .records, .boots, (.findings | length), (.alarms | map(.event))]')" \
+	'["web1","clean",8,3,0,["ledger_missing","agent_stopped","threshold","agent_stopped","agent_stopped"]]'
+
+# attack NAME KIND EDIT...: the clean history with sed's EDIT, found as KIND.
+attack() {
+	local name=$1 kind=$2
+	shift 2
+	clean "$D/$name.log" web1
+	sed -i "$@" "$D/$name.log"
+	check_run "$name: found as $kind, exit 1" 1 " $kind: " "${V[@]}" "$D/$name.log"
+	check_eq "$name: the finding in --json" \
+		"$("${V[@]}" --json "$D/$name.log" | jq -r "[.hosts[0].findings[] | select(.kind == \"$kind\")] | length > 0")" true
+}
+# The agent frozen, then a crash: no clean stop before boot 2.
+attack frozen_crash unclean_end '/agent_stopped.*seq=4 /d'
+# This boot's records cut off, then a reboot: boot 3 restores below boot 2.
+attack cut_then_reboot rollback 's/seq=7 time=\([0-9]*\) boot=b3 used_bytes=3097152/seq=7 time=\1 boot=b3 used_bytes=2048576/'
+# The ledger rolled back to an older copy: seq goes back.
+attack rolled_back ledger_rewritten 's/seq=7 time=\([0-9]*\) boot=b3 used_bytes=3097152 cap_bytes=50000000 reserved_bytes=4145728/seq=3 time=\1 boot=b3 used_bytes=3097152 cap_bytes=50000000 reserved_bytes=4145728/'
+# Deleted: a new chain from seq 1.
+attack deleted ledger_rewritten "s/seq=7 time=\([0-9]*\) boot=b3 used_bytes=3097152 \(.*\) prev=[0-9a-f]* /seq=1 time=\1 boot=b3 used_bytes=3097152 \2 prev=$Z /"
+# A fresh chain with valid hashes: the seq continues, the chain does not.
+attack fresh_chain chain_broken "s/\(seq=7 .*\) prev=[0-9a-f]* /\1 prev=$(h 99) /"
+# Records that never arrived.
+attack lost_records records_missing '/event=checkpoint .* seq=6 /d'
+# The cap raised.
+attack cap_raised cap_raised 's/seq=8 \(.*\) cap_bytes=50000000/seq=8 \1 cap_bytes=90000000/'
+# A boot with a weaker exempt.
+attack weaker_exempt setting_weakened 's/\(seq=[78] .*\) exempt=-/\1 exempt=eth0/'
+# used going down within a boot.
+attack used_down used_decreased 's/seq=8 \(.*\) used_bytes=3500000/seq=8 \1 used_bytes=3000000/'
+
+# The agent stopped for longer than --max-silence, within a boot.
+clean "$D/silent.log" web1
+rec "$D/silent.log" web1 $((T0 + 900 + 7200)) checkpoint 9 b3 3600000 50000000 4145728
+sed -i '/agent_stopped.*seq=8 /d' "$D/silent.log"
+check_run "silence: two hours without a record in a boot" 1 "silence: no record for 72[0-9]{2} s" \
+	"${V[@]}" --max-silence 30m "$D/silent.log"
+check_run "not with a longer --max-silence" 0 "clean" "${V[@]}" --max-silence 3h "$D/silent.log"
+check_run "nor with 0 (no limit)" 0 "clean" "${V[@]}" --max-silence 0 "$D/silent.log"
+rec "$D/silent.log" web2 $((T0 + 20000)) restore 1 c1 0 50000000 1048576
+check_run "a host silent up to the newest line held" 1 "web1: FINDINGS.*|silence: no record since" \
+	"${V[@]}" --max-silence 3h "$D/silent.log"
+
+# Other formats: RFC 5424 and rsyslog's precise one, the same verdicts.
+sed -E 's/^([A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8}) ([^ ]+) uploadcap\[([0-9]+)\]: /\1|\2|\3|/' "$D/clean.log" |
+	while IFS='|' read -r ts host pid msg; do
+		printf '<13>1 %s %s uploadcap %s - - %s\n' "$(TZ=UTC date -d "$ts" '+%Y-%m-%dT%H:%M:%S.000000+00:00')" \
+			"$host" "$pid" "$msg"
+	done >"$D/clean5424.log"
+check_run "RFC 5424: clean" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/clean5424.log"
+sed -E 's/^<13>1 ([^ ]+) ([^ ]+) uploadcap ([0-9]+) - - /\1 \2 uploadcap[\3]: /' "$D/clean5424.log" >"$D/precise.log"
+check_run "rsyslog's precise format: clean" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/precise.log"
+clean "$D/b.log" web2
+sed -i 's/seq=7 time=\([0-9]*\) boot=b3 used_bytes=3097152/seq=7 time=\1 boot=b3 used_bytes=0/' "$D/b.log"
+check_run "two files, two hosts: one clean, one not" 1 "^web1: clean.*web2: FINDINGS" \
+	bash -o pipefail -c "'${V[0]}' verify-log '$D/clean.log' '$D/b.log' | tr '\n' ' '"
+
+# Interleaved and reordered: the verdicts do not change.
+cat "$D/clean.log" "$D/b.log" | shuf --random-source=<(yes) >"$D/mixed.log"
+check_eq "hosts interleaved and lines shuffled: the same verdicts" \
+	"$("${V[@]}" --json "$D/mixed.log" | jq -c '[.hosts[] | [.host, .verdict, .records, (.findings | map(.kind))]]')" \
+	'[["web1","clean",8,[]],["web2","findings",8,["rollback"]]]'
+
+# Bad input: a clear error naming the line, the rest still judged.
+{ cat "$D/clean.log"; echo "garbage here"; head -c 20 "$D/clean.log"; echo; } >"$D/bad.log"
+check_run "a line in no known format: named, exit 1" 1 "bad.log:14: neither rsyslog's file format nor RFC 5424" \
+	"${V[@]}" "$D/bad.log"
+check_run "a truncated one too" 1 "bad.log:15: " "${V[@]}" "$D/bad.log"
+check_run "and the hosts are still judged" 1 "^web1: clean" "${V[@]}" "$D/bad.log"
+check_eq "--json lists the errors" "$("${V[@]}" --json "$D/bad.log" | jq -c '[.errors[].line]')" "[14,15]"
+printf '%s web1 uploadcap[1]: event=checkpoint severity=notice seq=9\n' "$(stamp $((T0 + 1000)))" >>"$D/clean.log"
+check_run "a record without its fields: malformed_record" 1 "malformed_record" "${V[@]}" "$D/clean.log"
+check_run "no file: usage, exit 2" 2 "give one FILE" "${V[@]}"
+check_run "a bad duration: usage, exit 2" 2 "not a duration" "${V[@]}" --max-silence 5x "$D/clean.log"
+check_run "a missing file: exit 1, named" 1 "verify-log: $D/none: No such file" "${V[@]}" "$D/none"
+chmod 755 "$D" && chmod 644 "$D/clean5424.log"
+check_run "no root needed" 0 "" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"${V[@]}" "$D/clean5424.log"
+done_testing
