@@ -466,7 +466,8 @@ agent_stop() {
 
 # --- tests that reboot (run on the host; they start the VMs)
 
-# vm_boots SCRIPT N [SETUP]: for each VM kernel uploadcap.ko is built for,
+# vm_boots SCRIPT N [SETUP] [newest]: for each VM kernel uploadcap.ko is
+# built for (with newest, the newest only),
 # N real boots, each running SCRIPT --boot I, sharing a new folder as
 # their disk (/run/vmstate in the guest); each boot's checks renumbered
 # into ours. SETUP, a function, runs first with the disk's path: it may
@@ -476,6 +477,7 @@ vm_boots() {
 	local script=$1 n=$2 setup=${3:-} kernels k disk boot out rc line
 	kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
 		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
+	[ "${4:-}" = newest ] && kernels=$(tail -n 1 <<<"$kernels")
 	[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"
 	for k in $kernels; do
 		disk=$(mktemp -d /var/tmp/ucap-disk.XXXXXX)
