@@ -46,9 +46,10 @@ check_run "as event=restore, with the settings" 0 \
 	"event=restore severity=notice seq=1 .* exempt=- audit_ms=100 on_exhaust=drop lease_step=[0-9]+ lock_modules=no prev=0{64} hash=" \
 	grep -F 'uploadcap[' "$SYSLOG"
 
-# Many records within a minute: more than the alarms' burst of 10.
+# Many records within a minute: more than the alarms' burst of 10, and
+# 960 kB, past half of the 1 MiB step: the agent reserves at least once.
 agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --ledger "$LEDGER"
-for i in $(seq 16); do raw 20 1500; sleep 0.05; done
+for i in $(seq 16); do raw 40 1500; sleep 0.05; done
 agent_stop
 check_gt "more records than an alarm's burst in a minute" "$(records)" 12
 check "every one forwarded" wait_count "$(records)" 3 forwarded
