@@ -497,14 +497,19 @@ int ucap_anchor_raise_lease(u64 lease_bytes)
 	return ucap_lease_raise(lease_bytes, ", TPM counter moved");
 }
 
-/* What the hooks may let through (U64_MAX without a lease), and used. */
-void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *used)
+/*
+ * The lease (U64_MAX without one), the cap, and what has been granted
+ * against them: used and the credit the CPUs hold. Granted, not used, is
+ * what ucap_ask_raise() judges by: a raise asked for is then always seen
+ * as due by the one who answers it.
+ */
+void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted)
 {
 	spin_lock_bh(&ucap_ledger.lock);
 	*lease_bytes = ucap_ledger.lease;
 	*cap_bytes = ucap_ledger.cap;
+	*granted = ucap_ledger.granted;
 	spin_unlock_bh(&ucap_ledger.lock);
-	*used = ucap_used_bytes();
 }
 
 /*

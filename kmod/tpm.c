@@ -75,8 +75,7 @@ static struct {
 	u64 base, step, cap, floor, ahead;
 	u32 flags, audit_ms, n_exempt;
 	char exempt[UCAP_TPM_POLICY_EXEMPT_N][UCAP_TPM_POLICY_IFNAMSIZ];
-	struct work_struct raise_work;
-	struct delayed_work retry_work;
+	struct delayed_work raise_work;	/* now when asked, later to retry */
 } ucap_tpm = {
 	.lock = __MUTEX_INITIALIZER(ucap_tpm.lock),
 	.state = UCAP_TPM_ABSENT,
@@ -337,40 +336,37 @@ static int ucap_tpm_step_counter(u64 *lease)
 
 static void ucap_tpm_raise_work(struct work_struct *work)
 {
-	u64 lease, cap, used, next;
+	unsigned long delay = 0;
+	u64 lease, cap, granted, next;
 	int i, ret;
 
 	mutex_lock(&ucap_tpm.lock);
 	for (i = 0; i < UCAP_TPM_RAISES_PER_RUN; i++) {
-		ucap_read_lease(&lease, &cap, &used);
+		ucap_read_lease(&lease, &cap, &granted);
 		if (lease >= cap)
 			break;
-		if (lease > used && lease - used >= ucap_tpm.ahead)
+		if (lease > granted && lease - granted >= ucap_tpm.ahead)
 			break;
 		ret = ucap_tpm_step_counter(&next);
 		if (ret) {
 			pr_err_ratelimited("TPM counter not moved (%d): the lease stays at %llu bytes, retried in %u ms\n",
 					   ret, lease, UCAP_TPM_RETRY_MS);
-			queue_delayed_work(system_unbound_wq, &ucap_tpm.retry_work,
-					   msecs_to_jiffies(UCAP_TPM_RETRY_MS));
+			delay = msecs_to_jiffies(UCAP_TPM_RETRY_MS);
 			break;
 		}
 		ucap_anchor_raise_lease(min(next, cap));
 	}
 	mutex_unlock(&ucap_tpm.lock);
-	if (i == UCAP_TPM_RAISES_PER_RUN)
-		queue_work(system_unbound_wq, &ucap_tpm.raise_work);
-}
-
-static void ucap_tpm_retry_work(struct work_struct *work)
-{
-	queue_work(system_unbound_wq, &ucap_tpm.raise_work);
+	/* More to raise, or a retry: the work queues itself again. */
+	if (delay || i == UCAP_TPM_RAISES_PER_RUN)
+		queue_delayed_work(system_unbound_wq, &ucap_tpm.raise_work, delay);
 }
 
 void ucap_tpm_lease_low(void)
 {
+	/* Now, even if a retry is pending further off. */
 	if (ucap_tpm.chip)
-		queue_work(system_unbound_wq, &ucap_tpm.raise_work);
+		mod_delayed_work(system_unbound_wq, &ucap_tpm.raise_work, 0);
 }
 
 /* Parse and check the policy; why says what is wrong with it. */
@@ -512,8 +508,7 @@ int ucap_tpm_init(void)
 	u64 counter = 0;
 	int ret;
 
-	INIT_WORK(&ucap_tpm.raise_work, ucap_tpm_raise_work);
-	INIT_DELAYED_WORK(&ucap_tpm.retry_work, ucap_tpm_retry_work);
+	INIT_DELAYED_WORK(&ucap_tpm.raise_work, ucap_tpm_raise_work);
 	ucap_tpm.chip = tpm_default_chip();
 	if (ucap_tpm.chip && !(ucap_tpm.chip->flags & TPM_CHIP_FLAG_TPM2)) {
 		put_device(&ucap_tpm.chip->dev);
@@ -561,10 +556,8 @@ void ucap_tpm_exit(void)
 
 	if (!chip)
 		return;
-	cancel_delayed_work_sync(&ucap_tpm.retry_work);
-	cancel_work_sync(&ucap_tpm.raise_work);
-	/* The retry may have queued a raise just before it was cancelled. */
-	cancel_work_sync(&ucap_tpm.raise_work);
+	/* No hook is left to ask; the work may queue itself: _sync waits that out. */
+	cancel_delayed_work_sync(&ucap_tpm.raise_work);
 	ucap_tpm.chip = NULL;
 	put_device(&chip->dev);
 }

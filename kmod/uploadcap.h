@@ -192,7 +192,7 @@ int ucap_raise_lease(u64 lease_bytes);
 bool ucap_leasing(void);
 /* tpm.c's side of the ledger: see there. */
 int ucap_anchor_raise_lease(u64 lease_bytes);
-void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *used);
+void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted);
 void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead);
 void ucap_ledger_fail_closed(void);
 enum ucap_state ucap_state(void);
