@@ -149,7 +149,8 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	/* Anchored, the module raised it itself, after the TPM counter. */
 	if (mod->anchored && mod->lease_bytes > rec.reserved)
 		rec.reserved = mod->lease_bytes;
-	if (!ret && !mod->anchored && lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
+	if (!ret && !mod->anchored &&
+	    lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
 		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap,
 							 applied->lease_step), EVIDENCE_RESTORE);
 	else if (!ret)
@@ -223,7 +224,6 @@ struct settings_request {
  */
 static void tpm_settings(struct settings_request *r)
 {
-	__u8 raw[UCAP_TPM_POLICY_SIZE];
 	struct ucap_tpm_policy p;
 	struct ucap_tpm *t = NULL;
 	struct ucap_tpm_nv nv;
@@ -231,9 +231,7 @@ static void tpm_settings(struct settings_request *r)
 	if (access("/dev/tpmrm0", F_OK) || ucap_tpm_open(&t, UCAP_TPM_TCTI_DEFAULT))
 		goto out;
 	if (ucap_tpm_nv_public(t, UCAP_TPM_POLICY_INDEX, &nv) || !nv.defined ||
-	    nv.attrs != UCAP_TPM_POLICY_ATTRS ||
-	    ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw)) ||
-	    ucap_tpm_policy_decode(raw, &p) ||
+	    nv.attrs != UCAP_TPM_POLICY_ATTRS || ucap_tpm_policy_read(t, &p) ||
 	    settings_parse_exempt(p.exempt, r->tpm.exempt, sizeof(r->tpm.exempt)))
 		goto out;
 	r->tpm.audit_ms = p.audit_ms;

@@ -101,13 +101,10 @@ static int take_hierarchies(struct ucap_tpm *t, const struct ucap_tpm_hierarchy 
 /* The floor an existing anchor records, 0 if none can be read. */
 static __u64 old_floor(struct ucap_tpm *t)
 {
-	__u8 raw[UCAP_TPM_POLICY_SIZE];
 	struct ucap_tpm_policy p;
 	__u64 c;
 
-	if (ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw)) ||
-	    ucap_tpm_policy_decode(raw, &p) ||
-	    ucap_tpm_counter_read(t, UCAP_TPM_COUNTER_INDEX, &c) || c < p.base) {
+	if (ucap_tpm_policy_read(t, &p) || ucap_tpm_counter_read(t, UCAP_TPM_COUNTER_INDEX, &c) || c < p.base) {
 		ucap_clear_why();
 		return 0;
 	}
@@ -367,7 +364,6 @@ static void tpm_view_judge(struct tpm_view *v)
 
 static void tpm_view_read(struct tpm_view *v, const char *tcti)
 {
-	__u8 raw[UCAP_TPM_POLICY_SIZE];
 	struct ucap_tpm *t = NULL;
 	int ret;
 
@@ -389,9 +385,7 @@ static void tpm_view_read(struct tpm_view *v, const char *tcti)
 		return;
 	}
 	v->have_tpm = true;
-	v->have_policy = v->policy_nv.defined &&
-			 !ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw)) &&
-			 !ucap_tpm_policy_decode(raw, &v->policy);
+	v->have_policy = v->policy_nv.defined && !ucap_tpm_policy_read(t, &v->policy);
 	v->have_counter = v->counter_nv.defined &&
 			  !ucap_tpm_counter_read(t, UCAP_TPM_COUNTER_INDEX, &v->counter);
 	ucap_clear_why();

@@ -132,6 +132,15 @@ int ucap_tpm_nv_read(struct ucap_tpm *t, __u32 index, __u16 off, __u8 *buf, __u1
 	return 0;
 }
 
+int ucap_tpm_policy_read(struct ucap_tpm *t, struct ucap_tpm_policy *p)
+{
+	__u8 raw[UCAP_TPM_POLICY_SIZE];
+	int ret;
+
+	ret = ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw));
+	return ret ? ret : ucap_tpm_policy_decode(raw, p);
+}
+
 int ucap_tpm_counter_read(struct ucap_tpm *t, __u32 index, __u64 *value)
 {
 	__u8 raw[UCAP_TPM_COUNTER_SIZE];

@@ -35,6 +35,8 @@ struct ucap_tpm_nv {
 int ucap_tpm_nv_public(struct ucap_tpm *t, __u32 index, struct ucap_tpm_nv *nv);
 /* NV_Read with the index's own (empty) password, as the module reads. */
 int ucap_tpm_nv_read(struct ucap_tpm *t, __u32 index, __u16 off, __u8 *buf, __u16 len);
+/* The policy index, read and decoded (ucap_tpm_policy_decode()). */
+int ucap_tpm_policy_read(struct ucap_tpm *t, struct ucap_tpm_policy *p);
 int ucap_tpm_counter_read(struct ucap_tpm *t, __u32 index, __u64 *value);
 int ucap_tpm_counter_increment(struct ucap_tpm *t, __u32 index);
 
