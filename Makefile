@@ -115,7 +115,7 @@ $(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name uploadcap > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h
+$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -126,7 +126,7 @@ $(BUILD)/libucap.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h) \
-		bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h $(BUILD)/uploadcap.skel.h
+		bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iuserspace -c $< -o $@

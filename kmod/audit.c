@@ -82,9 +82,10 @@
 #include <net/rtnetlink.h>
 
 #include "uploadcap.h"
+#include "ucap_log_abi.h"
 #include "ucap_params.h"
 
-/* Below this in one audit, a device's excess is charged without a log line. */
+/* Below this, a device's excess waits for more, or its last audit, to be logged. */
 #define UCAP_AUDIT_LOG_MIN	4096
 /* Past-hook bytes in one episode of exhaustion or debt that take a device down. */
 #define UCAP_AUDIT_HOLD_MIN	4096
@@ -314,8 +315,33 @@ restart:
 	a->ev_hook = *hook;
 }
 
-/* Audit one device; returns what it sent past its hook since the last. */
-static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
+/*
+ * Tell what a device sent past its hook, all of it, in at most one line
+ * every UCAP_LOG_BYPASS_EVERY_MS (ucap_log_abi.h): the first at once, the
+ * rest added up; why: the device goes, say what is left now.
+ */
+static void ucap_audit_log(struct net_device *dev, struct ucap_audit *a, const char *why)
+{
+	if (!a->unlogged_bytes)
+		return;
+	if (why) {
+		pr_warn(UCAP_LOG_BYPASS_GONE "\n", netdev_name(dev), why, a->unlogged_bytes);
+	} else {
+		if (a->unlogged_bytes < UCAP_AUDIT_LOG_MIN ||
+		    (a->logged_at &&
+		     time_before(jiffies, a->logged_at +
+				 msecs_to_jiffies(UCAP_LOG_BYPASS_EVERY_MS))))
+			return;
+		pr_warn(UCAP_LOG_BYPASS "\n", netdev_name(dev), a->unlogged_bytes,
+			a->unlogged_charged);
+	}
+	a->unlogged_bytes = 0;
+	a->unlogged_charged = 0;
+	a->logged_at = jiffies ?: 1;
+}
+
+/* Audit one device: charge what it sent past its hook since the last. */
+static void ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
 {
 	struct ucap_hook_sums hook, d;
 	u64 now, now_packets, sent, allowance, avail, excess, charged, waited;
@@ -383,38 +409,34 @@ static u64 ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct uc
 		/* Ended: neither exhausted nor in debt any more. */
 		if (a->held_excess && ucap_state() != UCAP_EXHAUSTED && !ucap_rate_in_debt())
 			a->held_excess = 0;
-		return 0;
+		return;
 	}
 	a->bypass_bytes += excess;
 	charged = ucap_charge_unhooked(excess);
 	/* Bytes beyond the cap (charged < excess) left while it was reached. */
 	episode = ucap_rate_charge_debt(excess) || charged < excess;
-	if (excess >= UCAP_AUDIT_LOG_MIN)
-		pr_warn_ratelimited("%s sent %llu bytes its hook did not see (XDP or another path past it): %llu charged\n",
-				    netdev_name(dev), excess, charged);
+	a->unlogged_bytes += excess;
+	a->unlogged_charged += charged;
 	/* An episode: the hook refuses everything, so nothing should leave. */
 	if (episode) {
 		a->held_excess += excess;
 		if (a->held_excess >= UCAP_AUDIT_HOLD_MIN && !a->held)
 			ucap_down_hold(dev, a);
 	}
-	return excess;
 }
 
 static void ucap_audit_dev(struct net_device *dev, struct ucap_dev *ud,
 			   struct ucap_audit *a, void *arg)
 {
 	ucap_audit_one(dev, ud, a);
+	ucap_audit_log(dev, a, NULL);
 }
 
 void ucap_audit_final(struct net_device *dev, struct ucap_dev *ud,
 		      struct ucap_audit *a, const char *why)
 {
-	u64 excess = ucap_audit_one(dev, ud, a);
-
-	if (excess)
-		pr_warn_ratelimited("%s, %s, had sent %llu bytes its hook did not see since the last audit: charged\n",
-				    netdev_name(dev), why, excess);
+	ucap_audit_one(dev, ud, a);
+	ucap_audit_log(dev, a, why);
 }
 
 static unsigned int ucap_audit_delay_ms(void)

@@ -54,6 +54,7 @@
 #include <linux/u64_stats_sync.h>
 
 #include "uploadcap.h"
+#include "ucap_log_abi.h"
 
 /* Credit a CPU takes from the budget at a time, far from the cap. */
 #define UCAP_CHUNK	(256 * 1024)
@@ -201,13 +202,13 @@ static bool ucap_update_mode(void)
 /* Any context. */
 static void ucap_log_lease_out(u64 lease_bytes)
 {
-	pr_warn("lease of %llu bytes used up: guarded devices send nothing more until it is raised\n",
+	pr_warn(UCAP_LOG_LEASE_OUT ": guarded devices send nothing more until it is raised\n",
 		lease_bytes);
 }
 
 static void ucap_log_armed(u64 cap, u64 used)
 {
-	pr_notice("armed: lifetime upload cap %llu bytes, %llu used\n", cap, used);
+	pr_notice(UCAP_LOG_ARMED "\n", cap, used);
 }
 
 /* Any context, lock not held: tell those who act on the state. */
@@ -220,7 +221,7 @@ static void ucap_state_changed(void)
 /* Any context. The uevents follow from ucap_state_changed(). */
 static void ucap_log_exhausted(u64 used, u64 cap)
 {
-	pr_crit("upload cap exhausted: %llu bytes used of %llu; nothing more leaves this host through guarded devices\n",
+	pr_crit(UCAP_LOG_EXHAUSTED "; nothing more leaves this host through guarded devices\n",
 		used, cap);
 }
 
@@ -398,7 +399,7 @@ int ucap_set_cap(u64 cap)
 	if (before == UCAP_UNARMED)
 		ucap_log_armed(cap, ucap_used_bytes());
 	else if (cap != old)
-		pr_notice("cap lowered from %llu to %llu bytes\n", old, cap);
+		pr_notice(UCAP_LOG_CAP_LOWERED "\n", old, cap);
 	if (after == UCAP_EXHAUSTED && before != UCAP_EXHAUSTED)
 		ucap_log_exhausted(ucap_used_bytes(), cap);
 	if (changed)
@@ -465,8 +466,7 @@ static int ucap_lease_raise(u64 lease_bytes, const char *by)
 	used = ucap_ledger.granted;
 	ucap_update_mode();
 	spin_unlock_bh(&ucap_ledger.lock);
-	pr_notice("lease raised from %llu to %llu bytes (%llu used)%s\n", old, lease_bytes, used,
-		  by);
+	pr_notice(UCAP_LOG_LEASE_RAISED "%s\n", old, lease_bytes, used, by);
 	return 0;
 }
 

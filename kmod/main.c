@@ -6,9 +6,11 @@
 #include <linux/module.h>
 
 #include "uploadcap.h"
+#include "ucap_log_abi.h"
 
 static int __init ucap_init(void)
 {
+	u64 lease_bytes, cap_bytes, granted;
 	int err;
 
 	ucap_ledger_init();
@@ -30,7 +32,10 @@ static int __init ucap_init(void)
 	err = ucap_audit_init();
 	if (err)
 		goto err_hook;
-	pr_info("loaded, %s\n", ucap_state_name(ucap_state()));
+	/* The start of this module's life, as a collector reads it. */
+	ucap_read_lease(&lease_bytes, &cap_bytes, &granted);
+	pr_info(UCAP_LOG_LOADED ", %s\n", ucap_used_bytes(), cap_bytes,
+		ucap_state_name(ucap_state()));
 	return 0;
 
 err_hook:

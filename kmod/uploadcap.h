@@ -160,6 +160,13 @@ struct ucap_audit {
 	bool held;
 	u64 bypass_bytes;	/* all it was found to send past its hook */
 	/*
+	 * Of it, what no kernel line has told yet, and what of that was
+	 * charged; logged_at: jiffies of the last line (audit.c).
+	 */
+	u64 unlogged_bytes;
+	u64 unlogged_charged;
+	unsigned long logged_at;
+	/*
 	 * What its counter may include (UCAP_COUNTS_*): known for some
 	 * drivers, else all at first, then only ever fewer as the audit
 	 * learns (audit.c). The evidence since the last judgement: what the
