@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # uploadctl verify-log on collector files written here, line by line as
-# the agent forwards them (evidence.h) and rsyslog stores them: a clean
-# history of three boots, then each attack on top of it found with its
-# own finding; RFC 5424 and rsyslog's precise format; hosts interleaved
-# and lines reordered; bad lines and bad usage. The same checks against
-# a real rsyslog collector over real reboots are the VM's (not yet).
+# the agent and the module (imklog) send them (evidence.h, ucap_log_abi.h)
+# and rsyslog stores them: a clean history of three boots, then each
+# attack on top of it found with its own finding; the module's alarms;
+# RFC 5424 and rsyslog's precise format; hosts interleaved and lines
+# reordered, within a second too; bad lines and bad usage. The same checks against
+# a real rsyslog collector over real reboots: verify_log_rsyslog.sh.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
@@ -26,18 +27,27 @@ rec() {
 		"$(stamp "$3")" "$2" $$ "$4" "$5" "$3" "$6" "$7" "$8" "$9" "${10:--}" "$prev" "$(h "$5")" >>"$1"
 }
 line() { printf '%s %s uploadcap[%d]: %s\n' "$(stamp "$3")" "$2" $$ "$4" >>"$1"; }
+# kline FILE HOST TIME TEXT: the module's kernel line, as imklog gives it.
+kline() { printf '%s %s kernel: [%6d.123456] uploadcap: %s\n' "$(stamp "$3")" "$2" $(($3 % 1000)) "$4" >>"$1"; }
 
 T0=$(( $(date +%s) - 86400 ))
 # clean FILE HOST: three boots, a reboot (clean stop) between each.
 clean() {
 	local f=$1 n=$2 t=$T0
 	rec "$f" "$n" $t restore 1 b1 0 50000000 1048576
+	kline "$f" "$n" $t "armed: lifetime upload cap 50000000 bytes, 0 used"
+	kline "$f" "$n" $t "loaded: 0 bytes used, cap 50000000 bytes, armed"
 	line "$f" "$n" $((t + 1)) "event=ledger_missing severity=alert ledger=/var/lib/uploadcap/ledger"
+	kline "$f" "$n" $((t + 2)) "lease raised from 0 to 1048576 bytes (0 used)"
 	rec "$f" "$n" $((t + 60)) checkpoint 2 b1 900000 50000000 1048576
 	rec "$f" "$n" $((t + 120)) reservation 3 b1 1000000 50000000 2048576
+	kline "$f" "$n" $((t + 120)) "lease raised from 1048576 to 2048576 bytes (1000000 used)"
 	rec "$f" "$n" $((t + 180)) checkpoint 4 b1 1500000 50000000 2048576
 	line "$f" "$n" $((t + 200)) "event=agent_stopped severity=notice ledger=/l seq=4 used_bytes=1500000"
+	kline "$f" "$n" $((t + 300)) "restored 2048576 bytes used"
+	kline "$f" "$n" $((t + 300)) "loaded: 2048576 bytes used, cap 50000000 bytes, armed"
 	rec "$f" "$n" $((t + 300)) restore 5 b2 2048576 50000000 3097152
+	kline "$f" "$n" $((t + 300)) "lease raised from 2048576 to 3097152 bytes (2048576 used)"
 	rec "$f" "$n" $((t + 360)) checkpoint 6 b2 2500000 50000000 3097152
 	line "$f" "$n" $((t + 400)) "event=threshold severity=warning percent=5"
 	line "$f" "$n" $((t + 420)) "event=agent_stopped severity=notice ledger=/l seq=6 used_bytes=2500000"
@@ -49,7 +59,8 @@ clean() {
 clean "$D/clean.log" web1
 check_run "a clean history: clean, exit 0" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/clean.log"
 check_run "its alarms listed with their time and line" 0 \
-	"clean.log:2 alarm ledger_missing \(alert\)" "${V[@]}" "$D/clean.log"
+	"clean.log:$(grep -n ledger_missing "$D/clean.log" | cut -d: -f1) alarm ledger_missing \(alert\)" \
+	"${V[@]}" "$D/clean.log"
 check_eq "--json: the verdict, the counts, no finding" \
 	"$("${V[@]}" --json "$D/clean.log" | jq -c '.hosts[0] | [.host, .verdict, .records, .boots, (.findings | length), (.alarms | map(.event))]')" \
 	'["web1","clean",8,3,0,["ledger_missing","agent_stopped","threshold","agent_stopped","agent_stopped"]]'
@@ -82,6 +93,41 @@ attack cap_raised cap_raised 's/seq=8 \(.*\) cap_bytes=50000000/seq=8 \1 cap_byt
 attack weaker_exempt setting_weakened 's/\(seq=[78] .*\) exempt=-/\1 exempt=eth0/'
 # used going down within a boot.
 attack used_down used_decreased 's/seq=8 \(.*\) used_bytes=3500000/seq=8 \1 used_bytes=3000000/'
+# The module's own lines, whatever the agent says: loaded below a lease
+# it had raised to (a count rolled back, the agent's lines kept back) ...
+attack module_rollback rollback 's/loaded: 2048576 bytes used/loaded: 1000000 bytes used/'
+# ... its cap raised ...
+attack module_cap cap_raised \
+	'$a'"$(stamp $((T0 + 950))) web1 kernel: uploadcap: armed: lifetime upload cap 90000000 bytes, 3500000 used"
+# ... and its used going down.
+attack module_used used_decreased \
+	'$a'"$(stamp $((T0 + 950))) web1 kernel: uploadcap: lease raised from 3097152 to 3200000 bytes (1000 used)"
+
+# The module's own alarms listed with the agent's: not findings.
+clean "$D/modalarm.log" web1
+kline "$D/modalarm.log" web1 $((T0 + 920)) "eth0 sent 70000 bytes its hook did not see (XDP or another path past it): 70000 charged"
+kline "$D/modalarm.log" web1 $((T0 + 921)) "upload cap exhausted: 50000000 bytes used of 50000000; nothing more leaves this host through guarded devices"
+kline "$D/modalarm.log" web1 $((T0 + 922)) "eth0, unregistered, had sent 9000 bytes its hook did not see (all not told before): charged"
+check_eq "the module's bypass and exhaustion: listed as alarms, the host clean" \
+	"$("${V[@]}" --json "$D/modalarm.log" | jq -c '.hosts[0] | [.verdict, [.alarms[].event | select(startswith("module:"))]]')" \
+	'["clean",["module:bypass_charged","module:exhausted","module:bypass_charged"]]'
+
+# Records of one second stored out of order: put back in seq order.
+clean "$D/second.log" web1
+sed -i -e "s/seq=6 time=[0-9]*/seq=6 time=$((T0 + 300))/" "$D/second.log"
+python3 - "$D/second.log" "$(stamp $((T0 + 300)))" <<'PY'
+import sys
+p, ts = sys.argv[1], sys.argv[2]
+lines = open(p).read().splitlines()
+i = next(k for k, l in enumerate(lines) if ' seq=5 ' in l)
+j = next(k for k, l in enumerate(lines) if ' seq=6 ' in l)
+six = ts + lines[j][15:]
+del lines[j]
+lines.insert(i, six)
+open(p, 'w').write('\n'.join(lines) + '\n')
+PY
+check_run "two records of one second, stored in reverse: clean" 0 "^web1: clean: 8 records" \
+	"${V[@]}" "$D/second.log"
 
 # The agent stopped for longer than --max-silence, within a boot.
 clean "$D/silent.log" web1
@@ -96,13 +142,15 @@ check_run "a host silent up to the newest line held" 1 "web1: FINDINGS.*|silence
 	"${V[@]}" --max-silence 3h "$D/silent.log"
 
 # Other formats: RFC 5424 and rsyslog's precise one, the same verdicts.
-sed -E 's/^([A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8}) ([^ ]+) uploadcap\[([0-9]+)\]: /\1|\2|\3|/' "$D/clean.log" |
-	while IFS='|' read -r ts host pid msg; do
-		printf '<13>1 %s %s uploadcap %s - - %s\n' "$(TZ=UTC date -d "$ts" '+%Y-%m-%dT%H:%M:%S.000000+00:00')" \
-			"$host" "$pid" "$msg"
+sed -E -e 's/^([A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8}) ([^ ]+) uploadcap\[([0-9]+)\]: /\1|\2|uploadcap|\3|/' \
+	-e 's/^([A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8}) ([^ ]+) kernel: /\1|\2|kernel|-|/' "$D/clean.log" |
+	while IFS='|' read -r ts host prog pid msg; do
+		printf '<13>1 %s %s %s %s - - %s\n' "$(TZ=UTC date -d "$ts" '+%Y-%m-%dT%H:%M:%S.000000+00:00')" \
+			"$host" "$prog" "$pid" "$msg"
 	done >"$D/clean5424.log"
 check_run "RFC 5424: clean" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/clean5424.log"
-sed -E 's/^<13>1 ([^ ]+) ([^ ]+) uploadcap ([0-9]+) - - /\1 \2 uploadcap[\3]: /' "$D/clean5424.log" >"$D/precise.log"
+sed -E -e 's/^<13>1 ([^ ]+) ([^ ]+) uploadcap ([0-9]+) - - /\1 \2 uploadcap[\3]: /' \
+	-e 's/^<13>1 ([^ ]+) ([^ ]+) kernel - - - /\1 \2 kernel: /' "$D/clean5424.log" >"$D/precise.log"
 check_run "rsyslog's precise format: clean" 0 "^web1: clean: 8 records, 3 boots" "${V[@]}" "$D/precise.log"
 clean "$D/b.log" web2
 sed -i 's/seq=7 time=\([0-9]*\) boot=b3 used_bytes=3097152/seq=7 time=\1 boot=b3 used_bytes=0/' "$D/b.log"
@@ -117,11 +165,13 @@ check_eq "hosts interleaved and lines shuffled: the same verdicts" \
 
 # Bad input: a clear error naming the line, the rest still judged.
 { cat "$D/clean.log"; echo "garbage here"; head -c 20 "$D/clean.log"; echo; } >"$D/bad.log"
-check_run "a line in no known format: named, exit 1" 1 "bad.log:14: neither rsyslog's file format nor RFC 5424" \
-	"${V[@]}" "$D/bad.log"
-check_run "a truncated one too" 1 "bad.log:15: " "${V[@]}" "$D/bad.log"
+n=$(wc -l <"$D/clean.log")
+check_run "a line in no known format: named, exit 1" 1 \
+	"bad.log:$((n + 1)): neither rsyslog's file format nor RFC 5424" "${V[@]}" "$D/bad.log"
+check_run "a truncated one too" 1 "bad.log:$((n + 2)): " "${V[@]}" "$D/bad.log"
 check_run "and the hosts are still judged" 1 "^web1: clean" "${V[@]}" "$D/bad.log"
-check_eq "--json lists the errors" "$("${V[@]}" --json "$D/bad.log" | jq -c '[.errors[].line]')" "[14,15]"
+check_eq "--json lists the errors" "$("${V[@]}" --json "$D/bad.log" | jq -c '[.errors[].line]')" \
+	"[$((n + 1)),$((n + 2))]"
 printf '%s web1 uploadcap[1]: event=checkpoint severity=notice seq=9\n' "$(stamp $((T0 + 1000)))" >>"$D/clean.log"
 check_run "a record without its fields: malformed_record" 1 "malformed_record" "${V[@]}" "$D/clean.log"
 check_run "no file: usage, exit 2" 2 "give one FILE" "${V[@]}"

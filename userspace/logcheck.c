@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "logcheck.h"
 #include "settings.h"
+#include "ucap_log_abi.h"
 
 static const char *const kind_names[LOG_KINDS] = {
 	[LOG_USED_DECREASED] = "used_decreased",
@@ -27,6 +28,14 @@ static const char *const kind_names[LOG_KINDS] = {
 const char *log_kind_name(enum log_kind k)
 {
 	return k < LOG_KINDS ? kind_names[k] : "unknown";
+}
+
+static __u64 record_seq(const char *msg);
+
+bool log_line_wanted(const char *program, const char *msg)
+{
+	return !strcmp(program, "uploadcap") ||
+	       (!strcmp(program, "kernel") && strstr(msg, UCAP_LOG_PREFIX));
 }
 
 int log_set_add(struct log_set *s, const char *host, __s64 time, unsigned int file, size_t line,
@@ -55,6 +64,7 @@ int log_set_add(struct log_set *s, const char *host, __s64 time, unsigned int fi
 	e->file = file;
 	e->line = line;
 	e->order = s->n++;
+	e->seq = record_seq(msg);
 	return 0;
 }
 
@@ -120,6 +130,18 @@ static bool is_record_event(const char *event)
 	       !strcmp(event, EVIDENCE_RESTORE) || !strcmp(event, EVIDENCE_ADOPT);
 }
 
+/* A forwarded record's seq, 0 for any other line. */
+static __u64 record_seq(const char *msg)
+{
+	char event[40];
+	__u64 seq;
+
+	if (!kv(msg, "event", event, sizeof(event)) || !is_record_event(event) ||
+	    !kv_u64(msg, "seq", &seq))
+		return 0;
+	return seq;
+}
+
 static bool is_hash(const char *s)
 {
 	return strlen(s) == LEDGER_HASH_HEX && strspn(s, "0123456789abcdef") == LEDGER_HASH_HEX;
@@ -166,6 +188,71 @@ static int entry_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/*
+ * A highest (or lowest) value told, and the one told before the second
+ * now walked: lines of one second may be stored in any order (rsyslog's
+ * file formats keep whole seconds), so a line is only held to what came
+ * before its second.
+ */
+struct peak {
+	__u64 now, before;
+	__s64 sec;
+};
+
+static void peak_at(struct peak *p, __s64 t)
+{
+	if (t != p->sec) {
+		p->before = p->now;
+		p->sec = t;
+	}
+}
+
+static void peak_max(struct peak *p, __u64 v)
+{
+	if (v > p->now)
+		p->now = v;
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct log_entry *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Within one second of one host, the records in the order of their seq,
+ * in the places records hold: the file formats keep whole seconds, and a
+ * collector's files may be read in any order.
+ */
+static int order_seconds(struct log_set *s)
+{
+	struct log_entry *tmp;
+	size_t i, j, k, n;
+
+	tmp = malloc((s->n ?: 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; i < s->n; i = j) {
+		for (j = i; j < s->n && s->v[j].time == s->v[i].time &&
+		     !strcmp(s->v[j].host, s->v[i].host); j++)
+			;
+		for (n = 0, k = i; k < j; k++)
+			if (s->v[k].seq)
+				tmp[n++] = s->v[k];
+		if (n < 2)
+			continue;
+		qsort(tmp, n, sizeof(*tmp), seq_cmp);
+		for (n = 0, k = i; k < j; k++)
+			if (s->v[k].seq)
+				s->v[k] = tmp[n++];
+	}
+	free(tmp);
+	return 0;
+}
+
 /* One host's history, as it is walked. */
 struct walk {
 	struct log_host *h;
@@ -175,6 +262,15 @@ struct walk {
 	char boot[40];		/* of the last record */
 	bool stopped;		/* the agent said it stopped, this boot */
 	bool lease_out;		/* the module's lease ran out, unraised */
+	/*
+	 * The module's own lines (ucap_log_abi.h): a history of their own,
+	 * in the order the kernel wrote them (one reader, imklog), checked
+	 * against itself only: the agent's lines reach the collector on
+	 * another path, and may pass them.
+	 */
+	struct peak mod_used;	/* the highest count it told */
+	struct peak mod_lease;	/* the highest lease it raised to */
+	struct peak mod_cap;	/* the lowest cap it told; 0: none yet */
 	__s64 max_silence;
 };
 
@@ -287,6 +383,99 @@ static int check_record(struct walk *w, const struct log_entry *e, const struct 
 	return 0;
 }
 
+/*
+ * The text of one of the module's kernel lines after its prefix, or NULL:
+ * "uploadcap: ...", perhaps after the kernel's "[    1.234567] ".
+ */
+static const char *module_text(const char *msg)
+{
+	if (*msg == '[') {
+		msg = strchr(msg, ']');
+		if (!msg)
+			return NULL;
+		msg += strspn(msg + 1, " ") + 1;
+	}
+	if (strncmp(msg, UCAP_LOG_PREFIX, strlen(UCAP_LOG_PREFIX)))
+		return NULL;
+	return msg + strlen(UCAP_LOG_PREFIX);
+}
+
+/* used, told by the module, never below what it told before. */
+static int check_module_used(struct walk *w, const struct log_entry *e, unsigned long long used)
+{
+	int ret = 0;
+
+	if (used < w->mod_used.before)
+		ret = add_finding(w, e, LOG_USED_DECREASED,
+				  "the module told used %llu, after %llu", used,
+				  (unsigned long long)w->mod_used.before);
+	peak_max(&w->mod_used, used);
+	return ret;
+}
+
+/* cap, told by the module, never above the lowest it told before. */
+static int check_module_cap(struct walk *w, const struct log_entry *e, unsigned long long cap)
+{
+	struct peak *p = &w->mod_cap;
+	int ret = 0;
+
+	if (!cap)
+		return 0;
+	if (p->before && cap > p->before)
+		ret = add_finding(w, e, LOG_CAP_RAISED, "the module's cap went from %llu to %llu",
+				  (unsigned long long)p->before, cap);
+	if (!p->now || cap < p->now)
+		p->now = cap;
+	return ret;
+}
+
+/*
+ * One of the module's lines (ucap_log_abi.h). A load never restores below
+ * a lease raised before: each raise was written down first (the ledger,
+ * or the TPM counter), so a load below one is a count rolled back.
+ */
+static int check_module_line(struct walk *w, const struct log_entry *e, const char *text)
+{
+	unsigned long long a, b, c;
+	int n = 0, ret;
+
+	peak_at(&w->mod_used, e->time);
+	peak_at(&w->mod_lease, e->time);
+	peak_at(&w->mod_cap, e->time);
+	if (sscanf(text, UCAP_LOG_LOADED "%n", &a, &b, &n) == 2 && n) {
+		if (a < w->mod_lease.before)
+			ret = add_finding(w, e, LOG_ROLLBACK,
+					  "the module loaded at used %llu, below the lease of %llu it had raised to: a count rolled back",
+					  a, (unsigned long long)w->mod_lease.before);
+		else
+			ret = check_module_used(w, e, a);
+		/* A life of its own: what follows is held to it, one finding. */
+		w->mod_used = (struct peak){ .now = a, .before = a, .sec = e->time };
+		w->mod_lease = (struct peak){ .sec = e->time };
+		return ret ?: check_module_cap(w, e, b);
+	}
+	/* At load it comes before the load line: its count is that line's. */
+	if (sscanf(text, UCAP_LOG_ARMED "%n", &a, &b, &n) == 2 && n)
+		return check_module_cap(w, e, a);
+	if (sscanf(text, UCAP_LOG_CAP_LOWERED "%n", &a, &b, &n) == 2 && n)
+		return check_module_cap(w, e, b);
+	if (sscanf(text, UCAP_LOG_LEASE_RAISED "%n", &a, &b, &c, &n) == 3 && n) {
+		peak_max(&w->mod_lease, b);
+		w->lease_out = false;
+		return check_module_used(w, e, c);
+	}
+	if (sscanf(text, UCAP_LOG_LEASE_OUT "%n", &a, &n) == 1 && n) {
+		w->lease_out = true;
+		return add_alarm(w, e, "module:lease_used_up", "warning");
+	}
+	/* Its count then is what was granted, which may pass used: listed. */
+	if (sscanf(text, UCAP_LOG_EXHAUSTED "%n", &a, &b, &n) == 2 && n)
+		return add_alarm(w, e, "module:exhausted", "crit");
+	if (strstr(text, UCAP_LOG_BYPASS_MARK))
+		return add_alarm(w, e, "module:bypass_charged", "warning");
+	return 0;
+}
+
 static int check_entry(struct walk *w, const struct log_entry *e)
 {
 	char event[40], severity[12];
@@ -298,10 +487,9 @@ static int check_entry(struct walk *w, const struct log_entry *e)
 		w->h->first = e->time;
 	w->h->last = e->time;
 	if (!kv(e->msg, "event", event, sizeof(event))) {
-		/* The module's own line (the kernel's): the lease running out. */
-		if (strstr(e->msg, "uploadcap: lease of ") && strstr(e->msg, " used up"))
-			w->lease_out = true;
-		return 0;
+		const char *text = module_text(e->msg);
+
+		return text ? check_module_line(w, e, text) : 0;
 	}
 	if (!kv(e->msg, "severity", severity, sizeof(severity)))
 		snprintf(severity, sizeof(severity), "-");
@@ -362,6 +550,9 @@ int log_check(struct log_set *s, __s64 max_silence, struct log_report *r)
 			newest = s->v[i].time;
 	if (s->n)
 		qsort(s->v, s->n, sizeof(s->v[0]), entry_cmp);
+	ret = order_seconds(s);
+	if (ret)
+		return ret;
 	for (i = 0; i < s->n; i++) {
 		if (!i || strcmp(s->v[i].host, s->v[i - 1].host)) {
 			struct log_host *h = realloc(r->hosts, (r->n + 1) * sizeof(*h));

@@ -13,6 +13,12 @@
  *   rewritten ledger; a seq that skips is records that never arrived;
  *   no gap longer than max_silence between a host's lines within a boot;
  *   every alarm is listed.
+ *
+ * The module's kernel lines (kmod/ucap_log_abi.h) are a second history,
+ * checked against itself: its count never goes down, its cap never rises,
+ * and it never loads below a lease it raised to before. Lines of one
+ * second may be stored in any order: records are put in seq order within
+ * a second, and a line is held only to what came before its second.
  */
 #ifndef UCTL_LOGCHECK_H
 #define UCTL_LOGCHECK_H
@@ -27,6 +33,7 @@ struct log_entry {
 	unsigned int file;	/* index into the caller's file list */
 	size_t line;		/* 1-based */
 	size_t order;		/* in reading order, for ties */
+	__u64 seq;		/* a record's; 0: not a record */
 	char *host;
 	char *msg;
 };
@@ -36,6 +43,8 @@ struct log_set {
 	size_t n, cap;
 };
 
+/* A line verify-log reads: the agent's (ident uploadcap), or the module's. */
+bool log_line_wanted(const char *program, const char *msg);
 int log_set_add(struct log_set *s, const char *host, __s64 time, unsigned int file, size_t line,
 		const char *msg);
 void log_set_free(struct log_set *s);

@@ -21,13 +21,14 @@ static const char verify_log_help[] =
 	"Usage: uploadctl verify-log [--max-silence DURATION] [--json] FILE...\n"
 	"\n"
 	"Check syslog files as a collector stores them (rsyslog's file formats or\n"
-	"RFC 5424) for what each host forwarded: its ledger records and alarms.\n"
-	"Per host: used never goes down, the cap never rises, boot settings never\n"
-	"weaken, each boot starts at or above the boot before, records chain, no\n"
-	"record is missing, and no gap between records of a boot is longer than\n"
-	"--max-silence (default 30m; 0: no limit; s, m, h or d). Every alarm is\n"
-	"listed. Exit 0 when every host is clean, 1 on any finding or unreadable\n"
-	"line, 2 on usage errors.\n";
+	"RFC 5424) for what each host forwarded: its ledger records and alarms,\n"
+	"and the module's kernel lines. Per host: used never goes down, the cap\n"
+	"never rises, boot settings never weaken, each boot starts at or above\n"
+	"the boot before (and the module never loads below a lease it raised),\n"
+	"records chain, no record is missing, and no gap between records of a\n"
+	"boot is longer than --max-silence (default 30m; 0: no limit; s, m, h or\n"
+	"d). Every alarm is listed. Exit 0 when every host is clean, 1 on any\n"
+	"finding or unreadable line, 2 on usage errors.\n";
 
 /* "90", "90s", "15m", "2h", "1d": seconds. */
 static int parse_duration(const char *s, __s64 *out)
@@ -111,8 +112,7 @@ static int read_file(const char *path, unsigned int idx, struct log_set *set, __
 			ucap_clear_why();
 			continue;
 		}
-		if (!strcmp(l.program, "uploadcap") ||
-		    (!strcmp(l.program, "kernel") && strstr(l.msg, "uploadcap: ")))
+		if (log_line_wanted(l.program, l.msg))
 			ret = log_set_add(set, l.host, l.time, idx, lineno, l.msg);
 	}
 	if (!ret && ferror(f))

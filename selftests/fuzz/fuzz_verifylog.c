@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer: a collector's file, as verify-log reads it (each line
- * parsed, the uploadcap ones checked per host). Truncated, reordered or
+ * parsed, the agent's and the module's checked per host). Truncated, reordered or
  * interleaved lines give verdicts or errors, never a crash; each finding
  * has a kind and a line of the file.
  */
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		if (!ucap_syslog_parse(line, 1796278170LL, &l) && !strcmp(l.program, "uploadcap"))
+		if (!ucap_syslog_parse(line, 1796278170LL, &l) && log_line_wanted(l.program, l.msg))
 			assert(!log_set_add(&set, l.host, l.time, 0, lineno, l.msg));
 		ucap_clear_why();
 	}
