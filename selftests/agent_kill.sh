@@ -21,7 +21,7 @@ traffic=$SPAWNED
 fails=0
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
 for i in $(seq 50); do
-	agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --ledger "$LEDGER"
+	agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 0 --ledger "$LEDGER"
 	# Past start-up (about half a second under emulation), at a random
 	# point of the 50 ms cycle of checkpoints.
 	ms=$((500 + RANDOM % 1000))

@@ -24,7 +24,7 @@ check_eq "and the 50% alarm" "$("${U[@]}" ledger verify --json "$LEDGER" | jq -c
 
 # --- more checkpoints (a record to flip below), one every tick
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
-agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --ledger "$LEDGER"
+agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 0 --ledger "$LEDGER"
 for i in $(seq 20); do raw 20 1500; sleep 0.05; done
 agent_stop
 check_gt "a checkpoint for each tick with traffic" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)" $((records0 + 3))

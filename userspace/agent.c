@@ -37,11 +37,10 @@
 #include "settings.h"
 #include "uploadctl.h"
 
-/* A checkpoint is due this long after used changed, at the latest. */
-#define CHECKPOINT_SECONDS	60
 /*
- * Nothing changed: a record anyway after this long, so that a collector
- * tells a quiet host from a silenced one (verify-log --max-silence).
+ * Growth below checkpoint_bytes, or nothing changed: a record anyway after
+ * this long, so that a collector tells a quiet host from a silenced one
+ * (verify-log --max-silence).
  */
 #define CHECKPOINT_HEARTBEAT_SECONDS	600
 
@@ -50,15 +49,16 @@ static const char agent_help[] =
 	"                       [--facility NAME] [--config FILE] [--once] [--foreground]\n"
 	"                       [--rate-multiple X] [--rate-window SECONDS]\n"
 	"                       [--rate-history N] [--rate-min-bytes SIZE]\n"
-	"                       [--checkpoint-bytes SIZE] [--alarm-burst N]\n"
-	"                       [--textfile PATH]\n"
+	"                       [--checkpoint-bytes SIZE] [--checkpoint-seconds S]\n"
+	"                       [--alarm-burst N] [--textfile PATH]\n"
 	"\n"
 	"Each tick (default 1 s), read uploadcap.ko, the BPF meter and the devices'\n"
 	"own tx counters, raise alarms to syslog (ident uploadcap, facility daemon)\n"
 	"as \"event=NAME severity=LEVEL key=value...\", and checkpoint the lifetime\n"
 	"count in the ledger (default " LEDGER_DEFAULT_PATH "): when the cap, the\n"
-	"state or the alarms raised change, when used grew by --checkpoint-bytes\n"
-	"(default 1 MiB), and a minute after any other change.\n"
+	"state or the alarms raised change; when used grew by --checkpoint-bytes\n"
+	"(default 1 MiB), at most every --checkpoint-seconds (default 60); else\n"
+	"every 10 minutes. Each record also goes to syslog (event=checkpoint).\n"
 	"With the module's write-ahead lease (uploadctl load), it raises the lease\n"
 	"a step ahead (lease_step) once less than half a step is left, each raise\n"
 	"after a reserved= record is on disk; while it cannot write one, nothing\n"
@@ -295,11 +295,17 @@ static void checkpoint(struct agent *a, bool force)
 		due = true;
 	else if (state_changed(&rec, last))
 		due = true;
-	else if (rec.used == last->used)
-		due = now - a->last_write >= CHECKPOINT_HEARTBEAT_SECONDS;
+	else if (force)
+		due = rec.used != last->used;
 	else
-		due = force || rec.used - last->used >= a->cfg.checkpoint_bytes ||
-		      now - a->last_write >= CHECKPOINT_SECONDS;
+		/*
+		 * Growth is coalesced: a busy host writes (and forwards) one
+		 * record every checkpoint_seconds, whatever it sends. The lease
+		 * reserved ahead, not this record, is what a boot restores.
+		 */
+		due = (rec.used - last->used >= a->cfg.checkpoint_bytes &&
+		       now - a->last_write >= a->cfg.checkpoint_seconds) ||
+		      now - a->last_write >= CHECKPOINT_HEARTBEAT_SECONDS;
 	if (!due)
 		return;
 	record_stamp(a, &rec);
@@ -999,6 +1005,7 @@ int cmd_agent(int argc, char **argv)
 		{ "rate-history", required_argument, NULL, 'H' },
 		{ "rate-min-bytes", required_argument, NULL, 'B' },
 		{ "checkpoint-bytes", required_argument, NULL, 'K' },
+		{ "checkpoint-seconds", required_argument, NULL, 'S' },
 		{ "alarm-burst", required_argument, NULL, 'A' },
 		{ "textfile", required_argument, NULL, 'T' },
 		{ "once", no_argument, NULL, 'o' },
@@ -1009,8 +1016,8 @@ int cmd_agent(int argc, char **argv)
 	static const struct { int opt; const char *key; } keys[] = {
 		{ 'i', "interval" }, { 'l', "ledger" }, { 't', "thresholds" }, { 'f', "facility" },
 		{ 'M', "rate_multiple" }, { 'W', "rate_window" }, { 'H', "rate_history" },
-		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" }, { 'A', "alarm_burst" },
-		{ 'T', "textfile" },
+		{ 'B', "rate_min_bytes" }, { 'K', "checkpoint_bytes" },
+		{ 'S', "checkpoint_seconds" }, { 'A', "alarm_burst" }, { 'T', "textfile" },
 	};
 	struct agent a = { .ledger = { .fd = -1 }, .first = true,
 			   .config_path = CONFIG_DEFAULT_PATH };

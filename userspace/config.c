@@ -30,6 +30,7 @@ void config_defaults(struct uctl_config *c)
 	c->rate_history = 60;
 	c->rate_min_bytes = 1048576;
 	c->checkpoint_bytes = 1048576;
+	c->checkpoint_seconds = 60.0;
 	c->alarm_burst = ALARM_BURST;
 }
 
@@ -187,6 +188,8 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		       ucap_fail(EINVAL, "textfile: '%s' is not an absolute path", v);
 	if (!strcmp(key, "attach"))
 		return parse_bool(key, v, &c->attach);
+	if (!strcmp(key, "checkpoint_seconds"))
+		return parse_seconds(key, v, 0, &c->checkpoint_seconds);
 	if (!strcmp(key, "alarm_burst"))
 		return parse_count(key, v, 0, 1000000, &c->alarm_burst);
 	if (!strcmp(key, "rate_min_bytes"))

@@ -35,6 +35,7 @@ struct uctl_config {
 	unsigned int rate_history;	/* samples in the trailing median */
 	__u64 rate_min_bytes;		/* a window below this is never an anomaly */
 	__u64 checkpoint_bytes;		/* growth of used that makes a checkpoint due */
+	double checkpoint_seconds;	/* ... at most this often */
 	__u64 lease_step;		/* how far a lease runs ahead; 0: the default */
 	unsigned int alarm_burst;	/* per event name and minute; 0: no limit */
 	char textfile[256];		/* agent's Prometheus textfile; "": none */
