@@ -30,6 +30,17 @@ agent_stop
 check_gt "a checkpoint for each tick with traffic" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)" $((records0 + 3))
 check_eq "the restarted agent did not repeat the 50% alarm" "$(event_count threshold)" 1
 
+# --- a busy host's checkpoints coalesced: one every checkpoint_seconds
+records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
+t0=$(date +%s)
+agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 2 --ledger "$LEDGER"
+for i in $(seq 35); do raw 20 1500; sleep 0.1; done
+agent_stop
+secs=$(( $(date +%s) - t0 + 1 ))
+n=$(( $("${U[@]}" ledger verify --json "$LEDGER" | jq .records) - records0 ))
+check "traffic on every 50 ms tick for $secs s, --checkpoint-seconds 2: $n records, at most one per 2 s and the last" \
+	test "$n" -ge 1 -a "$n" -le $((secs / 2 + 2))
+
 # --- a torn last line: reported, ignored, cut off
 printf 'ucap1 seq=99999 time=1 boot=x used=1' >>"$LEDGER"
 check_run "verify reports a torn last line and passes" 0 "the last line is incomplete" \
@@ -41,7 +52,7 @@ check_run "the agent cut it off and carried on" 0 "intact" "${U[@]}" ledger veri
 check_eq "no torn line left" "$(tail -c 1 "$LEDGER" | od -An -c | tr -d ' ')" '\n'
 
 # --- one flipped byte in an old record
-agent_start "$NSA" --interval 0.5 --ledger "$LEDGER"
+agent_start "$NSA" --interval 0.5 --checkpoint-seconds 0 --ledger "$LEDGER"
 sleep 1
 off=$(head -n 2 "$LEDGER" | wc -c)		# record 3 starts here
 pos=$((off + $(sed -n 3p "$LEDGER" | grep -bo ' used=' | cut -d: -f1) + 6))
