@@ -37,6 +37,7 @@ HOST_TESTS=(
 	compare_test
 	modmeter_test
 	cli_errors.sh
+	cli_help.sh
 	agent_cli.sh
 	ledger_settings.sh
 	verify_log.sh

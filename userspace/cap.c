@@ -173,8 +173,8 @@ static int cap_show(int argc, char **argv)
 }
 
 static const struct uctl_cmd cap_cmds[] = {
-	{ "set", cap_set, "SIZE [--lock-modules]", "arm, or lower the cap" },
-	{ "show", cap_show, "", "show state, cap and use" },
+	{ "set", cap_set, "arm, or lower the cap" },
+	{ "show", cap_show, "show state, cap and use" },
 };
 
 int cmd_cap(int argc, char **argv)

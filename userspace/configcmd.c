@@ -47,7 +47,7 @@ static int config_check(int argc, char **argv)
 }
 
 static const struct uctl_cmd config_cmds[] = {
-	{ "check", config_check, "[FILE]", "parse the configuration file" },
+	{ "check", config_check, "parse the configuration file" },
 };
 
 int cmd_config(int argc, char **argv)

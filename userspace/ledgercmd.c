@@ -335,8 +335,8 @@ static int ledger_adopt_cmd(int argc, char **argv)
 }
 
 static const struct uctl_cmd ledger_cmds[] = {
-	{ "verify", ledger_verify_cmd, "[PATH]", "check the whole chain" },
-	{ "adopt", ledger_adopt_cmd, "FILE", "make a verified copy the ledger, losing nothing" },
+	{ "verify", ledger_verify_cmd, "check the whole chain" },
+	{ "adopt", ledger_adopt_cmd, "make a verified copy the ledger, losing nothing" },
 };
 
 int cmd_ledger(int argc, char **argv)

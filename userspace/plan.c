@@ -26,9 +26,10 @@
 #define SECONDS_PER_DAY		86400.0L
 
 static const char plan_help[] =
-	"Usage: uploadctl plan --weights-size SIZE (--tokens N | --tokens-per-day N --days D)\n"
-	"                      [--days D] [--bits-per-token B] [--overhead F] [--margin F]\n"
-	"                      [--json]\n"
+	"Usage: uploadctl plan --weights-size SIZE\n"
+	"                      (--tokens N | --tokens-per-day N --days D)\n"
+	"                      [--days D] [--bits-per-token B] [--overhead F]\n"
+	"                      [--margin F] [--json]\n"
 	"\n"
 	"Recommend a lifetime cap (and, given days of service, a rate ceiling) for a\n"
 	"host serving a model of SIZE (e.g. 1e14, 800GB): the host must be able to\n"

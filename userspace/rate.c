@@ -150,8 +150,8 @@ static int rate_show(int argc, char **argv)
 }
 
 static const struct uctl_cmd rate_cmds[] = {
-	{ "set", rate_set, "RATE [--burst SIZE] [--lock-modules]", "arm, or lower the rate ceiling" },
-	{ "show", rate_show, "", "show the ceiling, burst, current rate and drops" },
+	{ "set", rate_set, "arm, or lower the rate ceiling" },
+	{ "show", rate_show, "show the ceiling, burst, current rate and drops" },
 };
 
 int cmd_rate(int argc, char **argv)

@@ -514,9 +514,8 @@ static int tpm_status(int argc, char **argv)
 }
 
 static const struct uctl_cmd tpm_cmds[] = {
-	{ "provision", tpm_provision, "--owner-auth FILE --lockout-auth FILE ...",
-	  "define the TPM anchor" },
-	{ "status", tpm_status, "[--tcti CONF]", "show the TPM anchor" },
+	{ "provision", tpm_provision, "define the TPM anchor" },
+	{ "status", tpm_status, "show the TPM anchor" },
 };
 
 int cmd_tpm(int argc, char **argv)

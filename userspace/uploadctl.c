@@ -23,29 +23,20 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct uctl_cmd cmds[] = {
-	{ "attach", cmd_attach, "IFACE... | --all",
-	  "attach the egress meter to devices of this network namespace" },
-	{ "detach", cmd_detach, "IFACE... | --all",
-	  "remove uploadcap's egress meter (and nothing else) from devices" },
-	{ "status", cmd_status, "[IFACE...]",
-	  "show the meters for the devices of this network namespace" },
-	{ "cap", cmd_cap, "set SIZE | show",
-	  "arm or lower uploadcap.ko's write-once cap; show it" },
-	{ "rate", cmd_rate, "set RATE | show",
-	  "arm or lower uploadcap.ko's write-once rate ceiling; show it" },
-	{ "load", cmd_load, "[--cap SIZE] ...",
-	  "load uploadcap.ko with the ledger's used and cap" },
-	{ "agent", cmd_agent, "[OPTIONS]",
-	  "watch the meters, raise alarms, keep the ledger" },
-	{ "ledger", cmd_ledger, "verify [PATH]", "check the ledger's hash chain" },
-	{ "config", cmd_config, "check [FILE]", "check the configuration file" },
-	{ "verify-log", cmd_verify_log, "[--max-silence D] FILE...",
-	  "check what a syslog collector received from each host" },
-	{ "tpm", cmd_tpm, "provision ... | status", "the TPM 2.0 anchor of the lifetime count" },
-	{ "plan", cmd_plan, "--weights-size SIZE --tokens N ...",
-	  "size the cap from the model and the host's output" },
-	{ "version", cmd_version, "", "print the version" },
-	{ "help", cmd_help, "", "print this help" },
+	{ "attach", cmd_attach, "attach the egress meter to devices of this network namespace" },
+	{ "detach", cmd_detach, "remove uploadcap's egress meter (and nothing else) from devices" },
+	{ "status", cmd_status, "show the meters for the devices of this network namespace" },
+	{ "cap", cmd_cap, "arm or lower uploadcap.ko's write-once cap; show it" },
+	{ "rate", cmd_rate, "arm or lower uploadcap.ko's write-once rate ceiling; show it" },
+	{ "load", cmd_load, "load uploadcap.ko with the ledger's used and cap" },
+	{ "agent", cmd_agent, "watch the meters, raise alarms, keep the ledger" },
+	{ "ledger", cmd_ledger, "check the ledger's hash chain" },
+	{ "config", cmd_config, "check the configuration file" },
+	{ "verify-log", cmd_verify_log, "check what a syslog collector received from each host" },
+	{ "tpm", cmd_tpm, "the TPM 2.0 anchor of the lifetime count" },
+	{ "plan", cmd_plan, "size the cap from the model and the host's output" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "print this help, or a command's" },
 };
 
 int uctl_err(const char *what, int err)
@@ -157,8 +148,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %-28s %s\n", cmds[i].name, cmds[i].args,
-			cmds[i].summary);
+		fprintf(f, "  %-11s%s\n", cmds[i].name, cmds[i].summary);
 	fputs("\n"
 	      "Options:\n"
 	      "  -j, --json          machine-readable output (JSON)\n"
@@ -168,16 +158,43 @@ static void usage(FILE *f)
 	      "  -V, --version       print the version\n"
 	      "  -h, --help          print this help\n"
 	      "\n"
-	      "'uploadctl COMMAND --help' describes a command.\n"
+	      "'uploadctl help COMMAND' (or 'uploadctl COMMAND --help') describes a\n"
+	      "command and its arguments.\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage error.\n", f);
 }
 
+static const struct uctl_cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+/* help [COMMAND [SUBCOMMAND]]: the command's own --help. */
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return UCTL_OK;
+	const struct uctl_cmd *cmd;
+	char *args[4];
+	int i, n = 0;
+
+	if (argc < 2) {
+		usage(stdout);
+		return UCTL_OK;
+	}
+	if (argc > 3)
+		return uctl_usage_err("help", "give a command, and perhaps its subcommand");
+	cmd = find_cmd(argv[1]);
+	if (!cmd)
+		return uctl_usage_err("help", "unknown command '%s'", argv[1]);
+	for (i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	args[n++] = "--help";
+	args[n] = NULL;
+	optind = 0;
+	return cmd->run(n, args);
 }
 
 static int cmd_version(int argc, char **argv)
@@ -207,8 +224,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct uctl_cmd *cmd;
 	const char *name;
-	size_t i;
 	int c;
 
 	libbpf_set_print(libbpf_print);
@@ -242,13 +259,11 @@ int main(int argc, char **argv)
 		return UCTL_USAGE;
 	}
 	name = argv[optind];
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (!strcmp(cmds[i].name, name)) {
-			argc -= optind;
-			argv += optind;
-			optind = 0;	/* restart getopt for the command */
-			return cmds[i].run(argc, argv);
-		}
-	}
-	return uctl_usage_err(NULL, "unknown command '%s'", name);
+	cmd = find_cmd(name);
+	if (!cmd)
+		return uctl_usage_err(NULL, "unknown command '%s'", name);
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* restart getopt for the command */
+	return cmd->run(argc, argv);
 }

@@ -24,8 +24,7 @@ extern struct uctl_opts uctl;
 struct uctl_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *args;
-	const char *summary;
+	const char *summary;	/* uploadctl help's line; the arguments are in --help */
 };
 
 /* "uploadctl: what: why" on stderr; returns UCTL_FAIL. */
