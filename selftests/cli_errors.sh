@@ -34,6 +34,21 @@ check_run "attach: no such interface" 1 "^uploadctl: attach nosuch0: no such int
 check "a typo attaches nothing, not half" bash -c "! tc -n '$NSA' filter show dev '$DA' egress 2>/dev/null | grep -q 0x75636170"
 check_eq "errors go to stderr, not stdout" "$(ua attach nosuch0 2>/dev/null)" ""
 check_run "detach: no such interface" 1 "^uploadctl: detach nosuch0: no such interface" ua detach nosuch0
+
+# --- under --json a failure is a JSON document on stdout, same exit code
+check_eq "--json failure: {error, errors, exit} on stdout" \
+	"$(ua --json attach "$DA" nosuch0 2>/dev/null | jq -c '[.error, (.errors | length), .exit]')" \
+	'["attach nosuch0: no such interface in this network namespace",1,1]'
+check_run "--json failure: exit 1 still" 1 "" ua --json attach "$DA" nosuch0
+check_eq "--json usage error: exit 2 in it" \
+	"$("$UPLOADCTL" status --json --frob 2>/dev/null | jq -c '[.error, .exit]')" \
+	'["status: unknown option '"'"'--frob'"'"'",2]'
+check_eq "--json: the message still on stderr" \
+	"$("$UPLOADCTL" --json ledger verify /nonexistent 2>&1 >/dev/null)" \
+	"uploadctl: ledger verify: /nonexistent does not exist"
+check_eq "--json, findings (exit 1) with a document: that document only" \
+	"$(printf 'Jan  1 00:00:00 h uploadcap[1]: event=checkpoint severity=notice seq=1\n' |
+		"$UPLOADCTL" verify-log --json - 2>/dev/null | jq -s -c '[length, (.[0] | has("hosts"))]')" '[1,true]'
 check_run "status: no such interface" 1 "^uploadctl: status nosuch0: no such interface" ua status nosuch0
 check_run "attach loopback" 1 "^uploadctl: attach lo: loopback devices are not metered" ua attach lo
 check_run "kernel without BPF (bpf() says ENOSYS)" 1 \

@@ -530,7 +530,7 @@ static int run(enum tc_verb verb, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ret = verb == VERB_ATTACH ? attach_one(&c, devs[i]) : detach_one(&c, devs[i]);
 		if (ret) {
-			fprintf(stderr, "uploadctl: %s %s: %s\n", cmd, devs[i]->name, ucap_why(ret));
+			uctl_errf("%s %s: %s", cmd, devs[i]->name, ucap_why(ret));
 			ucap_clear_why();
 			status = UCTL_FAIL;
 		}

@@ -39,9 +39,39 @@ static const struct uctl_cmd cmds[] = {
 	{ "help", cmd_help, "print this help, or a command's" },
 };
 
+/*
+ * Every error line of this run, for --json: a run that fails without
+ * having printed its document prints {"error", "errors", "exit"} instead
+ * (uctl_json_finish), so that stdout always holds one JSON document.
+ */
+static struct json_object *errors_seen;
+
+/* "uploadctl: " msg on stderr, and kept for --json. */
+static void error_line(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "uploadctl: %s\n", msg);
+	if (!errors_seen)
+		errors_seen = json_object_new_array();
+	json_object_array_add(errors_seen, json_object_new_string(msg));
+}
+
+static void error_linef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void error_linef(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_line(fmt, ap);
+	va_end(ap);
+}
+
 int uctl_err(const char *what, int err)
 {
-	fprintf(stderr, "uploadctl: %s: %s\n", what, ucap_why(err));
+	error_linef("%s: %s", what, ucap_why(err));
 	ucap_clear_why();
 	return UCTL_FAIL;
 }
@@ -50,24 +80,46 @@ int uctl_errf(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("uploadctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	error_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return UCTL_FAIL;
 }
 
 int uctl_usage_err(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "uploadctl: %s: ", cmd ? cmd : "usage");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'uploadctl %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	error_linef("%s: %s", cmd ? cmd : "usage", msg);
+	fprintf(stderr, "Try 'uploadctl %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return UCTL_USAGE;
+}
+
+/* The run ends with rc: under --json, a failure with no document says why. */
+static int uctl_json_finish(int rc)
+{
+	struct json_object *o;
+	const char *first = "failed";
+
+	if (uctl.json && rc != UCTL_OK && !uctl.json_printed) {
+		if (!errors_seen)
+			errors_seen = json_object_new_array();
+		if (json_object_array_length(errors_seen))
+			first = json_object_get_string(json_object_array_get_idx(errors_seen, 0));
+		o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string(first));
+		json_object_object_add(o, "errors", json_object_get(errors_seen));
+		json_object_object_add(o, "exit", json_object_new_int(rc));
+		uctl_json_print(o);
+		json_object_put(o);
+	}
+	json_object_put(errors_seen);
+	errors_seen = NULL;
+	return rc;
 }
 
 int uctl_bad_option(int c, char **argv, const char *cmd)
@@ -127,6 +179,7 @@ void uctl_json_print(struct json_object *o)
 
 	flags |= uctl.pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
 	puts(json_object_to_json_string_ext(o, flags));
+	uctl.json_printed = true;
 }
 
 const char *uctl_size(__u64 v, char *buf, size_t len)
@@ -261,9 +314,9 @@ int main(int argc, char **argv)
 	name = argv[optind];
 	cmd = find_cmd(name);
 	if (!cmd)
-		return uctl_usage_err(NULL, "unknown command '%s'", name);
+		return uctl_json_finish(uctl_usage_err(NULL, "unknown command '%s'", name));
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* restart getopt for the command */
-	return cmd->run(argc, argv);
+	return uctl_json_finish(cmd->run(argc, argv));
 }

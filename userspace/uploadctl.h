@@ -17,6 +17,7 @@ struct uctl_opts {
 	bool json;
 	bool pretty;
 	const char *pin_dir;
+	bool json_printed;	/* a document is on stdout (uctl_json_print) */
 };
 
 extern struct uctl_opts uctl;
