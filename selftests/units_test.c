@@ -74,6 +74,14 @@ static const struct {
 	{ "2e6/S", 0, 2000000 }, { "500 /s ", 0, 500 },
 	{ "0/s", EINVAL, 0 }, { "/s", EINVAL, 0 }, { "10MB/h", EINVAL, 0 },
 	{ "-1MB/s", EINVAL, 0 }, { "10MB//s", EINVAL, 0 },
+	/* tc(8)'s units: bit (bits) and bps (bytes) per second. */
+	{ "100mbit", 0, 12500000 }, { "100Mbit/s", 0, 12500000 }, { "8bit", 0, 1 },
+	{ "1gbit", 0, 125000000 }, { "8kibit", 0, 1024 }, { "1.5mbit", 0, 187500 },
+	{ "10mbps", 0, 10000000 }, { "10MBps", 0, 10000000 }, { "2kibps", 0, 2048 },
+	{ "500bps", 0, 500 }, { "1bit", EINVAL, 0 }, { "0mbit", EINVAL, 0 },
+	/* Ambiguous: refused, not guessed. */
+	{ "10Mb/s", EINVAL, 0 }, { "10mb", EINVAL, 0 }, { "10 kb/s", EINVAL, 0 },
+	{ "1Gb", EINVAL, 0 }, { "10mbits", EINVAL, 0 },
 };
 
 int main(void)

@@ -322,7 +322,13 @@ const char *ucap_fmt_iec(__u64 v, char *buf, size_t len);
  * -ERANGE and a reason in ucap_why().
  */
 int ucap_parse_size(const char *s, __u64 *out);
-/* A rate in bytes per second: a size, optionally followed by "/s". */
+/*
+ * A rate in bytes per second: a size, optionally followed by "/s", or a
+ * number with one of tc(8)'s rate units: bit, kbit, mbit, gbit, tbit (and
+ * kibit..tibit) are bits per second; bps, kbps, mbps, gbps, tbps (and
+ * kibps..tibps) bytes per second. "Mb", "kb" and the like are refused as
+ * ambiguous, with a hint.
+ */
 int ucap_parse_rate(const char *s, __u64 *out);
 /* Exactly a decimal number that fits in 64 bits: digits only. */
 bool ucap_parse_u64(const char *s, __u64 *v);

@@ -151,10 +151,37 @@ bad_unit:
 			 s, (int)ulen, unit_start);
 }
 
+/*
+ * A rate's unit, as tc(8) reads it (case-insensitive): "bit" (bits) and
+ * "bps" (bytes) per second, after an SI (k m g t) or IEC (ki mi gi ti)
+ * prefix. bits: 8 for bit units, 1 for bytes, 0 for none of tc's.
+ */
+static unsigned int tc_rate_unit(const char *unit, size_t len, char *prefix, size_t plen)
+{
+	static const char *const prefixes[] = { "", "k", "m", "g", "t", "ki", "mi", "gi", "ti" };
+	static const char *const sizes[] = { "", "k", "m", "g", "t", "kib", "mib", "gib", "tib" };
+	size_t i, sl;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		sl = strlen(prefixes[i]);
+		if (len != sl + 3 || strncasecmp(unit, prefixes[i], sl))
+			continue;
+		snprintf(prefix, plen, "%s", sizes[i]);
+		if (!strncasecmp(unit + sl, "bit", 3))
+			return 8;
+		if (!strncasecmp(unit + sl, "bps", 3))
+			return 1;
+	}
+	return 0;
+}
+
 int ucap_parse_rate(const char *s, __u64 *out)
 {
-	char buf[128];
-	size_t n = strlen(s);
+	char buf[128], prefix[8];
+	size_t n = strlen(s), u;
+	unsigned int bits;
+	__u64 v;
+	int ret;
 
 	/* "10MB/s" is "10MB" per second; the suffix is optional. */
 	while (n && isspace((unsigned char)s[n - 1]))
@@ -165,5 +192,22 @@ int ucap_parse_rate(const char *s, __u64 *out)
 		return ucap_fail(EINVAL, "'%s' is too long for a rate", s);
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	return ucap_parse_size(buf, out);
+	for (u = n; u && isalpha((unsigned char)buf[u - 1]); u--)
+		;
+	/* "Mb", "kb": bits to a network engineer, bytes to a storage one. */
+	if (n - u == 2 && buf[n - 1] == 'b' && strchr("kKmMgGtTpPeE", buf[u]))
+		return ucap_fail(EINVAL, "'%s': %s is ambiguous: say %cbit (bits) or %cB, %cbps (bytes) per second",
+				 s, buf + u, tolower((unsigned char)buf[u]),
+				 toupper((unsigned char)buf[u]), tolower((unsigned char)buf[u]));
+	bits = tc_rate_unit(buf + u, n - u, prefix, sizeof(prefix));
+	if (!bits)
+		return ucap_parse_size(buf, out);
+	snprintf(buf + u, sizeof(buf) - u, "%s", prefix);
+	ret = ucap_parse_size(buf, &v);
+	if (ret)
+		return ret;
+	if (v % bits)
+		return ucap_fail(EINVAL, "'%s' is not a whole number of bytes per second", s);
+	*out = v / bits;
+	return 0;
 }
