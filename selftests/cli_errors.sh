@@ -118,6 +118,10 @@ for bad in "rate_ceiling = 0:rate_ceiling: '0': a size must be more than zero" \
 done
 printf 'rate_ceiling = 2MB/s\nrate_burst = 1MiB\nweights_size = 800GB\n' >"$CONF"
 check_run "config check: rate_ceiling, rate_burst, weights_size" 0 "valid" "$UPLOADCTL" config check "$CONF"
+printf 'cap = 1GB\ninterval = 1\n# the operator forgot line 1\ncap = 2GB\n' >"$CONF"
+check_run "config check: a key given twice, both lines named" 1 \
+	"$CONF:4: 'cap' is given again \(first on line 1\)" "$UPLOADCTL" config check "$CONF"
+check_run "and status refuses it too" 1 "'cap' is given again" ua status --config "$CONF"
 
 # --- maps left by an incompatible uploadcap version
 OLD=$PIN_DIR-old

@@ -233,9 +233,32 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Each key once: a second one would silently win, or silently lose. */
+struct seen_keys {
+	char key[64][32];
+	unsigned int line[64];
+	unsigned int n;
+};
+
+static int key_once(struct seen_keys *seen, const char *key, unsigned int lineno)
+{
+	unsigned int i;
+
+	for (i = 0; i < seen->n; i++)
+		if (!strcmp(seen->key[i], key))
+			return ucap_fail(EINVAL, "'%s' is given again (first on line %u)", key,
+					 seen->line[i]);
+	if (seen->n < 64 && strlen(key) < sizeof(seen->key[0])) {
+		snprintf(seen->key[seen->n], sizeof(seen->key[0]), "%s", key);
+		seen->line[seen->n++] = lineno;
+	}
+	return 0;
+}
+
 int config_parse(struct uctl_config *c, FILE *f, const char *path)
 {
 	char line[1024], why[512];
+	struct seen_keys seen = { .n = 0 };
 	unsigned int lineno = 0;
 	char *p, *eq, *key, *val;
 	int ret = 0;
@@ -261,6 +284,8 @@ int config_parse(struct uctl_config *c, FILE *f, const char *path)
 		key = trim(p);
 		val = trim(eq + 1);
 		ret = config_set(c, key, val);
+		if (!ret)
+			ret = key_once(&seen, key, lineno);
 		if (ret) {
 			snprintf(why, sizeof(why), "%s", ucap_why(ret));
 			ret = ucap_fail(-ret, "%s:%u: %s", path, lineno, why);
