@@ -27,8 +27,26 @@ check_run "detach with no interface" 2 "^uploadctl: detach: no interface given" 
 check_run "attach with --all and a name" 2 "interfaces or --all, not both" "$UPLOADCTL" attach --all eth0
 
 # --- failures (exit 1)
-check_run "not root" 1 "^uploadctl: status: must run as root" \
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$UPLOADCTL" status
+# --- not root: what only reads works wherever the kernel allows it
+# (a pin folder of its own, so that the tests below find theirs as before)
+T_PINS+=("$PIN_DIR-ro")
+nobody() {
+	in_ns "$NSA" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$UPLOADCTL" --pin-dir "$PIN_DIR-ro" "$@"
+}
+ua_ro() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR-ro" "$@"; }
+check_run "not root: attach refused" 1 "^uploadctl: attach: must run as root" nobody attach "$DA"
+check_run "the meter attached (root)" 0 "" ua_ro attach "$DA"
+check_run "not root: status works, the meter's maps not readable" 0 \
+	"BPF meter:  not readable by this user" nobody status
+check_run "with the devices' own counters" 0 "^$DA +[0-9]+ +\? " nobody status
+check_eq "not root, --json: meter_readable false, the meter's figures null, not 0" \
+	"$(nobody status --json | jq -c --arg d "$DA" '[.meter_readable, (.interfaces[] | select(.name == $d) | [.attached, .bpf_bytes, (.dev_tx_bytes >= 0)])]')" \
+	'[false,[null,null,true]]'
+check_eq "root: meter_readable true" "$(ua_ro status --json | jq .meter_readable)" true
+check_run "not root: cap show reads sysfs, no root asked" 1 "^uploadctl: cap show: (uploadcap.ko|.*not loaded)" \
+	nobody cap show
+check_run "the meter detached (root)" 0 "" ua_ro detach "$DA"
 check_run "attach: no such interface" 1 "^uploadctl: attach nosuch0: no such interface in this network namespace" \
 	ua attach "$DA" nosuch0
 check "a typo attaches nothing, not half" bash -c "! tc -n '$NSA' filter show dev '$DA' egress 2>/dev/null | grep -q 0x75636170"

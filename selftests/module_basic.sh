@@ -71,6 +71,15 @@ check_run "lower accepted" 0 "" mod_set cap_bytes 7000000
 check_eq "cap lowered" "$(mod_get cap_bytes)" 7000000
 check_run "the same value again is accepted, changes nothing" 0 "" mod_set cap_bytes 7000000
 check_eq "an unchanged write is no tamper attempt" "$(mod_get tamper_attempts)" 6
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$UPLOADCTL" "$@"; }
+check_run "not root: cap show reads sysfs (0444)" 0 "^module: +armed, cap 7000000 " as_nobody cap show
+check_eq "not root: cap show --json" "$(as_nobody cap show --json | jq .cap_bytes)" 7000000
+check_run "not root: rate show" 0 "" as_nobody rate show
+check_run "not root: status, the module's figures" 0 "^module: .*armed" as_nobody status
+check_run "not root: cap set still refused" 1 "must run as root" as_nobody cap set 1000
+check_eq "and no tamper attempt reached the module" "$(mod_get tamper_attempts)" 6
+log=$(dmesg_since)
+check_run "log: the load line: its count and cap" 0 "uploadcap: loaded: 5000 bytes used, cap 0 bytes, unarmed" echo "$log"
 log=$(dmesg_since)
 check_run "log: armed (notice)" 0 "uploadcap: armed: lifetime upload cap 8000000 bytes, 5000 used" echo "$log"
 check_run "log: refused raise" 0 "uploadcap: refused to raise the cap \(9000000\)" echo "$log"

@@ -268,9 +268,8 @@ int uctl_module_show(int argc, char **argv, const char *cmd, const char *help,
 	}
 	if (optind != argc)
 		return uctl_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
-	ret = ucap_require_root();
-	if (!ret)
-		ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
+	/* sysfs is 0444: no root needed. */
+	ret = ucap_module_read(&m, UCAP_SYSFS_DIR);
 	if (ret)
 		return uctl_err(cmd, ret);
 	if (uctl.json) {
@@ -291,6 +290,11 @@ int uctl_module_show(int argc, char **argv, const char *cmd, const char *help,
 	return UCTL_OK;
 }
 
+static json_object *bpf_u64(const struct ucap_snapshot *s, __u64 v)
+{
+	return s->meter_denied ? NULL : uctl_json_u64(v);
+}
+
 static void print_json(const struct ucap_snapshot *s, const bool *shown,
 		       const struct exfil *x)
 {
@@ -302,6 +306,7 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown,
 	json_object_object_add(root, "module",
 			       s->module_present ? uctl_module_json(&s->module) : NULL);
 	json_object_object_add(root, "exfiltration", x ? exfil_json(x) : NULL);
+	json_object_object_add(root, "meter_readable", json_object_new_boolean(!s->meter_denied));
 	for (i = 0; i < s->n; i++) {
 		const struct ucap_if_stat *st = &s->ifs[i];
 		json_object *o;
@@ -311,11 +316,13 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown,
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(st->link.name));
 		json_object_object_add(o, "ifindex", uctl_json_u64(st->link.ifindex));
-		json_object_object_add(o, "attached", json_object_new_boolean(st->attached));
-		json_object_object_add(o, "bpf_bytes", uctl_json_u64(st->bpf.bytes));
-		json_object_object_add(o, "bpf_wire_bytes", uctl_json_u64(st->bpf.wire_bytes));
-		json_object_object_add(o, "bpf_packets", uctl_json_u64(st->bpf.packets));
-		json_object_object_add(o, "bpf_segments", uctl_json_u64(st->bpf.segments));
+		/* Not readable (no CAP_BPF): null, never a 0 that looks counted. */
+		json_object_object_add(o, "attached", s->meter_denied ? NULL :
+				       json_object_new_boolean(st->attached));
+		json_object_object_add(o, "bpf_bytes", bpf_u64(s, st->bpf.bytes));
+		json_object_object_add(o, "bpf_wire_bytes", bpf_u64(s, st->bpf.wire_bytes));
+		json_object_object_add(o, "bpf_packets", bpf_u64(s, st->bpf.packets));
+		json_object_object_add(o, "bpf_segments", bpf_u64(s, st->bpf.segments));
 		json_object_object_add(o, "module_bytes", st->mod ? uctl_json_u64(st->mod->bytes) : NULL);
 		json_object_object_add(o, "module_packets",
 				       st->mod ? uctl_json_u64(st->mod->packets) : NULL);
@@ -345,7 +352,10 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown,
 		printf("module:     not loaded: nothing enforces a cap, the figures below are counts only\n");
 	if (x)
 		exfil_text(x);
-	if (s->meter_present)
+	if (s->meter_denied)
+		printf("BPF meter:  not readable by this user: the kernel lets only CAP_BPF read\n"
+		       "            its maps (run as root for its figures)\n");
+	else if (s->meter_present)
 		printf("BPF meter:  %s, attached to %u device%s of this network namespace (inode %llu)\n"
 		       "            all namespaces: %s, wire %s, %llu packets\n",
 		       uctl.pin_dir, attached, attached == 1 ? "" : "s",
@@ -382,13 +392,21 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown,
 			continue;
 		uctl_table_cell(t, "%s", st->link.name);
 		uctl_table_cell(t, "%u", st->link.ifindex);
-		uctl_table_cell(t, "%s", st->attached ? "attached" :
-				st->prog_id ? "foreign" :
-				ucap_link_is_loopback(&st->link) ? "-" : "off");
-		uctl_table_cell(t, "%s", uctl_size(st->bpf.bytes, a, sizeof(a)));
-		uctl_table_cell(t, "%s", uctl_size(st->bpf.wire_bytes, b, sizeof(b)));
-		uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.packets);
-		uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.segments);
+		if (s->meter_denied) {
+			uctl_table_cell(t, "?");
+			uctl_table_cell(t, "?");
+			uctl_table_cell(t, "?");
+			uctl_table_cell(t, "?");
+			uctl_table_cell(t, "?");
+		} else {
+			uctl_table_cell(t, "%s", st->attached ? "attached" :
+					st->prog_id ? "foreign" :
+					ucap_link_is_loopback(&st->link) ? "-" : "off");
+			uctl_table_cell(t, "%s", uctl_size(st->bpf.bytes, a, sizeof(a)));
+			uctl_table_cell(t, "%s", uctl_size(st->bpf.wire_bytes, b, sizeof(b)));
+			uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.packets);
+			uctl_table_cell(t, "%llu", (unsigned long long)st->bpf.segments);
+		}
 		uctl_table_cell(t, "%s", uctl_size(st->link.tx_bytes, c, sizeof(c)));
 		uctl_table_cell(t, "%llu", (unsigned long long)st->link.tx_packets);
 		if (st->mod)
@@ -461,9 +479,8 @@ int cmd_status(int argc, char **argv)
 			return uctl_err("status: configuration", ret);
 	}
 
-	ret = ucap_require_root();
-	if (!ret)
-		ret = ucap_require_bpf();
+	/* Any user: the module's sysfs and the devices' counters are readable. */
+	ret = ucap_require_bpf();
 	if (!ret)
 		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, NULL);
 	if (ret)
@@ -492,7 +509,7 @@ int cmd_status(int argc, char **argv)
 	 * A program at our tc position but no maps to read: the counts exist
 	 * but not where we look. Say so rather than print zeros.
 	 */
-	if (!s.meter_present) {
+	if (!s.meter_present && !s.meter_denied) {
 		for (k = 0; k < s.n; k++) {
 			if (!s.ifs[k].prog_id)
 				continue;

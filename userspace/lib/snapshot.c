@@ -165,6 +165,10 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 			ret = meter_read(&m, tab, cnt, s);
 		if (ret)
 			goto free_tab;
+	} else if (ret == -EPERM || ret == -EACCES) {
+		/* The kernel lets only CAP_BPF read maps: counted, not shown. */
+		s->meter_denied = true;
+		ucap_clear_why();
 	} else if (ret != -ENOENT) {
 		goto free_links;
 	}
@@ -192,6 +196,10 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 			st->mod_bytes_lo = md->bytes;
 		if (full) {
 			ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
+			if (ret && s->meter_denied && (ret == -EPERM || ret == -EACCES)) {
+				ucap_clear_why();
+				ret = 0;
+			}
 			if (ret)
 				goto free_ifs;
 		} else {

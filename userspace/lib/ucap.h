@@ -275,6 +275,7 @@ struct ucap_if_stat {
 struct ucap_snapshot {
 	struct ucap_netns ns;
 	bool meter_present;	/* the pinned maps exist */
+	bool meter_denied;	/* ... or may: not readable without CAP_BPF */
 	struct ucap_counters retired;	/* devices that are gone */
 	struct ucap_counters total;	/* every slot: all namespaces, retired */
 	bool module_present;	/* uploadcap.ko is loaded */
