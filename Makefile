@@ -15,7 +15,9 @@
 #   make deb        the uploadcap and uploadcap-dkms packages, in build/deb/
 #   make clean
 
-VERSION		:= 0.1.0
+# The one version: debian/changelog's, without its epoch or Debian revision.
+CHANGELOG_VERSION := $(patsubst (%),%,$(word 2,$(shell head -n 1 debian/changelog)))
+VERSION		:= $(firstword $(subst -, ,$(lastword $(subst :, ,$(CHANGELOG_VERSION)))))
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 UNITDIR		?= $(PREFIX)/lib/systemd/system
@@ -90,7 +92,7 @@ FUZZERS		:= $(patsubst selftests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard selftests/f
 FUZZ_SECS	?= 60
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all userspace module modules check demo bench install uninstall clean deps \
+.PHONY: print-version all userspace module modules check demo bench install uninstall clean deps \
 	fuzzers fuzz san install-dkms deb debs
 
 all: userspace $(if $(HAVE_KDIR),module)
@@ -118,7 +120,7 @@ $(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
 $(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libucap.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -129,7 +131,7 @@ $(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*
 		bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuserspace -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iuserspace -c $< -o $@
 
 $(BUILD)/uploadctl: $(CTL_OBJS) $(BUILD)/libucap.a
 	$(call msg,LD,$@)
@@ -138,14 +140,14 @@ $(BUILD)/uploadctl: $(CTL_OBJS) $(BUILD)/libucap.a
 $(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/libucap.a $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iselftests $< $(BUILD)/libucap.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iselftests $< $(BUILD)/libucap.a $(LDLIBS) -o $@
 
 # The agent's meter comparison, unit-tested on its own.
 $(BUILD)/selftests/compare_test: selftests/compare_test.c selftests/tap.h userspace/compare.c \
 		userspace/compare.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iselftests -Iuserspace $< userspace/compare.c -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iselftests -Iuserspace $< userspace/compare.c -o $@
 
 $(BUILD)/selftests/nobpf: selftests/nobpf.c
 	$(call msg,CC,$@)
@@ -278,6 +280,10 @@ debs:
 	$(Q)cd $(BUILD)/deb/uploadcap-$(VERSION) && \
 		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
 	$(Q)$(if $(filter 1,$(V)),ls $(BUILD)/deb/*.deb,true)
+
+# The version, for scripts and tests: one source, debian/changelog.
+print-version:
+	@echo $(VERSION)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -20,7 +20,7 @@ TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables eth
 # (rendered with groff -ww), bash completion, units checked with
 # systemd-analyze, Prometheus output checked with a real parser.
 PKG_PKGS=(dkms dh-dkms debhelper dpkg-dev fakeroot groff-base man-db bash-completion systemd
-	python3-prometheus-client)
+	python3-prometheus-client lintian)
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.
 VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 	linux-headers-amd64)

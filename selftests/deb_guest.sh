@@ -10,7 +10,7 @@ ucap_test_init
 
 DEBS=$1
 [ "$(cat /proc/1/comm)" = systemd ] || bail "run under systemd (scripts/vmtest.sh -S)"
-VERSION=$(sed -n 's/^VERSION[[:space:]]*:= *//p' "$TOP/Makefile")
+VERSION=$(make -s -C "$TOP" print-version)
 K=$(uname -r)
 
 # A device besides loopback for the meter and the module to guard.

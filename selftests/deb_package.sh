@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
-VERSION=$(sed -n 's/^VERSION[[:space:]]*:= *//p' "$TOP/Makefile")
+VERSION=$(make -s -C "$TOP" print-version)
 DEBS=$BUILD/deb
 ctl=$(ls "$DEBS"/uploadcap_"$VERSION"_*.deb 2>/dev/null | head -n1)
 dkms_deb=$DEBS/uploadcap-dkms_${VERSION}_all.deb
@@ -30,6 +30,33 @@ for f in Kbuild dkms.conf kmod/main.c kmod/hook.c kmod/uploadcap.h; do
 	check "uploadcap-dkms ships /usr/src/uploadcap-$VERSION/$f" grep -qx "/usr/src/uploadcap-$VERSION/$f" <<<"$c"
 done
 check_eq "uploadcap-dkms depends on dkms" "$(dpkg-deb -f "$dkms_deb" Depends | grep -o 'dkms')" dkms
+check_eq "uploadcap-dkms is in section kernel" "$(dpkg-deb -f "$dkms_deb" Section)" kernel
+check_eq "uploadcap recommends signed modules, or DKMS" "$(dpkg-deb -f "$ctl" Recommends)" \
+	"uploadcap-modules | uploadcap-dkms"
+check "the README (with the threat model uploadctl(8) points to) is installed" \
+	grep -qx /usr/share/doc/uploadcap/README.md <<<"$(contents "$ctl")"
+
+# lintian, Debian's own review: no error, no warning.
+command -v lintian >/dev/null || bail "lintian is not installed (scripts/install-deps.sh)"
+check_run "lintian: no error or warning" 0 "" \
+	bash -c "lintian --fail-on error,warning --suppress-tags running-with-root-privileges '$ctl' '$dkms_deb' 2>&1 | grep -E '^[EW]: ' && exit 1 || exit 0"
+check "fortified: _FORTIFY_SOURCE reached the compiler" grep -q -- "-D_FORTIFY_SOURCE=2 .* -c userspace/agent.c" "$DEBS/build.log"
+
+# A Debian revision (0.1.0-1): the module keeps the upstream version.
+REV=$(mktemp -d)
+T_CLEANUP+=("rm -rf '$REV'")
+cp -a "$DEBS/uploadcap-$VERSION" "$REV/"
+{
+	printf 'uploadcap (%s-1) unstable; urgency=medium\n\n  * A Debian revision.\n\n' "$VERSION"
+	printf ' -- uploadcap developers <uploadcap@example.invalid>  Mon, 23 Nov 2026 12:00:00 +0000\n\n'
+	cat "$DEBS/uploadcap-$VERSION/debian/changelog"
+} >"$REV/uploadcap-$VERSION/debian/changelog"
+check_run "a Debian revision builds" 0 "" \
+	bash -c "cd '$REV/uploadcap-$VERSION' && rm -rf build && dpkg-buildpackage -b -us -uc >'$REV/log' 2>&1 || { tail -n 20 '$REV/log'; exit 1; }"
+check "its dkms package ships uploadcap-$VERSION, not $VERSION-1" \
+	grep -qx "/usr/src/uploadcap-$VERSION/dkms.conf" <<<"$(contents "$REV/uploadcap-dkms_${VERSION}-1_all.deb")"
+check_eq "and its uploadctl says $VERSION" \
+	"$(dpkg-deb --fsys-tarfile "$REV/uploadcap_${VERSION}-1_"*.deb | tar -xO ./usr/sbin/uploadctl | strings | grep -c "^$VERSION\$")" 1
 
 # The oldest VM kernel: its modules are not compressed, and depmod (run
 # by DKMS at install and purge) reads them all, which is minutes faster

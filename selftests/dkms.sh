@@ -14,7 +14,7 @@ ucap_test_init
 command -v dkms >/dev/null || bail "dkms is not installed (scripts/install-deps.sh)"
 D=$(mktemp -d)
 T_CLEANUP+=("rm -rf '$D'")
-VERSION=$(sed -n 's/^VERSION[[:space:]]*:= *//p' "$TOP/Makefile")
+VERSION=$(make -s -C "$TOP" print-version)
 check "make install-dkms" make -s -C "$TOP" install-dkms DESTDIR="$D/root"
 SRC=$D/root/usr/src
 check_eq "dkms.conf names the version" \
