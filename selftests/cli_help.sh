@@ -16,8 +16,9 @@ for c in $cmds; do
 	w=$("$U" "$c" --help | widest)
 	check "$c --help: 80 columns at most ($w)" test "$w" -le 80
 	check_eq "help $c: the same as $c --help" "$("$U" help "$c" | md5sum)" "$("$U" "$c" --help | md5sum)"
-	# An object's subcommands, as its usage error names them.
-	subs=$("$U" "$c" 2>&1 >/dev/null | sed -n 's/.*give a command: \(.*\) or help$/\1/p' | tr -d ',')
+	# An object's subcommands, as its help's usage lines name them (never
+	# run bare: "uploadctl agent" would start an agent, "load" load).
+	subs=$("$U" "$c" --help | sed -n "s/^\(Usage:\)\{0,1\} *uploadctl $c \([a-z][a-z-]*\).*/\2/p" | sort -u)
 	for s in $subs; do
 		w=$("$U" "$c" "$s" --help | widest)
 		check "$c $s --help: 80 columns at most ($w)" test "$w" -le 80
