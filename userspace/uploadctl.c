@@ -33,6 +33,7 @@ static const struct uctl_cmd cmds[] = {
 	{ "ledger", cmd_ledger, "check the ledger's hash chain" },
 	{ "config", cmd_config, "check the configuration file" },
 	{ "verify-log", cmd_verify_log, "check what a syslog collector received from each host" },
+	{ "check", cmd_check, "one verdict for a monitoring system (Nagios exit codes)" },
 	{ "tpm", cmd_tpm, "the TPM 2.0 anchor of the lifetime count" },
 	{ "plan", cmd_plan, "size the cap from the model and the host's output" },
 	{ "version", cmd_version, "print the version" },

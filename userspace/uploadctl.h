@@ -98,5 +98,6 @@ int cmd_rate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tpm(int argc, char **argv);
 int cmd_verify_log(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif /* UPLOADCTL_H */
