@@ -21,8 +21,8 @@ complete_words() {
 		_ "$BC" "$TOP/dist/bash-completion/uploadctl" "$@"
 }
 
-check_eq "commands" "$(complete_words uploadctl '')" \
-	"agent attach cap config detach help ledger load plan rate status tpm verify-log version "
+check_eq "commands: every one 'uploadctl help' lists" "$(complete_words uploadctl '')" \
+	"$("$UPLOADCTL" help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | sort | tr '\n' ' ')"
 check_eq "st -> status" "$(complete_words uploadctl st)" "status "
 check_eq "global options" "$(complete_words uploadctl --)" "--help --json --pin-dir --pretty --version "
 check_eq "after a global option, the command" "$(complete_words uploadctl --json sta)" "status "
