@@ -247,6 +247,8 @@ install: $(BUILD)/uploadctl
 	install -m 0644 man/uploadctl.8 $(DESTDIR)$(MANDIR)/man8/uploadctl.8
 	install -m 0644 man/uploadcap.4 $(DESTDIR)$(MANDIR)/man4/uploadcap.4
 	install -m 0644 dist/bash-completion/uploadctl $(DESTDIR)$(BASHCOMPDIR)/uploadctl
+	install -D -m 0644 dist/prometheus/uploadcap.rules.yml \
+		$(DESTDIR)$(PREFIX)/share/uploadcap/prometheus/uploadcap.rules.yml
 	@# An operator's configuration is never overwritten.
 	test -e $(DESTDIR)$(CONFDIR)/uploadcap.conf || \
 		install -D -m 0644 dist/uploadcap.conf $(DESTDIR)$(CONFDIR)/uploadcap.conf
@@ -254,7 +256,8 @@ install: $(BUILD)/uploadctl
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/uploadctl $(DESTDIR)$(MODPROBEDIR)/uploadcap.conf \
 		$(DESTDIR)$(MANDIR)/man8/uploadctl.8 $(DESTDIR)$(MANDIR)/man4/uploadcap.4 \
-		$(DESTDIR)$(BASHCOMPDIR)/uploadctl $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+		$(DESTDIR)$(BASHCOMPDIR)/uploadctl $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(PREFIX)/share/uploadcap/prometheus/uploadcap.rules.yml
 	@echo "kept: $(CONFDIR)/uploadcap.conf and the ledger (/var/lib/uploadcap)"
 
 install-dkms:

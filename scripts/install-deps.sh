@@ -18,9 +18,11 @@ BUILD_PKGS=(make gcc pkg-config clang libclang-rt-dev llvm libbpf-dev bpftool li
 TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables ethtool rsyslog)
 # Packaging and host integration: DKMS, the Debian packages, the man pages
 # (rendered with groff -ww), bash completion, units checked with
-# systemd-analyze, Prometheus output checked with a real parser.
+# systemd-analyze, Prometheus output checked with a real parser, the
+# alert rules with promtool (from prometheus: only promtool is wanted,
+# its server is stopped and disabled if the install started it).
 PKG_PKGS=(dkms dh-dkms debhelper dpkg-dev fakeroot groff-base man-db bash-completion systemd
-	python3-prometheus-client lintian)
+	python3-prometheus-client lintian prometheus)
 # The VM: QEMU, a busybox initramfs, and the kernels with their headers.
 VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 	linux-headers-amd64)
@@ -84,4 +86,8 @@ if [ -n "$need_612" ]; then
 	missing+=("$img" "linux-headers-${img#linux-image-}")
 fi
 echo "install-deps: installing ${missing[*]}"
+prometheus_was=$(installed prometheus && echo yes || echo no)
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "$prometheus_was" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+	systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

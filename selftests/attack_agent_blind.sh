@@ -22,7 +22,7 @@ check_run "arm at 100 MB" 0 "^armed" "$UPLOADCTL" --pin-dir "$PIN_DIR" cap set 1
 agent_start "$NSA" --interval 0.5 --ledger "$LEDGER" --textfile "$TEXTFILE"
 for i in $(seq 50); do [ -s "$TEXTFILE" ] && break; sleep 0.1; done
 check "the agent wrote its textfile" test -s "$TEXTFILE"
-prom_used() { awk '$1 == "uploadcap_used_bytes" { print $2 }' "$TEXTFILE"; }
+prom_used() { awk '$1 == "uploadcap_used_bytes_total" { print $2 }' "$TEXTFILE"; }
 
 # --- a file on tmpfs over used_bytes
 frozen=$(mod_get used_bytes)

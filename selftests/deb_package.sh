@@ -19,7 +19,8 @@ c=$(contents "$ctl")
 for f in /usr/sbin/uploadctl /lib/systemd/system/uploadcap-load.service \
 	/lib/systemd/system/uploadcap-agent.service /lib/modprobe.d/uploadcap.conf \
 	/usr/share/man/man8/uploadctl.8.gz /usr/share/man/man4/uploadcap.4.gz \
-	/usr/share/bash-completion/completions/uploadctl /etc/uploadcap/uploadcap.conf; do
+	/usr/share/bash-completion/completions/uploadctl /etc/uploadcap/uploadcap.conf \
+	/usr/share/uploadcap/prometheus/uploadcap.rules.yml; do
 	check "uploadcap ships $f" grep -qx "$f" <<<"$c"
 done
 check_eq "the configuration is a conffile" \

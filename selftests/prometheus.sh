@@ -55,13 +55,18 @@ js=$(prom_json <<<"$text")
 check_eq "the parser accepts it" "$?" 0
 
 dev_json() { jq -r --arg d "$DA" ".interfaces[] | select(.name == \$d) | .$1" <<<"$st_json"; }
-check_eq "meter=bpf: the BPF meter's wire bytes" \
-	"$(sample "$js" uploadcap_meter_bytes_total interface="$DA" meter=bpf)" "$(dev_json bpf_wire_bytes)"
-check_eq "meter=device: the device's tx_bytes" \
-	"$(sample "$js" uploadcap_meter_bytes_total interface="$DA" meter=device)" "$(dev_json dev_tx_bytes)"
+check_eq "uploadcap_bpf_bytes_total: the BPF meter's bytes" \
+	"$(sample "$js" uploadcap_bpf_bytes_total device="$DA")" "$(dev_json bpf_bytes)"
+check_eq "uploadcap_bpf_wire_bytes_total: its wire bytes" \
+	"$(sample "$js" uploadcap_bpf_wire_bytes_total device="$DA")" "$(dev_json bpf_wire_bytes)"
+check_eq "uploadcap_device_tx_bytes_total: the device's tx_bytes" \
+	"$(sample "$js" uploadcap_device_tx_bytes_total device="$DA")" "$(dev_json dev_tx_bytes)"
 check_gt "and traffic was counted" "$(dev_json dev_tx_bytes)" 65535
 check_eq "uploadcap_meter_attached for $DA" \
-	"$(sample "$js" uploadcap_meter_attached interface="$DA")" 1
+	"$(sample "$js" uploadcap_meter_attached device="$DA")" 1
+check_eq "uploadcap_build_info: uploadctl's version" \
+	"$(jq -r '.samples[] | select(.name == "uploadcap_build_info") | "\(.labels.version) \(.value)"' <<<"$js")" \
+	"$("$UPLOADCTL" version | awk '{ print $2 }') 1"
 
 # The format itself does not depend on the kernel: checked on the host
 # only, where it is quick (under emulation every jq takes its time).
@@ -73,9 +78,12 @@ format_checks() {
 	check "a device named $odd" ip -n "$NSA" link add "$odd" type veth peer name "uq$RUN_ID"
 	text=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --format prometheus)
 	js=$(prom_json <<<"$text")
-	for f in uploadcap_state:gauge uploadcap_cap_bytes:gauge uploadcap_used_bytes:gauge \
+	for f in uploadcap_state:gauge uploadcap_cap_bytes:gauge uploadcap_used_bytes_total:counter \
 		uploadcap_remaining_bytes:gauge uploadcap_dropped_bytes_total:counter \
-		uploadcap_meter_bytes_total:counter uploadcap_bypass_bytes_total:counter \
+		uploadcap_bpf_bytes_total:counter uploadcap_bpf_wire_bytes_total:counter \
+		uploadcap_module_bytes_total:counter \
+		uploadcap_device_tx_bytes_total:counter uploadcap_bypass_bytes_total:counter \
+		uploadcap_build_info:gauge \
 		uploadcap_meter_attached:gauge uploadcap_rate_ceiling_bytes_per_second:gauge \
 		uploadcap_rate_burst_bytes:gauge uploadcap_rate_current_bytes_per_second:gauge \
 		uploadcap_rate_dropped_bytes_total:counter uploadcap_rate_dropped_packets_total:counter; do
@@ -90,10 +98,12 @@ format_checks() {
 	check_eq "no sample without its family's TYPE" \
 		"$(grep -v '^#' <<<"$text" | sed 's/[{ ].*//' | sort -u | while read -r name; do
 			grep -q "^# TYPE $name " <<<"$text" || echo "$name"; done)" ""
-	check_eq "no meter=bpf sample where the meter is not attached" \
-		"$(sample "$js" uploadcap_meter_bytes_total interface=lo meter=bpf)" missing
+	check_eq "no uploadcap_bpf_bytes_total sample where the meter is not attached" \
+		"$(sample "$js" uploadcap_bpf_bytes_total device=lo)" missing
+	check_eq "no family labels a device 'interface' (node_exporter says device)" \
+		"$(grep -c 'interface=' <<<"$text")" 0
 	check_eq "a quote and a backslash in a label value survive" \
-		"$(jq -r '[.samples[] | select(.name == "uploadcap_meter_attached") | .labels.interface] | map(select(startswith("q"))) | .[0]' <<<"$js")" \
+		"$(jq -r '[.samples[] | select(.name == "uploadcap_meter_attached") | .labels.device] | map(select(startswith("q"))) | .[0]' <<<"$js")" \
 		"$odd"
 	check_eq "exactly one state is 1" \
 		"$(jq '[.samples[] | select(.name == "uploadcap_state" and .value == 1)] | length' <<<"$js")" 1
@@ -103,10 +113,10 @@ $module || format_checks
 if $module; then
 	check_eq "uploadcap_state{state=armed} 1" "$(sample "$js" uploadcap_state state=armed)" 1
 	check_eq "uploadcap_cap_bytes" "$(sample "$js" uploadcap_cap_bytes)" $((64 << 20))
-	check_eq "uploadcap_used_bytes as status --json" \
-		"$(sample "$js" uploadcap_used_bytes)" "$(jq .module.used_bytes <<<"$st_json")"
-	check_eq "meter=module: the module's bytes for $DA" \
-		"$(sample "$js" uploadcap_meter_bytes_total interface="$DA" meter=module)" "$(dev_json module_bytes)"
+	check_eq "uploadcap_used_bytes_total as status --json" \
+		"$(sample "$js" uploadcap_used_bytes_total)" "$(jq .module.used_bytes <<<"$st_json")"
+	check_eq "uploadcap_module_bytes_total: the module's bytes for $DA" \
+		"$(sample "$js" uploadcap_module_bytes_total device="$DA")" "$(dev_json module_bytes)"
 	check_eq "uploadcap_dropped_bytes_total" "$(sample "$js" uploadcap_dropped_bytes_total)" \
 		"$(jq .module.dropped_bytes <<<"$st_json")"
 else
@@ -143,20 +153,27 @@ for ev in $events; do
 		wrong+=" $ev"
 done
 check_eq "each uploadcap_alarms_total equals the alarms the agent printed" "$wrong" ""
+check_eq "the last ledger record's time: absent (the ledger is broken)" \
+	"$(sample "$tjs" uploadcap_ledger_last_record_timestamp_seconds)" missing
 check_eq "and the meters as in status" \
-	"$(sample "$tjs" uploadcap_meter_bytes_total interface="$DA" meter=device)" \
+	"$(sample "$tjs" uploadcap_device_tx_bytes_total device="$DA")" \
 	"$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json | jq --arg d "$DA" '.interfaces[] | select(.name == $d) | .dev_tx_bytes')"
 
 # Replaced atomically: readers racing a 20 Hz writer always see a whole file.
 agent_start "$NSA" --interval 0.05 --ledger "$LEDGER" --textfile "$PROM"
 bad=0
 for i in $(seq 60); do
-	tail -n 1 "$PROM" | grep -q '^uploadcap_alarms_total{event="alarms_suppressed"}' || bad=$((bad + 1))
+	# Whole: its last family, the ledger record's time, is there.
+	tail -n 3 "$PROM" | grep -q '^# TYPE uploadcap_ledger_last_record_timestamp_seconds gauge' ||
+		bad=$((bad + 1))
 	[ $((i % 20)) -eq 0 ] && { prom_json <"$PROM" >/dev/null 2>&1 || bad=$((bad + 1)); }
 	sleep 0.01
 done
 agent_stop
 check_eq "60 reads while the agent rewrote the file: each one whole" "$bad" 0
+check_eq "uploadcap_ledger_last_record_timestamp_seconds: the ledger's last record" \
+	"$(sample "$(prom_json <"$PROM")" uploadcap_ledger_last_record_timestamp_seconds)" \
+	"$("$UPLOADCTL" ledger verify --json "$LEDGER" | jq .last.time)"
 check_eq "no temporary file left behind" "$(find "$DIR" -name '.uploadcap.prom.*' | wc -l)" 0
 
 check_run "a textfile in a missing directory: the agent says why, once" 0 \

@@ -43,6 +43,7 @@ HOST_TESTS=(
 	verify_log.sh
 	plan_cli.sh
 	prometheus.sh
+	alert_rules.sh
 	install_units.sh
 	man_pages.sh
 	completion.sh

@@ -859,7 +859,8 @@ static void write_textfile(struct agent *a, const struct ucap_snapshot *s)
 
 	if (!a->cfg.textfile[0])
 		return;
-	ret = uctl_prom_textfile(a->cfg.textfile, s);
+	ret = uctl_prom_textfile(a->cfg.textfile, s,
+				 a->ledger.have_last ? a->ledger.last.time : 0);
 	if (ret && !a->textfile_failed)
 		fprintf(stderr, "uploadctl: agent: metrics: %s\n", ucap_why(ret));
 	ucap_clear_why();

@@ -47,8 +47,8 @@ static const struct {
 	const char *name, *type, *help;
 	size_t offset;		/* of the __u64 in struct ucap_module */
 } figures[] = {
-	{ "uploadcap_used_bytes", "gauge",
-	  "Bytes charged against the lifetime cap, all boots included.",
+	{ "uploadcap_used_bytes_total", "counter",
+	  "Bytes charged against the lifetime cap, all boots included: it never falls.",
 	  offsetof(struct ucap_module, used_bytes) },
 	{ "uploadcap_dropped_bytes_total", "counter",
 	  "Bytes uploadcap.ko dropped at the cap since it was loaded.",
@@ -73,11 +73,26 @@ static const struct {
 	  offsetof(struct ucap_module, rate_dropped_packets) },
 };
 
-static void meter_sample(FILE *f, const char *iface, const char *meter, __u64 v)
+/* name{device="dev"} v: node_exporter's label for a network device. */
+static void device_sample(FILE *f, const char *name, const char *dev, __u64 v)
 {
-	fputs("uploadcap_meter_bytes_total{interface=\"", f);
-	label_value(f, iface);
-	fprintf(f, "\",meter=\"%s\"} %llu\n", meter, (unsigned long long)v);
+	fprintf(f, "%s{device=\"", name);
+	label_value(f, dev);
+	fprintf(f, "\"} %llu\n", (unsigned long long)v);
+}
+
+/* The module's version as it runs (MODULE_VERSION), or "". */
+static void module_version(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/module/uploadcap/version", "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
 }
 
 void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown)
@@ -92,6 +107,14 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	const char *state = "not_loaded";
 	size_t i;
 
+	char modver[64];
+
+	module_version(modver, sizeof(modver));
+	family(f, "uploadcap_build_info", "gauge",
+	       "1, with uploadctl's version and the running module's (MODULE_VERSION; empty if it has none or is not loaded).");
+	fputs("uploadcap_build_info{version=\"" UCAP_VERSION "\",module_version=\"", f);
+	label_value(f, modver);
+	fputs("\"} 1\n", f);
 	if (s->module_present)
 		state = ucap_mod_state_name(m->state);
 	family(f, "uploadcap_state", "gauge",
@@ -146,31 +169,42 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 				*(const __u64 *)((const char *)m + figures[i].offset));
 	}
 
-	family(f, "uploadcap_meter_bytes_total", "counter",
-	       "Bytes sent by a device of this network namespace, by meter: bpf (wire bytes, GSO headers included), module (charged by uploadcap.ko), device (the driver's tx_bytes).");
-	for (i = 0; i < s->n; i++) {
-		const struct ucap_if_stat *st = &s->ifs[i];
-
-		if (shown && !shown[i])
-			continue;
-		if (st->attached)
-			meter_sample(f, st->link.name, "bpf", st->bpf.wire_bytes);
-		if (st->mod)
-			meter_sample(f, st->link.name, "module", st->mod->bytes);
-		meter_sample(f, st->link.name, "device", st->link.tx_bytes);
-	}
+	/* The three meters, one family each: they count different things. */
+	family(f, "uploadcap_bpf_bytes_total", "counter",
+	       "Bytes the BPF meter counted leaving a device of this network namespace (packet length, as uploadcap.ko counts them); only while attached.");
+	for (i = 0; i < s->n; i++)
+		if ((!shown || shown[i]) && s->ifs[i].attached)
+			device_sample(f, "uploadcap_bpf_bytes_total", s->ifs[i].link.name,
+				      s->ifs[i].bpf.bytes);
+	family(f, "uploadcap_bpf_wire_bytes_total", "counter",
+	       "The same on the wire: the headers of every segment of a GSO packet included; only while attached.");
+	for (i = 0; i < s->n; i++)
+		if ((!shown || shown[i]) && s->ifs[i].attached)
+			device_sample(f, "uploadcap_bpf_wire_bytes_total", s->ifs[i].link.name,
+				      s->ifs[i].bpf.wire_bytes);
+	family(f, "uploadcap_module_bytes_total", "counter",
+	       "Bytes uploadcap.ko let through a device's egress hook since it was loaded; only for the devices it guards.");
+	for (i = 0; i < s->n; i++)
+		if ((!shown || shown[i]) && s->ifs[i].mod)
+			device_sample(f, "uploadcap_module_bytes_total", s->ifs[i].link.name,
+				      s->ifs[i].mod->bytes);
+	family(f, "uploadcap_device_tx_bytes_total", "counter",
+	       "The device driver's own tx_bytes.");
+	for (i = 0; i < s->n; i++)
+		if (!shown || shown[i])
+			device_sample(f, "uploadcap_device_tx_bytes_total", s->ifs[i].link.name,
+				      s->ifs[i].link.tx_bytes);
 	family(f, "uploadcap_meter_attached", "gauge",
 	       "1 when uploadcap's BPF meter is attached to the device.");
 	for (i = 0; i < s->n; i++) {
 		if ((shown && !shown[i]) || ucap_link_is_loopback(&s->ifs[i].link))
 			continue;
-		fputs("uploadcap_meter_attached{interface=\"", f);
-		label_value(f, s->ifs[i].link.name);
-		fprintf(f, "\"} %d\n", s->ifs[i].attached);
+		device_sample(f, "uploadcap_meter_attached", s->ifs[i].link.name,
+			      s->ifs[i].attached);
 	}
 }
 
-void uctl_prom_alarms(FILE *f)
+void uctl_prom_agent(FILE *f, __u64 last_record_time)
 {
 	size_t i;
 
@@ -179,9 +213,14 @@ void uctl_prom_alarms(FILE *f)
 	for (i = 0; alarm_events[i]; i++)
 		fprintf(f, "uploadcap_alarms_total{event=\"%s\"} %llu\n", alarm_events[i],
 			alarm_count(alarm_events[i]));
+	family(f, "uploadcap_ledger_last_record_timestamp_seconds", "gauge",
+	       "When the agent wrote its last ledger record (UNIX time); absent before the first.");
+	if (last_record_time)
+		fprintf(f, "uploadcap_ledger_last_record_timestamp_seconds %llu\n",
+			(unsigned long long)last_record_time);
 }
 
-int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s)
+int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s, __u64 last_record_time)
 {
 	const char *slash = strrchr(path, '/');
 	char *tmp = NULL;
@@ -206,7 +245,7 @@ int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s)
 	}
 	fd = -1;
 	uctl_prom_snapshot(f, s, NULL);
-	uctl_prom_alarms(f);
+	uctl_prom_agent(f, last_record_time);
 	if (fflush(f) || ferror(f)) {
 		ret = ucap_fail(errno ? errno : EIO, "textfile %s: %s", tmp, strerror(errno));
 		goto out;

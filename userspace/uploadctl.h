@@ -77,8 +77,9 @@ void uctl_json_print(struct json_object *o);
  * node_exporter textfile, replaced atomically.
  */
 void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown);
-void uctl_prom_alarms(FILE *f);
-int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s);
+/* The agent's own: its alarms, and when it wrote its last ledger record. */
+void uctl_prom_agent(FILE *f, __u64 last_record_time);
+int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s, __u64 last_record_time);
 
 /* Run argv[1] of a command table ("uploadctl cap set ..."). */
 int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,
