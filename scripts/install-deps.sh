@@ -14,8 +14,11 @@ BUILD_PKGS=(make gcc pkg-config clang libclang-rt-dev llvm libbpf-dev bpftool li
 # Tests, demo, bench: namespaces, veth, traffic, JSON, the no-BPF wrapper,
 # nftables (the benchmark compares against its netdev egress quota),
 # ethtool (whether a device does TSO: module_audit.sh), rsyslog (the real
-# collector verify-log reads: verify_log_rsyslog.sh).
-TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables ethtool rsyslog)
+# collector verify-log reads: verify_log_rsyslog.sh), zstd and English
+# prose Debian ships (debian-policy's policy.txt: plan's default bits per
+# token, measured in plan_cli.sh).
+TEST_PKGS=(iproute2 util-linux iperf3 procps jq libseccomp-dev kmod nftables ethtool rsyslog
+	zstd debian-policy)
 # Packaging and host integration: DKMS, the Debian packages, the man pages
 # (rendered with groff -ww), bash completion, units checked with
 # systemd-analyze, Prometheus output checked with a real parser, the
