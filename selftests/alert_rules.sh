@@ -16,29 +16,30 @@ check_run "promtool test rules: every scenario" 0 "SUCCESS" \
 	bash -c "cd '$TOP/selftests/prometheus' && promtool test rules '${TESTS##*/}'"
 alerts=$(sed -n 's/^ *- alert: //p' "$RULES")
 check_gt "rules in the file" "$(wc -l <<<"$alerts")" 8
-missing=
-for a in $alerts; do
-	# A firing test: an alert_rule_test of that name with an exp_labels.
-	awk -v a="$a" '$0 ~ "alertname: " a "$" { want = 1; next }
+# missing TEST WORD...: the WORDs for which TEST fails.
+missing() {
+	local t=$1 w m=
+	shift
+	for w in "$@"; do "$t" "$w" || m+=" $w"; done
+	echo "$m"
+}
+# A firing test: an alert_rule_test of that name with an exp_labels.
+fires() {
+	awk -v a="$1" '$0 ~ "alertname: " a "$" { want = 1; next }
 		want && /exp_labels/ { found = 1 } /eval_time/ { want = 0 }
-		END { exit !found }' "$TESTS" || missing+=" $a"
-done
-check_eq "each rule has a scenario where it fires" "$missing" ""
-missing=
-for a in $alerts; do
-	grep -q "alertname: $a, exp_alerts: \[\]" "$TESTS" || missing+=" $a"
-done
-check_eq "each rule is checked silent on the healthy host" "$missing" ""
+		END { exit !found }' "$TESTS"
+}
+silent() { grep -q "alertname: $1, exp_alerts: \[\]" "$TESTS"; }
+# shellcheck disable=SC2086
+check_eq "each rule has a scenario where it fires" "$(missing fires $alerts)" ""
+# shellcheck disable=SC2086
+check_eq "each rule is checked silent on the healthy host" "$(missing silent $alerts)" ""
 families=$(grep -o 'uploadcap_[a-z_]*' "$RULES" | sort -u)
 prom=$("$UPLOADCTL" status --format prometheus 2>/dev/null; grep -o '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c")
-missing=
-for f in $families; do
-	grep -q "$f" <<<"$prom" || missing+=" $f"
-done
-check_eq "every family the rules use is one uploadctl writes" "$missing" ""
-missing=
-for a in $alerts; do
-	grep -q "$a" "$TOP/README.md" || missing+=" $a"
-done
-check_eq "the README names every rule" "$missing" ""
+written() { grep -q "$1" <<<"$prom"; }
+named() { grep -q "$1" "$TOP/README.md"; }
+# shellcheck disable=SC2086
+check_eq "every family the rules use is one uploadctl writes" "$(missing written $families)" ""
+# shellcheck disable=SC2086
+check_eq "the README names every rule" "$(missing named $alerts)" ""
 done_testing

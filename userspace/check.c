@@ -220,13 +220,7 @@ int cmd_check(int argc, char **argv)
 		return check_usage("--warning is above --critical", NULL);
 
 	v.findings = json_object_new_array();
-	ret = ucap_require_bpf();
-	if (ret == -EPERM) {
-		ucap_clear_why();
-		ret = 0;
-	}
-	if (!ret)
-		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, NULL);
+	ret = ucap_snapshot_take_any_user(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
 	if (ret) {
 		find(&v, CHECK_UNKNOWN, "cannot read the meters: %s", ucap_why(ret));
 		ucap_clear_why();

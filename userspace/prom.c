@@ -81,18 +81,36 @@ static void device_sample(FILE *f, const char *name, const char *dev, __u64 v)
 	fprintf(f, "\"} %llu\n", (unsigned long long)v);
 }
 
-/* The module's version as it runs (MODULE_VERSION), or "". */
-static void module_version(char *buf, size_t len)
-{
-	FILE *f = fopen("/sys/module/uploadcap/version", "re");
+/* Per device, one family each: the BPF meter's two, the module's, the driver's. */
+static const struct {
+	const char *name, *help;
+} device_families[] = {
+	{ "uploadcap_bpf_bytes_total",
+	  "Bytes the BPF meter counted leaving a device of this network namespace (packet length, as uploadcap.ko counts them); only while attached." },
+	{ "uploadcap_bpf_wire_bytes_total",
+	  "The same on the wire: the headers of every segment of a GSO packet included; only while attached." },
+	{ "uploadcap_module_bytes_total",
+	  "Bytes uploadcap.ko let through a device's egress hook since it was loaded; only for the devices it guards." },
+	{ "uploadcap_device_tx_bytes_total", "The device driver's own tx_bytes." },
+};
 
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+/* Family k's figure for st; false when st has none (not attached, not guarded). */
+static bool device_figure(const struct ucap_if_stat *st, size_t k, __u64 *v)
+{
+	switch (k) {
+	case 0:
+		*v = st->bpf.bytes;
+		return st->attached;
+	case 1:
+		*v = st->bpf.wire_bytes;
+		return st->attached;
+	case 2:
+		*v = st->mod ? st->mod->bytes : 0;
+		return st->mod;
+	default:
+		*v = st->link.tx_bytes;
+		return true;
+	}
 }
 
 void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *shown)
@@ -105,9 +123,8 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	const struct ucap_module *m = &s->module;
 	bool armed = s->module_present && m->state != UCAP_MOD_UNARMED;
 	const char *state = "not_loaded";
-	size_t i;
-
-	char modver[64];
+	size_t i, k;
+	__u64 v;
 
 	module_version(modver, sizeof(modver));
 	family(f, "uploadcap_build_info", "gauge",
@@ -170,30 +187,12 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	}
 
 	/* The three meters, one family each: they count different things. */
-	family(f, "uploadcap_bpf_bytes_total", "counter",
-	       "Bytes the BPF meter counted leaving a device of this network namespace (packet length, as uploadcap.ko counts them); only while attached.");
-	for (i = 0; i < s->n; i++)
-		if ((!shown || shown[i]) && s->ifs[i].attached)
-			device_sample(f, "uploadcap_bpf_bytes_total", s->ifs[i].link.name,
-				      s->ifs[i].bpf.bytes);
-	family(f, "uploadcap_bpf_wire_bytes_total", "counter",
-	       "The same on the wire: the headers of every segment of a GSO packet included; only while attached.");
-	for (i = 0; i < s->n; i++)
-		if ((!shown || shown[i]) && s->ifs[i].attached)
-			device_sample(f, "uploadcap_bpf_wire_bytes_total", s->ifs[i].link.name,
-				      s->ifs[i].bpf.wire_bytes);
-	family(f, "uploadcap_module_bytes_total", "counter",
-	       "Bytes uploadcap.ko let through a device's egress hook since it was loaded; only for the devices it guards.");
-	for (i = 0; i < s->n; i++)
-		if ((!shown || shown[i]) && s->ifs[i].mod)
-			device_sample(f, "uploadcap_module_bytes_total", s->ifs[i].link.name,
-				      s->ifs[i].mod->bytes);
-	family(f, "uploadcap_device_tx_bytes_total", "counter",
-	       "The device driver's own tx_bytes.");
-	for (i = 0; i < s->n; i++)
-		if (!shown || shown[i])
-			device_sample(f, "uploadcap_device_tx_bytes_total", s->ifs[i].link.name,
-				      s->ifs[i].link.tx_bytes);
+	for (k = 0; k < sizeof(device_families) / sizeof(device_families[0]); k++) {
+		family(f, device_families[k].name, "counter", device_families[k].help);
+		for (i = 0; i < s->n; i++)
+			if ((!shown || shown[i]) && device_figure(&s->ifs[i], k, &v))
+				device_sample(f, device_families[k].name, s->ifs[i].link.name, v);
+	}
 	family(f, "uploadcap_meter_attached", "gauge",
 	       "1 when uploadcap's BPF meter is attached to the device.");
 	for (i = 0; i < s->n; i++) {

@@ -479,18 +479,8 @@ int cmd_status(int argc, char **argv)
 			return uctl_err("status: configuration", ret);
 	}
 
-	/*
-	 * Any user: the module's sysfs and the devices' counters are
-	 * readable. bpf() refused (EPERM, older kernels with unprivileged BPF
-	 * off): the meter reads as not readable, below.
-	 */
-	ret = ucap_require_bpf();
-	if (ret == -EPERM) {
-		ucap_clear_why();
-		ret = 0;
-	}
-	if (!ret)
-		ret = ucap_snapshot_take(&s, uctl.pin_dir, UCAP_SYSFS_DIR, NULL);
+	/* Any user: the module's sysfs and the devices' counters are readable. */
+	ret = ucap_snapshot_take_any_user(&s, uctl.pin_dir, UCAP_SYSFS_DIR);
 	if (ret)
 		return uctl_err("status", ret);
 

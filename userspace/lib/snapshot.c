@@ -246,3 +246,16 @@ void ucap_snapshot_free(struct ucap_snapshot *s)
 	s->n = 0;
 	ucap_module_free(&s->module);
 }
+
+int ucap_snapshot_take_any_user(struct ucap_snapshot *s, const char *pin_dir,
+				const char *sysfs_dir)
+{
+	int ret = ucap_require_bpf();
+
+	/* bpf() refused (kernels before 6.5, unprivileged BPF off): no meter. */
+	if (ret == -EPERM) {
+		ucap_clear_why();
+		ret = 0;
+	}
+	return ret ?: ucap_snapshot_take(s, pin_dir, sysfs_dir, NULL);
+}

@@ -307,6 +307,12 @@ void ucap_snapshot_cache_free(struct ucap_snapshot_cache *c);
 /* cache may be NULL: read everything. */
 int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		       const char *sysfs_dir, struct ucap_snapshot_cache *cache);
+/*
+ * The same for any user, without a cache: what it may not read (the
+ * meter's maps, without CAP_BPF) is meter_denied, not an error.
+ */
+int ucap_snapshot_take_any_user(struct ucap_snapshot *s, const char *pin_dir,
+				const char *sysfs_dir);
 void ucap_snapshot_free(struct ucap_snapshot *s);
 
 /* ---- sizes (units.c) ---- */
