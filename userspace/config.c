@@ -207,7 +207,8 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		c->lease_step = step;
 		return 0;
 	}
-	return ucap_fail(ENOENT, "unknown key '%s'", key);
+	/* Not ENOENT: callers take that for "no configuration file". */
+	return ucap_fail(EINVAL, "unknown key '%s'", key);
 }
 
 __u64 config_lease_step(const struct uctl_config *c, __u64 cap_bytes)
@@ -287,8 +288,13 @@ int config_parse(struct uctl_config *c, FILE *f, const char *path)
 		if (!ret)
 			ret = key_once(&seen, key, lineno);
 		if (ret) {
+			/*
+			 * EINVAL whatever the value's parser said: only a file
+			 * that is not there may read as -ENOENT, which callers
+			 * take for "no configuration" (the defaults).
+			 */
 			snprintf(why, sizeof(why), "%s", ucap_why(ret));
-			ret = ucap_fail(-ret, "%s:%u: %s", path, lineno, why);
+			ret = ucap_fail(EINVAL, "%s:%u: %s", path, lineno, why);
 			break;
 		}
 	}
