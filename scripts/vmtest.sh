@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... -- CMD [ARGS...]
+# vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]...
+#           [-a KERNEL_ARG]... -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -20,6 +21,8 @@
 # machine's TPM: keep DIR across the boots of one test), attached as a TIS
 # device (/dev/tpm0, /dev/tpmrm0). One swtpm per boot, started and
 # stopped here by PID.
+# -a KERNEL_ARG (repeatable) adds it to the kernel's command line, e.g.
+# module.sig_enforce=1.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,15 +33,22 @@ state=
 tpm_state=
 systemd=
 nics=()
+kargs=
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... [-a KERNEL_ARG]... -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:s:T:Sn:h" opt; do
+while getopts "k:t:m:s:T:Sn:a:h" opt; do
 	case $opt in
+	a)
+		case $OPTARG in
+		*[!A-Za-z0-9_.=,-]* | "") die "not a kernel argument: $OPTARG" ;;
+		esac
+		kargs+=" $OPTARG"
+		;;
 	n)
 		case $OPTARG in
 		*[!a-z0-9_-]* | "") die "not a NIC model: $OPTARG" ;;
@@ -178,7 +188,7 @@ boot() {
 		-nodefaults -display none -no-reboot \
 		-serial "file:$res/console" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 rw${systemd:+ systemd.unit=ucap-vmtest.target systemd.show_status=0}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 rw${systemd:+ systemd.unit=ucap-vmtest.target systemd.show_status=0}$kargs" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=result,security_model=none,multidevs=remap" \
 		"${state_share[@]}" "${nics[@]}" "${tpm_args[@]}" \

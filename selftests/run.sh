@@ -18,7 +18,7 @@ TIMEOUT=${UCAP_TEST_TIMEOUT:-600}
 VM_TIMEOUT=${UCAP_VM_TIMEOUT:-1500}
 # Host tests that boot VMs themselves get the VM suite's time: under TCG,
 # deb_package.sh's DKMS build alone took 386 s of its 592 s in one run.
-VM_HOST_TESTS=" deb_package.sh reboot_ledger.sh tpm_anchor.sh verify_log_rsyslog.sh real_drivers.sh "
+VM_HOST_TESTS=" deb_package.sh reboot_ledger.sh tpm_anchor.sh verify_log_rsyslog.sh real_drivers.sh module_signature.sh "
 # timeout_of TEST: the seconds TEST may take.
 timeout_of() {
 	case $1 in vm:*) echo "$VM_TIMEOUT"; return ;; esac
@@ -54,6 +54,7 @@ HOST_TESTS=(
 	sanitizers.sh
 	bench_quick.sh
 	reboot_ledger.sh
+	module_signature.sh
 	tpm_anchor.sh
 	verify_log_rsyslog.sh
 	real_drivers.sh

@@ -43,7 +43,8 @@ const char *const alarm_events[] = {
 	"ledger_missing", "ledger_torn", "ledger_restored", "cap_raise_refused", "lease_held",
 	"config_error", "device_gone", "module_inconsistent", "meters_unreadable",
 	"setting_refused", "settings_weakened", "restore_held", "device_unguarded",
-	"ledger_adopted", "ledger_lost", "tpm_anchor_failed", "alarms_suppressed", NULL,
+	"ledger_adopted", "ledger_lost", "tpm_anchor_failed", "module_refused", "alarms_suppressed",
+	NULL,
 };
 
 static int to_stderr;

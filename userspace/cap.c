@@ -16,7 +16,6 @@
 
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define KEXEC_LOAD_DISABLED "/proc/sys/kernel/kexec_load_disabled"
-#define LOCKDOWN "/sys/kernel/security/lockdown"
 
 static const char cap_help[] =
 	"Usage: uploadctl cap set SIZE [--lock-modules]\n"
@@ -58,19 +57,14 @@ static int set_one_way(const char *path)
  */
 static void warn_unless_locked_down(void)
 {
-	char buf[128] = "";
-	ssize_t n = -1;
-	int fd;
+	char mode[32];
+	int ret;
 
-	fd = open(LOCKDOWN, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n > 0 && !strstr(buf, "[none]"))
+	ret = ucap_lockdown_mode(mode, sizeof(mode));
+	if (!ret && strcmp(mode, "none"))
 		return;
 	fprintf(stderr, "uploadctl: warning: kernel lockdown is %s (%s): root can still write kernel memory and undo these locks; boot with Secure Boot or lockdown=integrity\n",
-		n > 0 ? "off" : "unknown", n > 0 ? "none" : "cannot read " LOCKDOWN);
+		ret ? "unknown" : "off", ret ? "cannot read /sys/kernel/security/lockdown" : "none");
 }
 
 int uctl_lock_modules(void)

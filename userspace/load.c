@@ -16,10 +16,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <libkmod.h>
 
 #include "alarm.h"
@@ -78,15 +81,83 @@ static const char load_help[] =
 	"kernel.modules_disabled=1 (one-way until reboot), as cap set does: last,\n"
 	"because attaching may need the kernel's tc modules.\n";
 
+/* What libkmod said last, at most. */
+#define KMOD_SAID_LEN	256
+
+/*
+ * libkmod's own lines (it prints them to stderr by default): the last
+ * error kept, to go into our one line, not printed.
+ */
+static void kmod_log_keep(void *data, int priority, const char *file, int line,
+			  const char *fn, const char *format, va_list args)
+{
+	char *last = data;
+
+	(void)file;
+	(void)line;
+	(void)fn;
+	if (priority > LOG_ERR)
+		return;
+	vsnprintf(last, KMOD_SAID_LEN, format, args);
+	last[strcspn(last, "\n")] = '\0';
+}
+
+/* Why the kernel refused module: one line, with what to do. */
+static int insert_refused(const char *module, int err, const char *kmod_said)
+{
+	char mode[32] = "none";
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "this kernel");
+	if (ucap_lockdown_mode(mode, sizeof(mode)))
+		snprintf(mode, sizeof(mode), "unknown");
+	switch (err) {
+	case -EEXIST:
+		return ucap_fail(EEXIST, "uploadcap.ko is already loaded");
+	case -EKEYREJECTED:
+	case -ENOKEY:
+	case -EKEYEXPIRED:
+	case -EKEYREVOKED:
+	case -EBADMSG:
+	case -ENODATA:
+		return ucap_fail(-err, "the kernel refused %s: its signature is missing or not from a key the kernel trusts (%s; module signatures enforced, lockdown %s); install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (README: Secure Boot)",
+				 module, strerror(-err), mode);
+	case -EPERM:
+		if (ucap_modules_disabled())
+			return ucap_fail(EPERM, "the kernel refused to load %s: kernel.modules_disabled=1, no module loads until reboot",
+					 module);
+		if (strcmp(mode, "none"))
+			return ucap_fail(EPERM, "the kernel refused %s: lockdown (%s, Secure Boot) loads only modules signed with a trusted key; install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (README: Secure Boot)",
+					 module, mode);
+		return ucap_fail(EPERM, "the kernel refused to load %s (%s)", module,
+				 kmod_said[0] ? kmod_said : strerror(EPERM));
+	case -ENOENT:
+		return ucap_fail(ENOENT, "module %s not found for kernel %s: is uploadcap-modules or uploadcap-dkms installed and built for it? ('dkms status' says)",
+				 module, u.release);
+	case -ENOSYS:
+		return ucap_fail(ENOSYS, "kernel %s cannot load modules (CONFIG_MODULES is off)",
+				 u.release);
+	case -ENOEXEC:
+		return ucap_fail(ENOEXEC, "the kernel refused %s: built for another kernel than %s (%s); rebuild it ('dkms status')",
+				 module, u.release, kmod_said[0] ? kmod_said : strerror(ENOEXEC));
+	default:
+		return ucap_fail(-err, "load %s: %s%s%s", module, strerror(-err),
+				 kmod_said[0] ? ": " : "", kmod_said);
+	}
+}
+
 static int insert_module(const char *module, const char *options)
 {
 	struct kmod_module *mod = NULL;
+	char kmod_said[KMOD_SAID_LEN] = "";
 	struct kmod_ctx *ctx;
 	int ret;
 
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return ucap_fail(ENOMEM, "libkmod: cannot initialise");
+	kmod_set_log_fn(ctx, kmod_log_keep, kmod_said);
 	if (strchr(module, '/')) {
 		ret = kmod_module_new_from_path(ctx, module, &mod);
 		if (!ret)
@@ -100,15 +171,8 @@ static int insert_module(const char *module, const char *options)
 		if (ret > 0)
 			ret = -ENOENT;	/* blacklisted or a command said no */
 	}
-	if (ret == -EEXIST)
-		ret = ucap_fail(EEXIST, "uploadcap.ko is already loaded");
-	else if (ret == -EPERM)
-		ret = ucap_fail(EPERM, "the kernel refused to load %s (kernel.modules_disabled=1?)",
-				module);
-	else if (ret == -ENOENT)
-		ret = ucap_fail(ENOENT, "module %s not found", module);
-	else if (ret)
-		ret = ucap_fail(ret, "load %s: %s", module, strerror(-ret));
+	if (ret)
+		ret = insert_refused(module, ret, kmod_said);
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
 	return ret;
@@ -526,8 +590,12 @@ int cmd_load(int argc, char **argv)
 		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
 		 req.want.down ? "down" : "drop", req.want.audit_ms, req.want.exempt);
 	ret = insert_module(cfg.module, options);
-	if (ret)
+	if (ret) {
+		/* Loudly: the host runs with no cap. The SIEM must hear it. */
+		alarm_raise("module_refused", LOG_CRIT, "module=%s reason=\"%s\" action=\"no cap is enforced: fix and run 'uploadctl load' (or reboot)\"",
+			    cfg.module, ucap_why(ret));
 		return uctl_err("load", ret);
+	}
 	if (!settings_in_force(&req.want))
 		held = true;
 	if (untrusted || held) {

@@ -32,6 +32,18 @@ void ucap_clear_why(void);
 /* Fails with a reason unless we run as root and the kernel offers bpf(). */
 int ucap_require_root(void);
 int ucap_require_bpf(void);
+/*
+ * Kernel lockdown's mode ("none", "integrity", "confidentiality") into
+ * mode; -ENOENT when the kernel has no lockdown LSM (or securityfs is not
+ * mounted).
+ */
+int ucap_lockdown_mode(char *mode, size_t len);
+/* The first line of a small file (a sysfs or procfs one), or -errno. */
+int ucap_read_line(const char *path, char *buf, size_t len);
+/* Module signatures enforced: module.sig_enforce=1, or lockdown. */
+bool ucap_module_sig_enforced(void);
+/* kernel.modules_disabled is 1: no module loads until reboot. */
+bool ucap_modules_disabled(void);
 
 /* ---- network namespace (netns.c) ---- */
 
