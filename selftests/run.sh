@@ -38,6 +38,7 @@ HOST_TESTS=(
 	modmeter_test
 	cli_errors.sh
 	cli_help.sh
+	check_cli.sh
 	agent_cli.sh
 	ledger_settings.sh
 	verify_log.sh
