@@ -44,7 +44,7 @@ Q := @
 msg = @printf '  %-9s %s\n' '$(1)' '$(2)'
 endif
 
-PKGS		:= libbpf libmnl json-c libcrypto libkmod tss2-esys tss2-rc tss2-tctildr
+PKGS		:= libbpf libmnl json-c libcrypto libkmod libsystemd tss2-esys tss2-rc tss2-tctildr
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

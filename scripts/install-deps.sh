@@ -10,7 +10,7 @@ set -euo pipefail
 
 # Build: BPF object, skeleton, uploadctl, uploadcap.ko (W=1, sparse).
 BUILD_PKGS=(make gcc pkg-config clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev
-	zlib1g-dev libmnl-dev libjson-c-dev libssl-dev libkmod-dev sparse)
+	zlib1g-dev libmnl-dev libjson-c-dev libssl-dev libkmod-dev libsystemd-dev sparse)
 # Tests, demo, bench: namespaces, veth, traffic, JSON, the no-BPF wrapper,
 # nftables (the benchmark compares against its netdev egress quota),
 # ethtool (whether a device does TSO: module_audit.sh), rsyslog (the real

@@ -80,6 +80,29 @@ check "killed, the agent is restarted" wait_count 1 15 bash -c \
 check_run "systemctl reload (SIGHUP) keeps it running" 0 "" systemctl reload uploadcap-agent.service
 sleep 1
 check_eq "still active" "$(systemctl is-active uploadcap-agent.service)" active
+check_eq "Type=notify, with a watchdog" \
+	"$(systemctl show -P Type uploadcap-agent.service) $(systemctl show -P WatchdogUSec uploadcap-agent.service)" "notify 30s"
+check_eq "it said it runs (READY=1, STATUS=)" "$(systemctl show -P StatusText uploadcap-agent.service)" running
+
+# A configuration that fails at start: alarmed, waited out, no restart loop.
+CONF=/etc/uploadcap/uploadcap.conf
+cp "$CONF" /run/ucap-conf.good
+echo "nonsense = 1" >>"$CONF"
+check_run "a broken configuration: restart returns (the agent waits, READY)" 0 "" \
+	systemctl restart uploadcap-agent.service
+restarts=$(systemctl show -P NRestarts uploadcap-agent.service)
+check_run "its status says why" 0 "^waiting for a valid configuration: .*unknown key 'nonsense'" \
+	systemctl show -P StatusText uploadcap-agent.service
+sleep 4
+check_eq "no restart loop: still active, not restarted" \
+	"$(systemctl is-active uploadcap-agent.service) $(systemctl show -P NRestarts uploadcap-agent.service)" \
+	"active $restarts"
+check_eq "config_error alarmed once" \
+	"$(journalctl -b -t uploadcap --no-pager | grep -c "event=config_error .*unknown key 'nonsense'.*action=\"waiting")" 1
+cp /run/ucap-conf.good "$CONF"
+check_run "fixed, and reloaded" 0 "" systemctl reload uploadcap-agent.service
+check "it runs again" wait_count 1 15 bash -c \
+	"systemctl show -P StatusText uploadcap-agent.service | grep -c '^running\$'"
 check_eq "no sandbox denial in its journal" \
 	"$(journalctl -b -u uploadcap-agent --no-pager | grep -ciE 'permission denied|operation not permitted|read-only file system')" 0
 check_run "systemctl stop uploadcap-agent" 0 "" systemctl stop uploadcap-agent.service

@@ -27,6 +27,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 
 #include "alarm.h"
 #include "evidence.h"
@@ -929,6 +930,82 @@ static int configure(struct agent *a)
 	return alarm_open(c.facility) ? ucap_fail(EINVAL, "facility %s", c.facility) : 0;
 }
 
+/*
+ * systemd's watchdog (WatchdogSec=): fed once a tick and while waiting
+ * for a configuration. Without NOTIFY_SOCKET, sd_notify() does nothing.
+ */
+static void watchdog_feed(void)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* How long a wait may be without feeding the watchdog: half its period. */
+static int watchdog_poll_ms(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || !usec)
+		return 60000;
+	return usec / 2000 > 60000 ? 60000 : (int)(usec / 2000) + 1;
+}
+
+/* At most this long between two reads of a configuration that fails. */
+#define CONFIG_RETRY_MAX_SECONDS	300
+
+/*
+ * Under systemd, a configuration that fails at start: restarting every
+ * second would not fix it. Alarmed (again only when the reason changes),
+ * then read again after 1, 2, 4 ... 300 s, or at once on SIGHUP, with the
+ * watchdog fed meanwhile; SIGTERM ends the wait. 0: configured; 1:
+ * stopped while waiting.
+ */
+static int wait_for_config(struct agent *a, int sfd, int err)
+{
+	char why[512], said[512] = "";
+	unsigned int delay = 1;
+	struct signalfd_siginfo si;
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct timespec now, until;
+	int ms;
+
+	alarm_open("daemon");
+	sd_notify(0, "READY=1");
+	for (;;) {
+		snprintf(why, sizeof(why), "%s", ucap_why(err));
+		ucap_clear_why();
+		if (strcmp(why, said)) {
+			alarm_raise("config_error", LOG_ERR,
+				    "config=%s reason=\"%s\" action=\"waiting: read again after at most %u s, or on SIGHUP\"",
+				    a->config_path, why, CONFIG_RETRY_MAX_SECONDS);
+			snprintf(said, sizeof(said), "%s", why);
+		}
+		sd_notifyf(0, "STATUS=waiting for a valid configuration: %s", why);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += delay;
+		for (;;) {
+			watchdog_feed();
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (int)((until.tv_sec - now.tv_sec) * 1000 +
+				   (until.tv_nsec - now.tv_nsec) / 1000000);
+			if (ms <= 0)
+				break;
+			if (ms > watchdog_poll_ms())
+				ms = watchdog_poll_ms();
+			if (poll(&pfd, 1, ms) <= 0 || read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo != SIGHUP)
+				return 1;
+			break;
+		}
+		err = configure(a);
+		if (!err) {
+			sd_notify(0, "STATUS=configured");
+			return 0;
+		}
+		delay = delay * 2 > CONFIG_RETRY_MAX_SECONDS ? CONFIG_RETRY_MAX_SECONDS : delay * 2;
+	}
+}
+
 static int set_timer(int tfd, double interval)
 {
 	struct itimerspec its = { 0 };
@@ -957,17 +1034,23 @@ static int run_loop(struct agent *a, int sfd)
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		/* Woken at least every half watchdog period, whatever the interval. */
+		if (poll(pfd, 2, watchdog_poll_ms()) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = uctl_errf("agent: poll: %s", strerror(errno));
 			break;
 		}
+		watchdog_feed();
 		if (pfd[1].revents & POLLIN) {
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				if (configure(a)) {
+				sd_notify(0, "RELOADING=1");
+				ret = configure(a);
+				sd_notify(0, "READY=1");
+				if (ret) {
+					ret = UCTL_OK;
 					alarm_raise("config_error", LOG_ERR, "config=%s reason=\"%s\"",
 						    a->config_path, ucap_why(-EINVAL));
 					ucap_clear_why();
@@ -985,6 +1068,7 @@ static int run_loop(struct agent *a, int sfd)
 			tick(a);
 		}
 	}
+	sd_notify(0, "STOPPING=1");
 	checkpoint(a, true);
 	/* A clean stop, as a collector must tell it from a crash or a kill. */
 	alarm_record("agent_stopped", "ledger=%s seq=%llu used_bytes=%llu", a->cfg.ledger,
@@ -1066,18 +1150,9 @@ int cmd_agent(int argc, char **argv)
 		return uctl_usage_err("agent", "unexpected argument '%s'", argv[optind]);
 
 	ret = ucap_require_root();
-	if (!ret)
-		ret = configure(&a);
-	if (!ret)
-		ret = ledger_boot_id(a.boot, sizeof(a.boot));
 	if (ret)
 		return uctl_err("agent", ret);
-	alarm_to_stderr(foreground || once);
-	snprintf(a.state.state, sizeof(a.state.state), "absent");
-	ledger_start(&a, true);
-
-	if (!once && !foreground && daemon(0, 0))
-		return uctl_errf("agent: detach: %s", strerror(errno));
+	/* Signals first: a wait for a valid configuration hears them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -1086,12 +1161,38 @@ int cmd_agent(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		return uctl_errf("agent: signals: %s", strerror(errno));
+	ret = configure(&a);
+	/* Under systemd, wait for a configuration instead of a restart loop. */
+	if (ret && ret != -ENOMEM && !once && getenv("NOTIFY_SOCKET")) {
+		alarm_to_stderr(true);
+		if (wait_for_config(&a, sfd, ret)) {
+			close(sfd);
+			return UCTL_OK;
+		}
+		ret = 0;
+	}
+	if (!ret)
+		ret = ledger_boot_id(a.boot, sizeof(a.boot));
+	if (ret) {
+		close(sfd);
+		return uctl_err("agent", ret);
+	}
+	alarm_to_stderr(foreground || once);
+	snprintf(a.state.state, sizeof(a.state.state), "absent");
+	ledger_start(&a, true);
+
+	if (!once && !foreground && daemon(0, 0)) {
+		close(sfd);
+		return uctl_errf("agent: detach: %s", strerror(errno));
+	}
 	ret = ucap_snapshot_cache_init(&a.snap_cache);
 	if (ret) {
 		close(sfd);
 		return uctl_err("agent: watch devices", ret);
 	}
 	ret = tick(&a);
+	sd_notify(0, "READY=1\nSTATUS=running");
+	watchdog_feed();
 	if (once) {
 		checkpoint(&a, true);
 		ret = ret ? UCTL_FAIL : UCTL_OK;
