@@ -186,7 +186,7 @@ module: $(MODDIR)/uploadcap.ko $(MODDIR)/lagdev/ucap_lagdev.ko
 # sub-make as recursive, which make cannot see through $(call): without it
 # the sub-make gets no jobserver under -j and warns so.
 define kbuild
-	+$(Q)$(MAKE) -C $(KDIR) M=$(1) W=1 $(if $(SPARSE),C=1) \
+	+$(Q)$(MAKE) -C $(KDIR) M=$(1) W=1 $(if $(SPARSE),C=1) UCAP_VERSION=$(VERSION) \
 		$(if $(filter 1,$(V)),V=1) modules >$(1)/build.log 2>&1 || \
 		{ cat $(1)/build.log; exit 1; }
 	$(Q)if grep -E 'warning:|error:' $(1)/build.log; then \
@@ -265,6 +265,8 @@ install-dkms:
 	install -m 0644 Kbuild $(DESTDIR)$(DKMSDIR)/Kbuild
 	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMSDIR)/kmod/
 	$(SUBST) dkms.conf.in >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	echo $(VERSION) >$(DESTDIR)$(DKMSDIR)/VERSION
+	chmod 0644 $(DESTDIR)$(DKMSDIR)/VERSION
 	chmod 0644 $(DESTDIR)$(DKMSDIR)/dkms.conf
 
 # Binary packages from the files git knows of (tracked, or new and not

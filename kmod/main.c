@@ -73,3 +73,5 @@ module_exit(ucap_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Write-once lifetime cap on the bytes a host uploads");
 MODULE_AUTHOR("The uploadcap developers");
+/* Kbuild gives it: debian/changelog's, or DKMS's VERSION file. */
+MODULE_VERSION(UCAP_MODULE_VERSION);

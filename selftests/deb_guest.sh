@@ -56,6 +56,8 @@ EOT
 check_run "systemctl start uploadcap-load" 0 "" systemctl start uploadcap-load.service
 check_eq "the module is loaded and armed" "$(cat /sys/kernel/uploadcap/state 2>&1)" armed
 check_eq "with the configured cap" "$(cat /sys/kernel/uploadcap/cap_bytes 2>&1)" $((64 << 20))
+check_eq "the module that runs is this version, as the next boot's" \
+	"$(uploadctl cap show --json | jq -r '"\(.version) \(.version_next_boot)"')" "$VERSION $VERSION"
 check_run "the meter is attached to ucapd0" 0 "attached" \
 	bash -c "uploadctl status --json | jq -r '.interfaces[] | select(.name == \"ucapd0\") | if .attached then \"attached\" else \"off\" end'"
 check_run "journal: load restored nothing (first boot: ledger_missing)" 0 "event=ledger_missing" \

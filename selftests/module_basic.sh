@@ -78,8 +78,13 @@ check_run "not root: rate show" 0 "" as_nobody rate show
 check_run "not root: status, the module's figures" 0 "^module: .*armed" as_nobody status
 check_run "not root: cap set still refused" 1 "must run as root" as_nobody cap set 1000
 check_eq "and no tamper attempt reached the module" "$(mod_get tamper_attempts)" 6
-log=$(dmesg_since)
-check_run "log: the load line: its count and cap" 0 "uploadcap: loaded: 5000 bytes used, cap 0 bytes, unarmed" echo "$log"
+check_eq "MODULE_VERSION: the one version (debian/changelog)" \
+	"$(cat /sys/module/uploadcap/version)" "$(make -s -C "$TOP" print-version)"
+check_eq "status --json: the version that runs" "$(as_nobody cap show --json | jq -r .version)" \
+	"$(make -s -C "$TOP" print-version)"
+check_run "and what the next boot loads (here: none installed)" 0 \
+	"version [0-9.]+ runs; modprobe finds no uploadcap.ko for the next boot" as_nobody cap show
+check_run "log: the load line: its count and cap" 0 "uploadcap: loaded: 5000 bytes used, cap 0 bytes, unarmed" dmesg
 log=$(dmesg_since)
 check_run "log: armed (notice)" 0 "uploadcap: armed: lifetime upload cap 8000000 bytes, 5000 used" echo "$log"
 check_run "log: refused raise" 0 "uploadcap: refused to raise the cap \(9000000\)" echo "$log"

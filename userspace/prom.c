@@ -126,11 +126,10 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	size_t i, k;
 	__u64 v;
 
-	module_version(modver, sizeof(modver));
 	family(f, "uploadcap_build_info", "gauge",
 	       "1, with uploadctl's version and the running module's (MODULE_VERSION; empty if it has none or is not loaded).");
 	fputs("uploadcap_build_info{version=\"" UCAP_VERSION "\",module_version=\"", f);
-	label_value(f, modver);
+	label_value(f, s->module_present ? m->version : "");
 	fputs("\"} 1\n", f);
 	if (s->module_present)
 		state = ucap_mod_state_name(m->state);

@@ -137,6 +137,36 @@ json_object *uctl_json_double(double v)
 	return json_object_new_double_s(v, buf);
 }
 
+/*
+ * Which module runs, and which the next boot loads: an upgrade replaces
+ * the file, never the armed module (it cannot be unloaded).
+ */
+static void version_json(json_object *o, const struct ucap_module *m)
+{
+	char next[32];
+
+	json_object_object_add(o, "version", m->version[0] ? json_object_new_string(m->version) :
+			       NULL);
+	json_object_object_add(o, "version_next_boot",
+			       ucap_module_file_version(next, sizeof(next)) ? NULL :
+			       json_object_new_string(next));
+}
+
+static void version_text(const struct ucap_module *m)
+{
+	char next[32];
+
+	const char *v = m->version[0] ? m->version : "(none given)";
+
+	if (ucap_module_file_version(next, sizeof(next)))
+		printf("            version %s runs; modprobe finds no uploadcap.ko for the next boot\n",
+		       v);
+	else if (!strcmp(next, m->version))
+		printf("            version %s, as the next boot loads\n", v);
+	else
+		printf("            version %s runs; the next boot loads %s\n", v, next);
+}
+
 static void module_json_fill(json_object *o, const struct ucap_module *m)
 {
 	bool armed = m->state != UCAP_MOD_UNARMED;
@@ -156,6 +186,7 @@ static void module_json_fill(json_object *o, const struct ucap_module *m)
 	json_object_object_add(o, "lease_step_bytes",
 			       m->anchored ? uctl_json_u64(m->lease_step_bytes) : NULL);
 	uctl_rate_json(o, m);
+	version_json(o, m);
 }
 
 json_object *uctl_module_json(const struct ucap_module *m)
@@ -229,6 +260,7 @@ void uctl_module_text(const struct ucap_module *m)
 		       uctl_size(m->used_bytes, a, sizeof(a)));
 		lease_text(m);
 		uctl_rate_text(m);
+		version_text(m);
 		return;
 	}
 	pct = m->cap_bytes ? 100.0 * (double)m->used_bytes / (double)m->cap_bytes : 100.0;
@@ -249,6 +281,7 @@ void uctl_module_text(const struct ucap_module *m)
 	       uctl_size(m->bypass_bytes, e, sizeof(e)));
 	lease_text(m);
 	uctl_rate_text(m);
+	version_text(m);
 }
 
 int uctl_module_show(int argc, char **argv, const char *cmd, const char *help,

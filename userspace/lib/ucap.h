@@ -211,6 +211,8 @@ struct ucap_module {
 	__u64 lease_bytes;	/* the lease: what the hooks may let through */
 	/* The TPM anchor (kmod/ucap_tpm_abi.h): UCAP_TPM_STATE_*, as at load. */
 	char tpm_state[16];
+	/* MODULE_VERSION of the module that runs; "" when it has none. */
+	char version[32];
 	bool anchored;		/* tpm_state is "anchored": the module raises the lease */
 	__u64 tpm_floor_bytes;	/* what the TPM counter showed used at load */
 	__u64 lease_step_bytes;	/* anchored: bytes per counter increment */
@@ -225,6 +227,12 @@ struct ucap_module {
  */
 int ucap_module_read(struct ucap_module *mod, const char *sysfs_dir);
 void ucap_module_free(struct ucap_module *mod);
+/*
+ * The version of the uploadcap.ko the next boot of this kernel loads (as
+ * modprobe finds it, libkmod); -ENOENT when there is none or it has no
+ * version.
+ */
+int ucap_module_file_version(char *buf, size_t len);
 /*
  * The figures against each other, as the module keeps them: what its
  * hooks let through on the devices listed, what the audit charged and
