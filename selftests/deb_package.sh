@@ -34,8 +34,10 @@ check_eq "uploadcap-dkms depends on dkms" "$(dpkg-deb -f "$dkms_deb" Depends | g
 check_eq "uploadcap-dkms is in section kernel" "$(dpkg-deb -f "$dkms_deb" Section)" kernel
 check_eq "uploadcap recommends signed modules, or DKMS" "$(dpkg-deb -f "$ctl" Recommends)" \
 	"uploadcap-modules | uploadcap-dkms"
-check "the README (with the threat model uploadctl(8) points to) is installed" \
-	grep -qx /usr/share/doc/uploadcap/README.md <<<"$(contents "$ctl")"
+for d in README.md threat-model.md; do
+	check "the docs uploadctl(8) points to are installed: $d" \
+		grep -qx "/usr/share/doc/uploadcap/$d" <<<"$(contents "$ctl")"
+done
 
 # lintian, Debian's own review: no error, no warning.
 command -v lintian >/dev/null || bail "lintian is not installed (scripts/install-deps.sh)"
