@@ -32,10 +32,10 @@ static int __init ucap_init(void)
 	err = ucap_audit_init();
 	if (err)
 		goto err_hook;
-	/* The start of this module's life, as a collector reads it. */
+	/* The start of this module's life, as a collector reads it (cap 0: none). */
 	ucap_read_lease(&lease_bytes, &cap_bytes, &granted);
-	pr_info(UCAP_LOG_LOADED ", %s\n", ucap_used_bytes(), cap_bytes,
-		ucap_state_name(ucap_state()));
+	pr_info(UCAP_LOG_LOADED ", %s\n", ucap_used_bytes(),
+		ucap_state() == UCAP_UNARMED ? 0 : cap_bytes, ucap_state_name(ucap_state()));
 	return 0;
 
 err_hook:
