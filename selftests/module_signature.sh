@@ -33,6 +33,7 @@ if [ "${1:-}" = "--boot" ]; then
 	exit
 fi
 
+# shellcheck disable=SC2034 # vm_boots reads VM_ARGS
 sig_enforce() { VM_ARGS=(-a module.sig_enforce=1); }
 vm_boots "$TOP/selftests/module_signature.sh" 1 sig_enforce newest
 done_testing

@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
-#include <libkmod.h>
 
 #include "ucap.h"
 #include "ucap_params.h"
@@ -258,8 +257,10 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 		return ucap_fail(EPROTO, "%s/state: unknown state '%s'", dir, state);
 
 	/* Beside sysfs/kernel/uploadcap: the module's own directory. */
-	if (ucap_read_line("/sys/module/uploadcap/version", mod->version, sizeof(mod->version)))
+	if (read_text("/sys/module/uploadcap", "version", mod->version, sizeof(mod->version))) {
 		mod->version[0] = '\0';
+		ucap_clear_why();
+	}
 
 	/* used_bytes last: what it says is then at least what the rest saw. */
 	ret = read_u64(dir, "cap_bytes", &mod->cap_bytes);
@@ -400,32 +401,4 @@ int ucap_module_set(const char *dir, const char *name, __u64 v)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-int ucap_module_file_version(char *buf, size_t len)
-{
-	struct kmod_list *l, *info = NULL;
-	struct kmod_module *mod = NULL;
-	struct kmod_ctx *ctx;
-	int ret = -ENOENT;
-
-	buf[0] = '\0';
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	kmod_set_log_priority(ctx, 0);	/* its lines are not ours to print */
-	if (!kmod_module_new_from_name(ctx, "uploadcap", &mod) &&
-	    kmod_module_get_info(mod, &info) > 0) {
-		kmod_list_foreach(l, info) {
-			if (!strcmp(kmod_module_info_get_key(l), "version")) {
-				snprintf(buf, len, "%s", kmod_module_info_get_value(l));
-				ret = buf[0] ? 0 : -ENOENT;
-				break;
-			}
-		}
-		kmod_module_info_free_list(info);
-	}
-	kmod_module_unref(mod);
-	kmod_unref(ctx);
-	return ret;
 }
