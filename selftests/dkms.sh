@@ -19,9 +19,10 @@ check "make install-dkms" make -s -C "$TOP" install-dkms DESTDIR="$D/root"
 SRC=$D/root/usr/src
 check_eq "dkms.conf names the version" \
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRC/uploadcap-$VERSION/dkms.conf")" "$VERSION"
-check_eq "the sources: Kbuild and every kmod file" \
+check_eq "the sources: Kbuild, VERSION and every kmod file" \
 	"$(cd "$SRC/uploadcap-$VERSION" && find . -type f | sort | tr '\n' ' ')" \
-	"$(cd "$TOP" && { echo ./Kbuild; echo ./dkms.conf; ls kmod/*.c kmod/*.h | sed 's|^|./|'; } | sort | tr '\n' ' ')"
+	"$(cd "$TOP" && { echo ./Kbuild; echo ./dkms.conf; echo ./VERSION; ls kmod/*.c kmod/*.h | sed 's|^|./|'; } | sort | tr '\n' ' ')"
+check_eq "VERSION is the one version" "$(cat "$SRC/uploadcap-$VERSION/VERSION")" "$VERSION"
 
 # Signing (Debian's kernels enforce nothing for out-of-tree modules, but
 # dkms signs where it can): with a key made here, not /var/lib/dkms's.
@@ -51,6 +52,7 @@ for k in $kernels; do
 	check_eq "its parameters are uploadcap's" "$(modinfo -F parm "$ko" 2>/dev/null | cut -d: -f1 | sort | tr '\n' ' ')" \
 		"$PARAMS"
 	check_eq "signed with this test's key" "$(modinfo -F signer "$ko" 2>/dev/null)" "DKMS module signing key"
+	check_eq "its MODULE_VERSION is the package's" "$(modinfo -F version "$ko" 2>/dev/null)" "$VERSION"
 	check_run "dkms status says installed" 0 "uploadcap/$VERSION, ${k//+/\\+}, x86_64: installed" \
 		dk status -k "$k"
 done
