@@ -285,10 +285,12 @@ line_rate() {
 # $SAMPLES. What two samples differ by was sent between the first's
 # "before" and the second's "after"; for each sample, the earliest
 # earlier one within MS is taken, so this is never more than the truth.
+# The window never starts past the sample itself: one read slower than
+# MS (a loaded emulator) once ran j on for ever, and awk out of memory.
 samples_peak() {
 	awk -v w=$(($1 * 1000)) '
 		{ tb[NR] = $1; ta[NR] = $2; b[NR] = $3
-		  while (ta[NR] - tb[j + 1] > w) j++
+		  while (j + 1 < NR && ta[NR] - tb[j + 1] > w) j++
 		  if (j + 1 < NR && b[NR] - b[j + 1] > peak) peak = b[NR] - b[j + 1] }
 		END { print peak + 0 }' j=0 "$SAMPLES"
 }
