@@ -84,29 +84,6 @@ static int parse_pct(const char *s, double *out)
 	return end == s || *end || !(*out > 0 && *out <= 100) ? -EINVAL : 0;
 }
 
-/* "900", "15m", "1h": seconds. */
-static int parse_age(const char *s, long *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || v <= 0)
-		return -EINVAL;
-	switch (*end) {
-	case 'h':
-		v *= 60;
-		/* fall through */
-	case 'm':
-		v *= 60;
-		/* fall through */
-	case 's':
-		end++;
-		break;
-	}
-	*out = v;
-	return *end ? -EINVAL : 0;
-}
-
 static void check_module(struct verdict *v, const struct ucap_snapshot *s, double warn,
 			 double crit, double *pct)
 {
@@ -145,7 +122,7 @@ static void check_meter(struct verdict *v, const struct ucap_snapshot *s)
 			find(v, CHECK_WARNING, "%s has no meter attached", s->ifs[i].link.name);
 }
 
-static void check_ledger(struct verdict *v, const char *path, long max_age, long *age)
+static void check_ledger(struct verdict *v, const char *path, __s64 max_age, long *age)
 {
 	struct ledger_check c;
 	int ret;
@@ -185,7 +162,8 @@ int cmd_check(int argc, char **argv)
 	const char *ledger = LEDGER_DEFAULT_PATH;
 	double warn = 80, crit = 95, pct;
 	struct ucap_snapshot s;
-	long max_age = 900, age;
+	__s64 max_age = 900;
+	long age;
 	int opt, ret;
 
 	optind = 1;
@@ -200,7 +178,7 @@ int cmd_check(int argc, char **argv)
 				return check_usage("--critical is not a percentage (0 to 100]", optarg);
 			break;
 		case 'a':
-			if (parse_age(optarg, &max_age))
+			if (ucap_parse_duration(optarg, &max_age) || max_age <= 0)
 				return check_usage("--max-age is not a duration (900, 15m, 1h)", optarg);
 			break;
 		case 'l':
@@ -249,8 +227,8 @@ int cmd_check(int argc, char **argv)
 			       (unsigned long long)s.module.used_bytes,
 			       (unsigned long long)s.module.cap_bytes, pct, warn, crit);
 		if (age >= 0)
-			printf("%sledger_age=%lds;;%ld", !ret && s.module_present ? " " : " | ",
-			       age, max_age);
+			printf("%sledger_age=%lds;;%lld", !ret && s.module_present ? " " : " | ",
+			       age, (long long)max_age);
 		putchar('\n');
 	}
 	if (!ret)

@@ -293,7 +293,7 @@ int cmd_plan(int argc, char **argv)
 			      .housekeeping = PLAN_HOUSEKEEPING };
 	bool have_weights = false;
 	struct plan_out out = { 0 };
-	long double payload, legit;
+	long double payload, wire, legit;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -360,11 +360,11 @@ int cmd_plan(int argc, char **argv)
 		in.tokens = in.per_day * in.days;
 
 	payload = in.tokens * in.bits / 8.0L;
-	legit = wire_bytes(&in, payload) * in.overhead;
+	wire = wire_bytes(&in, payload) * in.overhead;
+	legit = wire;
 	if (in.days > 0)
 		legit += (long double)in.housekeeping * in.days * SECONDS_PER_DAY;
-	if (!to_bytes(payload, &out.payload) || !to_bytes(wire_bytes(&in, payload) * in.overhead,
-							  &out.wire) ||
+	if (!to_bytes(payload, &out.payload) || !to_bytes(wire, &out.wire) ||
 	    !to_bytes(legit, &out.legit) || !to_bytes(legit * in.margin, &out.cap))
 		return uctl_errf("plan: the legitimate upload (%.4Lg bytes) does not fit in 64 bits",
 				 legit);

@@ -30,42 +30,6 @@ static const char verify_log_help[] =
 	"d). Every alarm is listed. Exit 0 when every host is clean, 1 on any\n"
 	"finding or unreadable line, 2 on usage errors.\n";
 
-/* "90", "90s", "15m", "2h", "1d": seconds. */
-static int parse_duration(const char *s, __s64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -EINVAL;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		v *= 60;
-		break;
-	case 'h':
-		v *= 3600;
-		break;
-	case 'd':
-		v *= 86400;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end && end[1])
-		return -EINVAL;
-	if (v > (1ULL << 40))
-		return -ERANGE;
-	*out = (__s64)v;
-	return 0;
-}
-
 static const char *iso_time(__s64 t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -223,7 +187,7 @@ int cmd_verify_log(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (opt == 's') {
-			if (parse_duration(optarg, &silence))
+			if (ucap_parse_duration(optarg, &silence))
 				return uctl_usage_err("verify-log", "--max-silence '%s' is not a duration (90, 90s, 15m, 2h, 1d)",
 						      optarg);
 			continue;

@@ -359,6 +359,8 @@ int ucap_parse_size(const char *s, __u64 *out);
 int ucap_parse_rate(const char *s, __u64 *out);
 /* Exactly a decimal number that fits in 64 bits: digits only. */
 bool ucap_parse_u64(const char *s, __u64 *v);
+/* A duration in seconds: "90", "90s", "15m", "2h", "1d"; -EINVAL or -ERANGE. */
+int ucap_parse_duration(const char *s, __s64 *out);
 
 /* ---- a line of a collector's syslog file (syslogline.c) ---- */
 

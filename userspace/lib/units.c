@@ -211,3 +211,39 @@ int ucap_parse_rate(const char *s, __u64 *out)
 	*out = v / bits;
 	return 0;
 }
+
+/* "90", "90s", "15m", "2h", "1d": seconds. */
+int ucap_parse_duration(const char *s, __s64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		v *= 60;
+		break;
+	case 'h':
+		v *= 3600;
+		break;
+	case 'd':
+		v *= 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end && end[1])
+		return -EINVAL;
+	if (v > (1ULL << 40))
+		return -ERANGE;
+	*out = (__s64)v;
+	return 0;
+}
