@@ -8,6 +8,9 @@
 # module's directory: meters_unreadable is raised at once (once), the
 # ledger and the textfile keep the last true figures, uploadctl status
 # refuses too, and once the mount is gone the agent reads the true count.
+# Another sysfs directory over the module's is refused; the module's own
+# bound onto itself (systemd's ReadWritePaths= in the agent's sandbox)
+# hides nothing and is read through.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 require_module_kernel
@@ -15,7 +18,7 @@ mod_unload
 agent_bed 198.18.11
 TEXTFILE=/var/tmp/ucap-prom-$RUN_ID.prom
 FROZEN=$(mktemp /var/tmp/ucap-frozen.XXXXXX)
-T_CLEANUP+=("umount '$SYSFS/used_bytes'" "umount '$SYSFS/used_bytes'" "rm -f '$TEXTFILE' '$FROZEN'")
+T_CLEANUP+=("umount '$SYSFS/used_bytes'" "umount '$SYSFS/used_bytes'" "umount '$SYSFS'" "rm -f '$TEXTFILE' '$FROZEN'")
 
 raw 2000 1500
 check_run "arm at 100 MB" 0 "^armed" "$UPLOADCTL" --pin-dir "$PIN_DIR" cap set 100MB
@@ -54,6 +57,23 @@ check_run "it names the mount" 0 "reason=\"/sys/kernel/uploadcap/used_bytes is m
 	events meters_unreadable
 check_eq "no module_inconsistent: the reading was refused before" "$(event_count module_inconsistent)" 0
 check "umount" umount "$SYSFS/used_bytes"
+
+# --- the module's directory bound onto itself, as systemd's
+# ReadWritePaths= does in the agent's sandbox: it hides nothing
+n=$(event_count meters_unreadable)
+check "bind-mount the module's directory onto itself" mount --bind "$SYSFS" "$SYSFS"
+raw 1000 1500
+settle "$NSA" "$DA"
+u=$(mod_get used_bytes)
+check "the agent reads on through it" wait_count "$u" 5 prom_used
+check_eq "no meters_unreadable for it" "$(event_count meters_unreadable)" "$n"
+check "umount" umount "$SYSFS"
+# --- another sysfs directory bound over the module's: refused
+check "bind-mount /sys/kernel/mm over the module's directory" mount --bind /sys/kernel/mm "$SYSFS"
+check "meters_unreadable again within 3 ticks" wait_event meters_unreadable $((n + 1)) 3
+check_run "it names the mount" 0 "reason=\"/sys/kernel/uploadcap is mounted over" \
+	events meters_unreadable
+check "umount" umount "$SYSFS"
 agent_stop
 check_run "the ledger verifies" 0 "intact" "$UPLOADCTL" --pin-dir "$PIN_DIR" ledger verify "$LEDGER"
 check_ge "and holds the true count, never the frozen one" \

@@ -7,12 +7,14 @@
  * and nothing may be mounted at or below the module's directory (our own
  * /proc/self/mountinfo): a file or a file system mounted over the
  * directory or one of its files (a frozen used_bytes, say, or another
- * sysfs file with a number in it) is refused, not believed.
+ * sysfs file with a number in it) is refused, not believed. The one mount
+ * allowed is the directory bound onto itself (see self_bind()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,20 @@ static int check_sysfs(int fd, const char *path)
 	return 0;
 }
 
+/*
+ * A mount at dir that is the module's directory bound onto itself: sysfs,
+ * its root dir as sysfs (mounted at /sys) names it. That hides nothing:
+ * systemd's ReadWritePaths= makes one under ProtectKernelTunables=, so
+ * that the agent may write lease_bytes. Another sysfs directory bound
+ * there, or anything else, is not that.
+ */
+static bool self_bind(const char *dir, const char *root, const char *fstype)
+{
+	const char *in_sysfs = strchr(dir + 1, '/');
+
+	return !strcmp(fstype, "sysfs") && in_sysfs && !strcmp(root, in_sysfs);
+}
+
 /* Refuse a reading when anything is mounted at or below dir. */
 static int check_no_mounts(const char *dir)
 {
@@ -60,17 +76,31 @@ static int check_no_mounts(const char *dir)
 	if (!f)
 		return ucap_fail(errno, "open /proc/self/mountinfo: %m");
 	while (getline(&line, &cap, f) >= 0) {
-		char *save, *tok = strtok_r(line, " ", &save);
+		char *save, *tok = strtok_r(line, " ", &save), *root = NULL, *fstype = NULL;
 		int field;
 
-		/* ID PARENT MAJ:MIN ROOT MOUNT_POINT ...: the fifth field. */
-		for (field = 1; tok && field < 5; field++)
+		/*
+		 * ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] -
+		 * FSTYPE ...: the fourth, the fifth, and the one after "-".
+		 */
+		for (field = 1; tok && field < 5; field++) {
 			tok = strtok_r(NULL, " ", &save);
-		if (tok && !strncmp(tok, dir, dlen) && (tok[dlen] == '\0' || tok[dlen] == '/')) {
-			ret = ucap_fail(EPROTO, "%s is mounted over: the module's files are hidden",
-					tok);
-			break;
+			if (field == 3)
+				root = tok;
 		}
+		if (!tok || strncmp(tok, dir, dlen) || (tok[dlen] != '\0' && tok[dlen] != '/'))
+			continue;
+		if (tok[dlen] == '\0') {
+			char *t;
+
+			while ((t = strtok_r(NULL, " ", &save)) && strcmp(t, "-"))
+				;
+			fstype = t ? strtok_r(NULL, " ", &save) : NULL;
+			if (root && fstype && self_bind(dir, root, fstype))
+				continue;
+		}
+		ret = ucap_fail(EPROTO, "%s is mounted over: the module's files are hidden", tok);
+		break;
 	}
 	free(line);
 	fclose(f);
