@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The Debian packages `make deb` builds (make check builds them): their
 # contents here, then, in a VM booted with systemd on the oldest VM
-# kernel, install (DKMS builds the module), start, use and purge
-# (selftests/deb_guest.sh).
+# kernel, install (DKMS builds the module), start, use, upgrade to the
+# next version (DKMS builds it again) and purge (selftests/deb_guest.sh).
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
@@ -45,21 +45,37 @@ check_run "lintian: no error or warning" 0 "" \
 	bash -c "lintian --fail-on error,warning --suppress-tags running-with-root-privileges '$ctl' '$dkms_deb' 2>&1 | grep -E '^[EW]: ' && exit 1 || exit 0"
 check "fortified: _FORTIFY_SOURCE reached the compiler" grep -q -- "-D_FORTIFY_SOURCE=2 .* -c userspace/agent.c" "$DEBS/build.log"
 
-# A Debian revision (0.1.0-1): the module keeps the upstream version.
-REV=$(mktemp -d)
+# The next version with a Debian revision (0.1.1-1 after 0.1.0), built
+# from this tree: the module keeps the upstream version, and the VM
+# upgrades to it.
+NEXT=${VERSION%.*}.$((${VERSION##*.} + 1))
+# Under build/: the VM sees the tree, not the host's /tmp.
+REV=$(mktemp -d "$BUILD/deb-next.XXXXXX")
 T_CLEANUP+=("rm -rf '$REV'")
-cp -a "$DEBS/uploadcap-$VERSION" "$REV/"
+cp -a "$DEBS/uploadcap-$VERSION" "$REV/uploadcap-$NEXT"
 {
-	printf 'uploadcap (%s-1) unstable; urgency=medium\n\n  * A Debian revision.\n\n' "$VERSION"
+	printf 'uploadcap (%s-1) unstable; urgency=medium\n\n  * The next version, for the upgrade test.\n\n' "$NEXT"
 	printf ' -- uploadcap developers <uploadcap@example.invalid>  Mon, 23 Nov 2026 12:00:00 +0000\n\n'
 	cat "$DEBS/uploadcap-$VERSION/debian/changelog"
-} >"$REV/uploadcap-$VERSION/debian/changelog"
-check_run "a Debian revision builds" 0 "" \
-	bash -c "cd '$REV/uploadcap-$VERSION' && rm -rf build && dpkg-buildpackage -b -us -uc >'$REV/log' 2>&1 || { tail -n 20 '$REV/log'; exit 1; }"
-check "its dkms package ships uploadcap-$VERSION, not $VERSION-1" \
-	grep -qx "/usr/src/uploadcap-$VERSION/dkms.conf" <<<"$(contents "$REV/uploadcap-dkms_${VERSION}-1_all.deb")"
-check_eq "and its uploadctl says $VERSION" \
-	"$(dpkg-deb --fsys-tarfile "$REV/uploadcap_${VERSION}-1_"*.deb | tar -xO ./usr/sbin/uploadctl | strings | grep -c "^$VERSION\$")" 1
+} >"$REV/uploadcap-$NEXT/debian/changelog"
+check_run "the next version with a Debian revision builds ($NEXT-1)" 0 "" \
+	bash -c "cd '$REV/uploadcap-$NEXT' && rm -rf build && dpkg-buildpackage -b -us -uc >'$REV/log' 2>&1 || { tail -n 20 '$REV/log'; exit 1; }"
+check "its dkms package ships uploadcap-$NEXT, not $NEXT-1" \
+	grep -qx "/usr/src/uploadcap-$NEXT/dkms.conf" <<<"$(contents "$REV/uploadcap-dkms_${NEXT}-1_all.deb")"
+check_eq "and its uploadctl says $NEXT" \
+	"$(dpkg-deb --fsys-tarfile "$REV/uploadcap_${NEXT}-1_"*.deb | tar -xO ./usr/sbin/uploadctl | strings | grep -c "^$NEXT\$")" 1
+# An upgrade must not stop the agent for good (debhelper's --no-start
+# alone stops it in preinst and starts nothing), nor run the load unit
+# again (its module stays loaded).
+scripts() { dpkg-deb --ctrl-tarfile "$1" | tar -xO "./$2" 2>/dev/null; }
+check_eq "preinst stops no unit" "$(scripts "$ctl" preinst | grep -c 'deb-systemd-invoke stop')" 0
+check "postinst try-restarts the agent on upgrade" \
+	grep -q "deb-systemd-invoke try-restart 'uploadcap-agent.service'" <<<"$(scripts "$ctl" postinst)"
+check_eq "and never the load unit" "$(scripts "$ctl" postinst | grep -c "invoke.*uploadcap-load")" 0
+check "prerm stops the agent on removal" \
+	grep -q "deb-systemd-invoke stop uploadcap-agent.service" <<<"$(scripts "$ctl" prerm)"
+mkdir -p "$REV/next"
+mv "$REV"/*.deb "$REV/next/"
 
 # The oldest VM kernel: its modules are not compressed, and depmod (run
 # by DKMS at install and purge) reads them all, which is minutes faster
@@ -67,10 +83,10 @@ check_eq "and its uploadctl says $VERSION" \
 krel=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
 	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V | head -n1)
 [ -n "$krel" ] || bail "no VM kernel (make modules)"
-diag "install, start and purge in a VM with systemd ($krel)"
+diag "install, start, upgrade and purge in a VM with systemd ($krel)"
 OUT=$(mktemp)
 T_CLEANUP+=("rm -f '$OUT'")
-"$TOP/scripts/vmtest.sh" -S -k "$krel" -t 900 -- "$TOP/selftests/deb_guest.sh" "$DEBS" >"$OUT" 2>&1
+"$TOP/scripts/vmtest.sh" -S -k "$krel" -t 1500 -- "$TOP/selftests/deb_guest.sh" "$DEBS" "$REV/next" >"$OUT" 2>&1
 st=$?
 while IFS= read -r line; do
 	if [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then
