@@ -12,7 +12,7 @@
  *
  * on_exhaust=down: at exhaustion every guarded device is brought down
  * and none may come up again until reboot, for operators who want no
- * device up at all on an exhausted host. With the default, on_exhaust=
+ * device up at all on an exhausted host (with a reserve: once it is spent). With the default, on_exhaust=
  * drop, the hook drops every packet and devices stay up unless held.
  *
  * The policy is fixed at load (the parameter is read-only): it cannot be
@@ -38,10 +38,15 @@ MODULE_PARM_DESC(on_exhaust, "What exhaustion does: drop (the hook drops every p
 
 static bool ucap_take_down;
 
-/* on_exhaust=down, and exhausted: every guarded device goes down. */
+/*
+ * on_exhaust=down, and exhausted: every guarded device goes down; with a
+ * management reserve, once it is spent too (until then only its traffic
+ * leaves, and it needs the devices up).
+ */
 static bool ucap_down_all(void)
 {
-	return READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED;
+	return READ_ONCE(ucap_take_down) && ucap_state() == UCAP_EXHAUSTED &&
+	       !ucap_reserve_open();
 }
 
 static void ucap_dev_down(struct net_device *dev, struct ucap_dev *ud,

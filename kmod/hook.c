@@ -125,8 +125,16 @@ static unsigned int ucap_hook(void *priv, struct sk_buff *skb,
 	len = qdisc_skb_cb(skb)->pkt_len;
 	if (unlikely(!len))
 		len = skb->len;
-	/* The ceiling first: what it refuses must not be charged to the cap. */
-	pass = ucap_rate_admit(len) && ucap_charge(len);
+	/*
+	 * The ceiling first: what it refuses must not be charged to the cap.
+	 * Exhausted, the reserve may take what goes to its destinations.
+	 */
+	if (!ucap_rate_admit(len))
+		pass = false;
+	else if (unlikely(ucap_state() == UCAP_EXHAUSTED) && ucap_reserve_match(skb))
+		pass = ucap_charge_reserve(len);
+	else
+		pass = ucap_charge(len);
 
 	segs = skb_is_gso(skb) ? max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1) : 1;
 	st = this_cpu_ptr(ud->stats);

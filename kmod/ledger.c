@@ -13,6 +13,13 @@
  * spent yet. A packet is let through only after its length was taken from
  * credit or granted directly, so used can never pass the cap.
  *
+ * With a management reserve (reserve_bytes), once the cap is exhausted
+ * packets the reserve's destinations match (reserve.c) are charged on,
+ * exactly, up to cap + reserve: then used <= granted <= cap + reserve, and
+ * nothing else is let through past the cap. What is used beyond the cap
+ * is the reserve spent; a count restored beyond the cap at load (spent in
+ * an earlier boot) is thus spent already.
+ *
  * With the write-ahead lease (lease=1 at load), also granted <= lease
  * for everything the hooks let through (past-hook bytes the audit charges
  * have left already: they are charged up to the cap, and the lease must
@@ -63,6 +70,10 @@ static unsigned long long cap_bytes;
 module_param(cap_bytes, ullong, 0444);
 MODULE_PARM_DESC(cap_bytes, "Arm with this lifetime cap in bytes at load (0: unarmed). The file shows the load-time value; /sys/kernel/uploadcap/cap_bytes is authoritative.");
 
+static unsigned long long reserve_bytes;
+module_param(reserve_bytes, ullong, 0444);
+MODULE_PARM_DESC(reserve_bytes, "The management reserve: bytes that may leave after the cap is exhausted, to reserve_dst only (0: none). Lowered, never raised, once armed.");
+
 static unsigned long long used_bytes;
 module_param(used_bytes, ullong, 0444);
 MODULE_PARM_DESC(used_bytes, "Lifetime bytes already used, restored at load (from the agent's ledger).");
@@ -90,6 +101,8 @@ static struct {
 	spinlock_t lock;
 	u64 cap;		/* U64_MAX while unarmed */
 	u64 lease;		/* U64_MAX without a lease */
+	u64 reserve;		/* past the cap, for reserve_dst only; 0: none */
+	bool reserve_out;	/* said so */
 	bool lease_out;		/* said so since the last raise */
 	u64 granted;
 	u64 base;		/* used_bytes restored at load */
@@ -129,6 +142,12 @@ enum ucap_state ucap_state(void)
 bool ucap_ledger_exact(void)
 {
 	return READ_ONCE(ucap_ledger.exact);
+}
+
+/* A reserve is set and not yet spent (lockless: two words). */
+bool ucap_reserve_open(void)
+{
+	return READ_ONCE(ucap_ledger.reserve) && !READ_ONCE(ucap_ledger.reserve_out);
 }
 
 bool ucap_leasing(void)
@@ -173,6 +192,22 @@ static bool ucap_set_state(enum ucap_state s)
 		return false;
 	WRITE_ONCE(ucap_ledger.state, s);
 	return true;
+}
+
+/* Lock held. The most the ledger ever grants: the cap and the reserve. */
+static u64 ucap_limit(void)
+{
+	lockdep_assert_held(&ucap_ledger.lock);
+	if (ucap_ledger.cap > U64_MAX - ucap_ledger.reserve)
+		return U64_MAX;
+	return ucap_ledger.cap + ucap_ledger.reserve;
+}
+
+/* Lock held. What is left below limit (granted may be past it: 0). */
+static u64 ucap_room(u64 limit)
+{
+	lockdep_assert_held(&ucap_ledger.lock);
+	return limit > ucap_ledger.granted ? limit - ucap_ledger.granted : 0;
 }
 
 /* Lock held. What the hooks may still let through: to the cap, or the lease. */
@@ -221,8 +256,14 @@ static void ucap_state_changed(void)
 /* Any context. The uevents follow from ucap_state_changed(). */
 static void ucap_log_exhausted(u64 used, u64 cap)
 {
-	pr_crit(UCAP_LOG_EXHAUSTED "; nothing more leaves this host through guarded devices\n",
-		used, cap);
+	u64 reserve = READ_ONCE(ucap_ledger.reserve);
+
+	if (reserve)
+		pr_crit(UCAP_LOG_EXHAUSTED "; only the reserve (%llu bytes) to its destinations leaves this host through guarded devices\n",
+			used, cap, reserve);
+	else
+		pr_crit(UCAP_LOG_EXHAUSTED "; nothing more leaves this host through guarded devices\n",
+			used, cap);
 }
 
 /*
@@ -233,7 +274,7 @@ static bool ucap_ask_raise(void)
 {
 	lockdep_assert_held(&ucap_ledger.lock);
 	if (!ucap_ledger.anchored || ucap_ledger.asked ||
-	    ucap_ledger.lease >= ucap_ledger.cap ||
+	    ucap_ledger.lease >= ucap_limit() ||
 	    ucap_ledger.lease - min(ucap_ledger.granted, ucap_ledger.lease) >= ucap_ledger.ahead)
 		return false;
 	ucap_ledger.asked = true;
@@ -336,6 +377,52 @@ drop:
 	return false;
 }
 
+/*
+ * The cap is exhausted and the reserve's destinations match this packet:
+ * charge it to the reserve, exactly (exhausted, no CPU holds credit), or
+ * refuse it. Called from the egress hook, BHs off; counted as ucap_charge()
+ * counts.
+ */
+bool ucap_charge_reserve(unsigned int len)
+{
+	struct ucap_cpu *c = this_cpu_ptr(&ucap_cpu);
+	bool pass = false, spent = false, lease_out = false, ask = false;
+
+	spin_lock(&ucap_ledger.lock);
+	if (ucap_ledger.state != UCAP_EXHAUSTED || !ucap_ledger.reserve)
+		goto unlock;
+	ask = ucap_ask_raise();
+	if (ucap_room(min(ucap_limit(), ucap_ledger.lease)) >= len) {
+		ucap_ledger.granted += len;
+		pass = true;
+	} else if (ucap_room(ucap_limit()) < len) {
+		spent = !ucap_ledger.reserve_out;
+		WRITE_ONCE(ucap_ledger.reserve_out, true);
+	} else if (!ucap_ledger.lease_out) {
+		ucap_ledger.lease_out = true;
+		lease_out = true;
+	}
+unlock:
+	if (spent)
+		pr_crit(UCAP_LOG_RESERVE_SPENT "; nothing more leaves this host through guarded devices\n",
+			ucap_ledger.granted, ucap_ledger.cap, ucap_ledger.reserve);
+	if (lease_out)
+		ucap_log_lease_out(ucap_ledger.lease);
+	spin_unlock(&ucap_ledger.lock);
+	if (spent)
+		ucap_state_changed();	/* on_exhaust=down waited for this */
+	if (ask)
+		ucap_tpm_lease_low();
+	if (!pass) {
+		ucap_drops_add(&c->drops, len);
+		return false;
+	}
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_add(&c->charged, len);
+	u64_stats_update_end(&c->syncp);
+	return true;
+}
+
 void ucap_tamper(const char *what, const char *value)
 {
 	atomic64_inc(&ucap_ledger.tamper);
@@ -346,13 +433,17 @@ void ucap_tamper(const char *what, const char *value)
 /*
  * Lock held. Arm with cap, or lower it. A cap below what is already used
  * becomes the used count: the invariant holds and nothing more leaves.
+ * With a reserve it stays, and what is used beyond it is reserve spent.
  */
 static bool ucap_apply_cap(u64 cap)
 {
 	bool changed = false;
 
 	ucap_reclaim_credit();	/* now granted == used */
-	if (cap < ucap_ledger.granted) {
+	if (cap < ucap_ledger.granted && ucap_ledger.reserve) {
+		pr_notice("cap %llu is below the %llu bytes already used: %llu of the reserve's %llu spent\n",
+			  cap, ucap_ledger.granted, ucap_ledger.granted - cap, ucap_ledger.reserve);
+	} else if (cap < ucap_ledger.granted) {
 		pr_notice("cap %llu is below the %llu bytes already used: cap set to %llu\n",
 			  cap, ucap_ledger.granted, ucap_ledger.granted);
 		cap = ucap_ledger.granted;
@@ -408,6 +499,38 @@ int ucap_set_cap(u64 cap)
 }
 
 /*
+ * Set the management reserve: anything while unarmed; once armed only
+ * lower (0: none left). A raise is a tamper attempt, as is a reserve
+ * under the TPM anchor, whose policy holds the cap alone.
+ */
+int ucap_set_reserve(u64 reserve)
+{
+	char value[24];
+	u64 old;
+
+	snprintf(value, sizeof(value), "%llu", reserve);
+	spin_lock_bh(&ucap_ledger.lock);
+	old = ucap_ledger.reserve;
+	if (ucap_ledger.state != UCAP_UNARMED && reserve > old) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		ucap_tamper("raise the reserve", value);
+		return -EPERM;
+	}
+	if (ucap_ledger.anchored && reserve) {
+		spin_unlock_bh(&ucap_ledger.lock);
+		ucap_tamper("set a reserve the TPM anchor does not hold", value);
+		return -EPERM;
+	}
+	ucap_ledger.reserve = reserve;
+	spin_unlock_bh(&ucap_ledger.lock);
+	if (reserve != old) {
+		pr_notice(UCAP_LOG_RESERVE_SET "\n", old, reserve);
+		ucap_state_changed();	/* none left: on_exhaust=down acts */
+	}
+	return 0;
+}
+
+/*
  * The device audit found bytes a device sent that its hook never saw
  * (XDP, or any path past the netfilter egress hook): they have left, so
  * they are charged, as far as the cap allows; what is beyond it is still
@@ -420,12 +543,16 @@ u64 ucap_charge_unhooked(u64 bytes)
 
 	spin_lock_bh(&ucap_ledger.lock);
 	WRITE_ONCE(ucap_ledger.bypass, ucap_ledger.bypass + bytes);
-	if (ucap_ledger.state == UCAP_EXHAUSTED)
+	if (ucap_ledger.state == UCAP_EXHAUSTED && !ucap_ledger.reserve)
 		goto unlock;
 	/* Rare: take the CPUs' credit back so that the budget is exact. */
 	ucap_reclaim_credit();
-	/* They have left: charged up to the cap, past the lease if need be. */
-	take = min(bytes, ucap_ledger.cap - ucap_ledger.granted);
+	/*
+	 * They have left: charged up to the cap and the reserve (past the cap
+	 * they spend the reserve, which bounds all that leaves, not only what
+	 * it was meant for), past the lease if need be.
+	 */
+	take = min(bytes, ucap_room(ucap_limit()));
 	ucap_ledger.granted += take;
 	WRITE_ONCE(ucap_ledger.unhooked, ucap_ledger.unhooked + take);
 	exhausted = ucap_update_mode();
@@ -529,6 +656,12 @@ void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead)
 		ucap_ledger.granted += floor - ucap_ledger.base;
 		ucap_ledger.base = floor;
 	}
+	if (ucap_ledger.reserve) {
+		/* The TPM policy holds the cap alone: a reserve would pass it. */
+		pr_warn("TPM anchor: its policy holds no reserve: reserve of %llu bytes off\n",
+			ucap_ledger.reserve);
+		ucap_ledger.reserve = 0;
+	}
 	lease = true;
 	ucap_ledger.anchored = true;
 	ucap_ledger.ahead = ahead;
@@ -571,6 +704,10 @@ void ucap_read_totals(struct ucap_totals *t)
 	t->audit_charged_bytes = READ_ONCE(ucap_ledger.unhooked);
 	t->restored_bytes = ucap_ledger.base;
 	t->lease_bytes = lease ? READ_ONCE(ucap_ledger.lease) : 0;
+	t->reserve_bytes = READ_ONCE(ucap_ledger.reserve);
+	/* Used past the cap: the reserve spent (0 while unarmed). */
+	t->reserve_used_bytes = t->state != UCAP_UNARMED && t->used_bytes > t->cap_bytes ?
+				t->used_bytes - t->cap_bytes : 0;
 	ucap_drops_sum(&ucap_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 
@@ -594,6 +731,9 @@ void ucap_ledger_init(void)
 		pr_notice("write-ahead lease at %llu bytes: nothing leaves until it is raised\n",
 			  used_bytes);
 	}
+	ucap_ledger.reserve = reserve_bytes;
+	if (reserve_bytes)
+		pr_notice(UCAP_LOG_RESERVE_SET "\n", 0ULL, reserve_bytes);
 	if (cap_bytes) {
 		spin_lock_bh(&ucap_ledger.lock);
 		ucap_apply_cap(cap_bytes);

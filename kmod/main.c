@@ -14,9 +14,12 @@ static int __init ucap_init(void)
 	int err;
 
 	ucap_ledger_init();
-	err = ucap_tpm_init();
+	err = ucap_reserve_init();
 	if (err)
 		return err;
+	err = ucap_tpm_init();
+	if (err)
+		goto err_reserve;
 	err = ucap_rate_init();
 	if (err)
 		goto err_tpm;
@@ -48,6 +51,8 @@ err_rate:
 	ucap_rate_exit();
 err_tpm:
 	ucap_tpm_exit();
+err_reserve:
+	ucap_reserve_exit();
 	return err;
 }
 
@@ -64,6 +69,7 @@ static void __exit ucap_exit(void)
 	ucap_down_exit();
 	ucap_rate_exit();
 	ucap_tpm_exit();
+	ucap_reserve_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/uploadcap/: the ledger's and the rate ceiling's figures, the
- * writable files (cap_bytes, rate_bytes_per_sec, rate_burst_bytes: arm, or
- * lower), the devices table, and the uevents that announce state changes.
+ * writable files (cap_bytes, rate_bytes_per_sec, rate_burst_bytes,
+ * reserve_bytes, reserve_dst: arm, or lower), the devices table, and the
+ * uevents that announce state changes.
  *
- * Every file is 0444 but the three writable ones (0644); writes to the
+ * Every file is 0444 but the five writable ones (0644); writes to the
  * others fail in kernfs before reaching us. With the write-ahead lease
  * (lease=1 at load) there is a fourth, lease_bytes: raise only.
  */
@@ -69,6 +70,8 @@ UCAP_SHOW_U64(tamper_attempts)
 UCAP_SHOW_U64(bypass_bytes)
 UCAP_SHOW_U64(audit_charged_bytes)
 UCAP_SHOW_U64(restored_bytes)
+UCAP_SHOW_U64(reserve_bytes)
+UCAP_SHOW_U64(reserve_used_bytes)
 
 /*
  * The writable files take one decimal number; anything else is refused
@@ -91,6 +94,26 @@ static ssize_t ucap_store_u64(const char *buf, size_t count, const char *what,
 		return -EINVAL;
 	}
 	err = set(v);
+	return err ? err : count;
+}
+
+static ssize_t reserve_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	return ucap_store_u64(buf, count, "set the reserve", ucap_set_reserve);
+}
+
+static ssize_t reserve_dst_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return ucap_reserve_show_dst(buf);
+}
+
+/* A comma-separated list of prefixes; reserve.c says what it may become. */
+static ssize_t reserve_dst_store(struct kobject *kobj, struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	int err = ucap_reserve_set_dst(buf);
+
 	return err ? err : count;
 }
 
@@ -198,6 +221,9 @@ static struct kobj_attribute ucap_rate_dropped_bytes_attr = __ATTR_RO(rate_dropp
 static struct kobj_attribute ucap_rate_dropped_packets_attr = __ATTR_RO(rate_dropped_packets);
 static struct kobj_attribute ucap_rate_debt_attr = __ATTR_RO(rate_debt_bytes);
 static struct kobj_attribute ucap_lease_attr = __ATTR_RW_MODE(lease_bytes, 0644);
+static struct kobj_attribute ucap_reserve_attr = __ATTR_RW_MODE(reserve_bytes, 0644);
+static struct kobj_attribute ucap_reserve_used_attr = __ATTR_RO(reserve_used_bytes);
+static struct kobj_attribute ucap_reserve_dst_attr = __ATTR_RW_MODE(reserve_dst, 0644);
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -231,6 +257,9 @@ static struct attribute *ucap_attrs[] = {
 	&ucap_tpm_state_attr.attr,
 	&ucap_tpm_floor_attr.attr,
 	&ucap_lease_step_attr.attr,
+	&ucap_reserve_attr.attr,
+	&ucap_reserve_used_attr.attr,
+	&ucap_reserve_dst_attr.attr,
 	NULL,
 };
 

@@ -18,6 +18,8 @@
  *                 later load restores at least "to".
  *   LEASE_OUT     the lease ran out: nothing leaves until it is raised.
  *   EXHAUSTED     the count, the cap.
+ *   RESERVE_SET   the management reserve, from, to (set at load: from 0).
+ *   RESERVE_SPENT the count, the cap, the reserve: nothing more leaves.
  *   BYPASS_MARK   in both audit lines: a device sent bytes its hook did
  *                 not see, charged. At most one line per device every
  *                 UCAP_LOG_BYPASS_EVERY_MS, each with all since the last,
@@ -34,6 +36,8 @@
 #define UCAP_LOG_LEASE_RAISED	"lease raised from %llu to %llu bytes (%llu used)"
 #define UCAP_LOG_LEASE_OUT	"lease of %llu bytes used up"
 #define UCAP_LOG_EXHAUSTED	"upload cap exhausted: %llu bytes used of %llu"
+#define UCAP_LOG_RESERVE_SET	"management reserve from %llu to %llu bytes"
+#define UCAP_LOG_RESERVE_SPENT	"management reserve spent: %llu bytes used of %llu and %llu"
 #define UCAP_LOG_BYPASS_MARK	" bytes its hook did not see"
 /* The two audit lines (audit.c): a device, and why it goes. */
 #define UCAP_LOG_BYPASS	\

@@ -26,4 +26,12 @@
 /* lease: Y when loaded with the write-ahead lease. */
 #define UCAP_PARAM_LEASE	"lease"
 
+/*
+ * reserve_bytes, reserve_dst: the management reserve, spent once the cap
+ * is exhausted and only on traffic to these prefixes (at most this many).
+ */
+#define UCAP_PARAM_RESERVE_BYTES	"reserve_bytes"
+#define UCAP_PARAM_RESERVE_DST		"reserve_dst"
+#define UCAP_RESERVE_MAX_DST		8
+
 #endif /* UCAP_PARAMS_H */

@@ -4,6 +4,8 @@
  *
  *   ledger.c  the lifetime counter, the write-once cap and the state
  *   rate.c    the write-once rate ceiling, checked before the cap
+ *   reserve.c the management reserve's destinations: which packets may
+ *             spend it once the cap is exhausted
  *   hook.c    the netfilter egress hook on every guarded device, and
  *             the device tracking that keeps one on each
  *   audit.c   the device audit: what each guarded device says it sent,
@@ -42,6 +44,8 @@ struct ucap_totals {
 	u64 audit_charged_bytes;	/* of those, charged (part of used) */
 	u64 restored_bytes;	/* used_bytes= at load (part of used) */
 	u64 lease_bytes;	/* the write-ahead lease; 0 without one */
+	u64 reserve_bytes;	/* the management reserve; 0: none */
+	u64 reserve_used_bytes;	/* of it spent: used past the cap */
 };
 
 /*
@@ -185,7 +189,12 @@ struct ucap_audit {
 /* Takes the cap_bytes= and used_bytes= parameters; nothing to undo. */
 void ucap_ledger_init(void);
 bool ucap_charge(unsigned int len);
+/* Exhausted, and reserve.c matched the packet: charge it to the reserve. */
+bool ucap_charge_reserve(unsigned int len);
 int ucap_set_cap(u64 cap);
+int ucap_set_reserve(u64 reserve);
+/* A reserve is set and not yet spent: on_exhaust=down waits (down.c). */
+bool ucap_reserve_open(void);
 /* Count and log a refused change: what is e.g. "raise the cap". */
 void ucap_tamper(const char *what, const char *value);
 /* The lifetime count: what the ledger has let through (and restored). */
@@ -204,6 +213,14 @@ void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead);
 void ucap_ledger_fail_closed(void);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
+
+/* reserve.c: which packets may spend the reserve (its bytes: ledger.c). */
+int ucap_reserve_init(void);
+void ucap_reserve_exit(void);
+struct sk_buff;
+bool ucap_reserve_match(const struct sk_buff *skb);
+int ucap_reserve_set_dst(const char *text);
+ssize_t ucap_reserve_show_dst(char *buf);
 
 /* rate.c */
 /* The smallest burst: twice the largest (GSO) packet, with headers. */
