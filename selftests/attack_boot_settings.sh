@@ -44,14 +44,16 @@ check "the reboot (module removed)" rmmod -f uploadcap
 printf 'ledger = %s\nmodule = %s\nexempt = %s,%s\naudit_ms = 60000\non_exhaust = drop\nlease_step = 64MiB\n' \
 	"$LEDGER" "$KMOD" "$DB" "$DA" >"$CONF"
 mkdir -p /run/modprobe.d
-check "options uploadcap audit_ms=30000 exempt=<both> in modprobe.d" \
-	bash -c "printf 'options uploadcap audit_ms=30000 exempt=%s,%s\n' '$DB' '$DA' >'$MODPROBE_D'"
+check "options uploadcap audit_ms=30000 exempt=<both> reserve_bytes=1GiB reserve_dst=0.0.0.0/0 in modprobe.d" \
+	bash -c "printf 'options uploadcap audit_ms=30000 exempt=%s,%s reserve_bytes=1073741824 reserve_dst=0.0.0.0/0\n' '$DB' '$DA' >'$MODPROBE_D'"
 BOTH=$(printf '%s\n' "$DA" "$DB" | LC_ALL=C sort | paste -sd,)
 check_run "boot 2: load refuses the weaker settings (exit 1)" 1 \
 	"configuration exempt=$BOTH refused: weaker than the ledger recorded; $DB applies" \
 	"${U[@]}" load --config "$CONF"
 check "the module is loaded all the same" test -d "$SYSFS"
 check_eq "with the recorded settings" "$(params)" "$DB 50 down"
+check_eq "and no management reserve: load passes reserve_bytes=0 over modprobe.d's" \
+	"$(mod_get reserve_bytes)/$(mod_get reserve_dst)" "0/"
 check_eq "and the recorded step: lease - used" \
 	$(($(mod_get lease_bytes) - $(mod_get used_bytes))) 1048576
 check "setting_refused, six times" wait_event setting_refused 6 3

@@ -106,6 +106,7 @@ VM_TESTS=(
 	once:agent_rate.sh
 	once:agent_churn.sh
 	once:prometheus.sh
+	module_reserve.sh
 	module_down.sh
 	module_lock.sh
 	kernel_log.sh

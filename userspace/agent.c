@@ -150,6 +150,7 @@ struct agent {
 	/* The module's settings, held to the ledger's (settings.h). */
 	bool settings_checked;		/* since the module or the ledger changed */
 	bool settings_weak;		/* weaker than recorded: no lease raised */
+	bool reserve_alarmed;		/* a management reserve said */
 	struct ucap_module_params params;	/* as last read */
 };
 
@@ -598,6 +599,26 @@ weak:
 	a->settings_weak = true;
 }
 
+/*
+ * The module runs a management reserve (kmod/reserve.c), which this
+ * uploadctl neither configures nor records in the ledger yet: what it lets
+ * past the cap would be bounded by nothing the next boot holds. Alarmed
+ * once; the lease is not raised from then on.
+ */
+static void check_reserve(struct agent *a, const struct ucap_snapshot *s)
+{
+	if (!s->module_present || !s->module.reserve_bytes)
+		return;
+	a->settings_weak = true;
+	if (a->reserve_alarmed)
+		return;
+	alarm_raise("settings_weakened", LOG_ALERT,
+		    "setting=reserve_bytes recorded=0 in_force=%llu reserve_dst=%s action=\"the lease is not raised\"",
+		    (unsigned long long)s->module.reserve_bytes,
+		    s->module.reserve_dst[0] ? s->module.reserve_dst : "-");
+	a->reserve_alarmed = true;
+}
+
 /* ---- the write-ahead lease ---- */
 
 /*
@@ -889,6 +910,7 @@ static int tick(struct agent *a)
 	ledger_watch(a);
 	check_module(a, &s);
 	check_settings(a, &s);
+	check_reserve(a, &s);
 	raise_lease(a, &s);
 	check_devices(a, &s);
 	check_rate(a, &s);

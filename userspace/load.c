@@ -415,6 +415,34 @@ static unsigned int hold_settings(struct settings_request *r, const struct ledge
 }
 
 /*
+ * No management reserve runs: this uploadctl passes reserve_bytes=0 (over
+ * any modprobe.d option) and records none in the ledger yet, so one in
+ * force would let past the cap what no later boot is held to. Alarmed;
+ * the lease is then held. A module older than the reserve has none.
+ */
+static bool reserve_none(void)
+{
+	struct ucap_module m;
+	bool none;
+
+	if (ucap_module_read(&m, UCAP_SYSFS_DIR)) {
+		uctl_errf("load: cannot read back the module's reserve: %s", ucap_why(-EIO));
+		ucap_clear_why();
+		return false;
+	}
+	none = !m.reserve_bytes;
+	if (!none) {
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=reserve_bytes applied=0 in_force=%llu action=\"lease held\"",
+			    (unsigned long long)m.reserve_bytes);
+		uctl_errf("load: the module runs a reserve of %llu bytes, which the ledger does not hold: its lease is held",
+			  (unsigned long long)m.reserve_bytes);
+	}
+	ucap_module_free(&m);
+	return none;
+}
+
+/*
  * What the module runs with, against what was applied: a mismatch (a
  * modprobe.d or install rule load could not see) is alarmed, and holds
  * the lease. Returns true if they match.
@@ -450,6 +478,8 @@ static bool settings_in_force(const struct boot_settings *applied)
 			ok = false;
 		}
 	}
+	if (!reserve_none())
+		ok = false;
 	if (!p.lease) {
 		alarm_raise("settings_weakened", LOG_ALERT,
 			    "setting=lease applied=Y in_force=N action=\"module not trusted\"");
@@ -585,7 +615,7 @@ int cmd_load(int argc, char **argv)
 	lock = req.want.lock_modules;
 
 	snprintf(options, sizeof(options),
-		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s audit_ms=%u exempt=%s",
+		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s audit_ms=%u exempt=%s reserve_bytes=0 reserve_dst=",
 		 (unsigned long long)cap, (unsigned long long)used,
 		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
 		 req.want.down ? "down" : "drop", req.want.audit_ms, req.want.exempt);

@@ -152,6 +152,15 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 	       "The write-ahead lease: bytes the hooks may let through before the next reservation; absent without a lease.");
 	if (s->module_present && m->lease)
 		fprintf(f, "uploadcap_lease_bytes %llu\n", (unsigned long long)m->lease_bytes);
+	family(f, "uploadcap_reserve_bytes", "gauge",
+	       "The management reserve: bytes that may leave past the cap, to its destinations only; absent without one.");
+	if (s->module_present && m->reserve_bytes)
+		fprintf(f, "uploadcap_reserve_bytes %llu\n", (unsigned long long)m->reserve_bytes);
+	family(f, "uploadcap_reserve_used_bytes_total", "counter",
+	       "Of the reserve, spent: bytes used past the cap (part of uploadcap_used_bytes_total).");
+	if (s->module_present && m->reserve_bytes)
+		fprintf(f, "uploadcap_reserve_used_bytes_total %llu\n",
+			(unsigned long long)m->reserve_used_bytes);
 	family(f, "uploadcap_tpm_anchor", "gauge",
 	       "The TPM anchor as the module found it at load: 1 for its state (absent, unprovisioned, anchored, failed).");
 	if (s->module_present)

@@ -180,6 +180,12 @@ static void module_json_fill(json_object *o, const struct ucap_module *m)
 	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
 	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
 	json_object_object_add(o, "lease_bytes", m->lease ? uctl_json_u64(m->lease_bytes) : NULL);
+	json_object_object_add(o, "reserve_bytes",
+			       m->reserve_known ? uctl_json_u64(m->reserve_bytes) : NULL);
+	json_object_object_add(o, "reserve_used_bytes",
+			       m->reserve_known ? uctl_json_u64(m->reserve_used_bytes) : NULL);
+	json_object_object_add(o, "reserve_dst",
+			       m->reserve_known ? json_object_new_string(m->reserve_dst) : NULL);
 	json_object_object_add(o, "tpm_state", json_object_new_string(m->tpm_state));
 	json_object_object_add(o, "tpm_floor_bytes",
 			       m->anchored ? uctl_json_u64(m->tpm_floor_bytes) : NULL);
@@ -240,6 +246,11 @@ static void lease_text(const struct ucap_module *m)
 		       uctl_size(m->tpm_floor_bytes, b, sizeof(b)));
 	else if (!strcmp(m->tpm_state, UCAP_TPM_STATE_FAILED))
 		printf("anchor:     FAILED: the TPM anchor cannot be trusted (uploadctl tpm status)\n");
+	if (m->reserve_bytes)
+		printf("reserve:    %s past the cap, to %s only; %s of it spent\n",
+		       uctl_size(m->reserve_bytes, a, sizeof(a)),
+		       m->reserve_dst[0] ? m->reserve_dst : "(no destination: unusable)",
+		       uctl_size(m->reserve_used_bytes, b, sizeof(b)));
 	if (!m->lease)
 		return;
 	printf("lease:      %s (%s); %s of it left\n", uctl_size(m->lease_bytes, a, sizeof(a)),

@@ -322,6 +322,14 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	mod->lease = !access_in(dir, "lease_bytes");
 	if (!ret && mod->lease)
 		ret = read_u64(dir, "lease_bytes", &mod->lease_bytes);
+	/* The reserve's files are there from the module that has it on. */
+	mod->reserve_known = !access_in(dir, UCAP_PARAM_RESERVE_BYTES);
+	if (!ret && mod->reserve_known)
+		ret = read_u64(dir, UCAP_PARAM_RESERVE_BYTES, &mod->reserve_bytes);
+	if (!ret && mod->reserve_known)
+		ret = read_u64(dir, "reserve_used_bytes", &mod->reserve_used_bytes);
+	if (!ret && mod->reserve_known)
+		ret = read_text(dir, UCAP_PARAM_RESERVE_DST, mod->reserve_dst, sizeof(mod->reserve_dst));
 	if (!ret)
 		ret = read_text(dir, UCAP_SYSFS_TPM_STATE, mod->tpm_state, sizeof(mod->tpm_state));
 	mod->anchored = !strcmp(mod->tpm_state, UCAP_TPM_STATE_ANCHORED);

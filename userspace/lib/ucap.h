@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "ucap_params.h"
 #include "uploadcap.h"
 
 /* ---- errors (error.c) ---- */
@@ -209,6 +210,14 @@ struct ucap_module {
 	__u64 rate_dropped_packets;
 	bool lease;		/* loaded with the write-ahead lease (lease=1) */
 	__u64 lease_bytes;	/* the lease: what the hooks may let through */
+	/*
+	 * The management reserve; a module older than it has no such files:
+	 * reserve_known false, the figures 0.
+	 */
+	bool reserve_known;
+	__u64 reserve_bytes;	/* 0: none */
+	__u64 reserve_used_bytes;	/* used past the cap: part of used_bytes */
+	char reserve_dst[UCAP_RESERVE_MAX_DST * 48];	/* "" for none */
 	/* The TPM anchor (kmod/ucap_tpm_abi.h): UCAP_TPM_STATE_*, as at load. */
 	char tpm_state[16];
 	/* MODULE_VERSION of the module that runs; "" when it has none. */
