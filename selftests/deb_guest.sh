@@ -59,7 +59,7 @@ cat >/etc/uploadcap/uploadcap.conf <<EOT
 cap = 64MiB
 attach = yes
 interval = 0.2
-checkpoint_bytes = 64KiB
+checkpoint_bytes = 1
 checkpoint_seconds = 1
 textfile = /var/lib/prometheus/node-exporter/uploadcap.prom
 EOT
@@ -140,6 +140,7 @@ used0=$(mod_get used_bytes)
 check_ge "traffic is counted before the upgrade, past the first lease" "$used0" 1500000
 check_gt "the agent raised the lease from its sandbox" "$(mod_get lease_bytes)" $((1 << 20))
 # 1 once the ledger's last record has seq above $1 and used at least $2.
+# (Any growth makes a checkpoint due within a second: checkpoint_bytes 1.)
 ledger_past() {
 	uploadctl ledger verify --json "$LEDGER" |
 		jq --argjson s "$1" --argjson u "$2" 'if .last.seq > $s and .last.used_bytes >= $u then 1 else 0 end'
