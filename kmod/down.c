@@ -12,8 +12,9 @@
  *
  * on_exhaust=down: at exhaustion every guarded device is brought down
  * and none may come up again until reboot, for operators who want no
- * device up at all on an exhausted host (with a reserve: once it is spent). With the default, on_exhaust=
- * drop, the hook drops every packet and devices stay up unless held.
+ * device up at all on an exhausted host (with a reserve: once it is
+ * spent). With the default, on_exhaust=drop, the hook drops every packet
+ * and devices stay up unless held.
  *
  * The policy is fixed at load (the parameter is read-only): it cannot be
  * relaxed later any more than the cap can be raised.

@@ -338,6 +338,19 @@ unlock:
 	return ret;
 }
 
+/* Egress path, BHs off: count len as let through (pass) or dropped. */
+static bool ucap_account(struct ucap_cpu *c, unsigned int len, bool pass)
+{
+	if (!pass) {
+		ucap_drops_add(&c->drops, len);
+		return false;
+	}
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_add(&c->charged, len);
+	u64_stats_update_end(&c->syncp);
+	return true;
+}
+
 /*
  * Charge a packet of len wire bytes. Called from the egress hook, BHs
  * off. Returns false when the packet must be dropped; it is then counted
@@ -368,13 +381,9 @@ bool ucap_charge(unsigned int len)
 		}
 	}
 charged:
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_add(&c->charged, len);
-	u64_stats_update_end(&c->syncp);
-	return true;
+	return ucap_account(c, len, true);
 drop:
-	ucap_drops_add(&c->drops, len);
-	return false;
+	return ucap_account(c, len, false);
 }
 
 /*
@@ -413,14 +422,7 @@ unlock:
 		ucap_state_changed();	/* on_exhaust=down waited for this */
 	if (ask)
 		ucap_tpm_lease_low();
-	if (!pass) {
-		ucap_drops_add(&c->drops, len);
-		return false;
-	}
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_add(&c->charged, len);
-	u64_stats_update_end(&c->syncp);
-	return true;
+	return ucap_account(c, len, pass);
 }
 
 void ucap_tamper(const char *what, const char *value)

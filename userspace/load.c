@@ -415,34 +415,6 @@ static unsigned int hold_settings(struct settings_request *r, const struct ledge
 }
 
 /*
- * No management reserve runs: this uploadctl passes reserve_bytes=0 (over
- * any modprobe.d option) and records none in the ledger yet, so one in
- * force would let past the cap what no later boot is held to. Alarmed;
- * the lease is then held. A module older than the reserve has none.
- */
-static bool reserve_none(void)
-{
-	struct ucap_module m;
-	bool none;
-
-	if (ucap_module_read(&m, UCAP_SYSFS_DIR)) {
-		uctl_errf("load: cannot read back the module's reserve: %s", ucap_why(-EIO));
-		ucap_clear_why();
-		return false;
-	}
-	none = !m.reserve_bytes;
-	if (!none) {
-		alarm_raise("settings_weakened", LOG_ALERT,
-			    "setting=reserve_bytes applied=0 in_force=%llu action=\"lease held\"",
-			    (unsigned long long)m.reserve_bytes);
-		uctl_errf("load: the module runs a reserve of %llu bytes, which the ledger does not hold: its lease is held",
-			  (unsigned long long)m.reserve_bytes);
-	}
-	ucap_module_free(&m);
-	return none;
-}
-
-/*
  * What the module runs with, against what was applied: a mismatch (a
  * modprobe.d or install rule load could not see) is alarmed, and holds
  * the lease. Returns true if they match.
@@ -478,8 +450,19 @@ static bool settings_in_force(const struct boot_settings *applied)
 			ok = false;
 		}
 	}
-	if (!reserve_none())
+	/*
+	 * No management reserve may run: load passes reserve_bytes=0 over any
+	 * modprobe.d option, since the ledger records none yet; one in force
+	 * would let past the cap what no later boot is held to.
+	 */
+	if (p.reserve_bytes) {
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=reserve_bytes applied=0 in_force=%llu action=\"lease held\"",
+			    (unsigned long long)p.reserve_bytes);
+		uctl_errf("load: the module runs a reserve of %llu bytes, which the ledger does not hold: its lease is held",
+			  (unsigned long long)p.reserve_bytes);
 		ok = false;
+	}
 	if (!p.lease) {
 		alarm_raise("settings_weakened", LOG_ALERT,
 			    "setting=lease applied=Y in_force=N action=\"module not trusted\"");

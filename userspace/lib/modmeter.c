@@ -375,7 +375,14 @@ int ucap_module_read_params(struct ucap_module_params *p, const char *dir)
 	if (strcmp(v, "Y") && strcmp(v, "N"))
 		return ucap_fail(EPROTO, "%s/%s: not Y or N: '%s'", dir, UCAP_PARAM_LEASE, v);
 	p->lease = !strcmp(v, "Y");
-	return 0;
+	/* A module older than the management reserve has none. */
+	if (access_in(dir, UCAP_PARAM_RESERVE_BYTES))
+		return 0;
+	ret = read_text(dir, UCAP_PARAM_RESERVE_BYTES, v, sizeof(v));
+	if (!ret && !ucap_parse_u64(v, &p->reserve_bytes))
+		ret = ucap_fail(EPROTO, "%s/%s: not a number: '%s'", dir,
+				UCAP_PARAM_RESERVE_BYTES, v);
+	return ret;
 }
 
 int ucap_module_check(const struct ucap_module *m, char *why, size_t len)

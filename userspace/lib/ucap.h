@@ -276,6 +276,7 @@ struct ucap_module_params {
 	char exempt[512];	/* as given, comma-separated */
 	char on_exhaust[16];
 	bool lease;
+	__u64 reserve_bytes;	/* 0 too for a module older than the reserve */
 };
 int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir);
 
