@@ -144,7 +144,7 @@ $(BUILD)/selftests/%: selftests/%.c selftests/tap.h $(BUILD)/libucap.a $(BUILD)/
 
 # The agent's meter comparison, unit-tested on its own.
 $(BUILD)/selftests/compare_test: selftests/compare_test.c selftests/tap.h userspace/compare.c \
-		userspace/compare.h
+		userspace/compare.h kmod/ucap_params.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iselftests -Iuserspace $< userspace/compare.c -o $@

@@ -49,14 +49,16 @@
  * next, not from one audit to the next: a driver that refreshes its
  * counters from the hardware every second or two (while the hook counts
  * in real time) has its jump compared with the allowance of the whole
- * time since the last one. A counter that stands still for longer than
- * UCAP_AUDIT_MAX_LAG_MS after the hook let traffic through is not
- * lagging but not counting: allowance is kept by when it arose, in
- * slots, and what is older than that (by at most one slot more) is
- * dropped, whenever the counter last moved.
+ * time since the last one, even when a loaded host runs that refresh
+ * seconds late. A counter that stands still for longer than
+ * UCAP_AUDIT_MAX_LAG_MS (ucap_params.h) after the hook let traffic
+ * through is not lagging but not counting: allowance is kept by when
+ * it arose, in slots, and what is older than that (by at most one slot
+ * more) is dropped, whenever the counter last moved.
  * The carry lives twice the lag the counter has shown (learned only from
  * time the hook let traffic through while the counter stood still, and
- * decaying), at least two audits: an idle gap never lets it last.
+ * decaying, or the stand-still now if longer), at least two audits: an
+ * idle gap never lets it last.
  *
  * A counter that goes backwards (a driver reset it) counts again from 0.
  *
@@ -127,14 +129,6 @@ static bool ucap_audit_stopping;
 static void ucap_audit_work(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(ucap_audit_kw, ucap_audit_work);
 
-/* How long an unused allowance may wait for the device to count it. */
-static unsigned long ucap_carry_life(const struct ucap_audit *a)
-{
-	unsigned long lag = min(a->lag, msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS));
-
-	return 2 * max(lag, msecs_to_jiffies(audit_ms));
-}
-
 static u64 ucap_pending_sum(const struct ucap_audit *a)
 {
 	unsigned int i;
@@ -143,6 +137,25 @@ static u64 ucap_pending_sum(const struct ucap_audit *a)
 	for (i = 0; i < UCAP_AUDIT_LAG_SLOTS; i++)
 		sum += a->pending[i];
 	return sum;
+}
+
+/*
+ * How long an unused allowance may wait for the device to count it:
+ * twice the lag the counter has shown, and while it stands still with
+ * allowance waiting, twice this stand-still: a refresh that comes later
+ * than the ones before is still lagging, up to UCAP_AUDIT_MAX_LAG_MS.
+ * (A refresh 2.5 s late on a 2 s counter otherwise outlived the carry
+ * of the interval before, and charged what it held as bypass.) Idle,
+ * nothing waits, and the learned lag alone counts.
+ */
+static unsigned long ucap_carry_life(const struct ucap_audit *a)
+{
+	unsigned long lag = a->lag;
+
+	if (ucap_pending_sum(a) && time_after(jiffies, a->pending_since))
+		lag = max(lag, jiffies - a->pending_since);
+	lag = min(lag, msecs_to_jiffies(UCAP_AUDIT_MAX_LAG_MS));
+	return 2 * max(lag, msecs_to_jiffies(audit_ms));
 }
 
 /*

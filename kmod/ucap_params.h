@@ -16,6 +16,20 @@
 #define UCAP_AUDIT_MS_MAX	60000
 #define UCAP_AUDIT_MS_DEFAULT	100
 
+/*
+ * Not a parameter but the audit's fixed bound, which the agent's own
+ * comparison of a device's counter with the module shares: the longest a
+ * device's tx counter may stand still while its hook lets traffic
+ * through and still be lagging, not failing to count. Drivers that read
+ * the hardware's counters on a timer refresh them every 1 to 2 s
+ * (igb's and ixgbe's watchdogs: 2 s), from a workqueue, which on a
+ * loaded host runs late like any thread: 6 s keeps a 2 s refresh that
+ * comes 4 s late. A longer bound widens nothing for a device whose
+ * counter keeps time (it moves at each refresh and takes all that
+ * waited); it only lets allowance the hook charged wait longer.
+ */
+#define UCAP_AUDIT_MAX_LAG_MS	6000
+
 /* exempt: comma-separated device names not to guard, at most this many. */
 #define UCAP_PARAM_EXEMPT	"exempt"
 #define UCAP_MAX_EXEMPT		16

@@ -26,6 +26,8 @@
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 
+#include "ucap_params.h"
+
 enum ucap_state {
 	UCAP_UNARMED,		/* no cap yet: counting only */
 	UCAP_ARMED,		/* a cap is set and not reached */
@@ -120,12 +122,12 @@ struct ucap_hook_sums {
 #define UCAP_COUNTS_ALL		(UCAP_COUNTS_HDRS | UCAP_COUNTS_PAD | UCAP_COUNTS_FCS)
 
 /*
- * A driver's counter may lag its hook by up to UCAP_AUDIT_MAX_LAG_MS (audit.c):
- * the allowance still waiting for it is kept in slots of UCAP_AUDIT_SLOT_MS,
- * one more than that takes, so that what arose in the last
- * UCAP_AUDIT_MAX_LAG_MS is always kept, and nothing older than one slot more.
+ * A driver's counter may lag its hook by up to UCAP_AUDIT_MAX_LAG_MS
+ * (ucap_params.h, audit.c): the allowance still waiting for it is kept in
+ * slots of UCAP_AUDIT_SLOT_MS, one more than that takes, so that what
+ * arose in the last UCAP_AUDIT_MAX_LAG_MS is always kept, and nothing
+ * older than one slot more.
  */
-#define UCAP_AUDIT_MAX_LAG_MS	3000
 #define UCAP_AUDIT_SLOT_MS	1000
 #define UCAP_AUDIT_LAG_SLOTS	(UCAP_AUDIT_MAX_LAG_MS / UCAP_AUDIT_SLOT_MS + 1)
 

@@ -121,15 +121,16 @@ static void test_bypass_prompt(void)
 }
 
 /*
- * A counter refreshed every 2 s (every 4 ticks), showing what the hook
- * had let through at the refresh, which falls at the given phase within
- * a tick: burst bytes through the hook on each of the first n ticks.
+ * A counter refreshed every 2 s (every 4 ticks), every third refresh
+ * late more ticks, showing what the hook had let through at the
+ * refresh, which falls at the given phase within a tick: burst bytes
+ * through the hook on each of the first n ticks.
  */
-static unsigned int lagging(__u64 burst, unsigned int quiet, unsigned int n,
-			    unsigned int phase, __u64 extra)
+static unsigned int lagging_late(__u64 burst, unsigned int quiet, unsigned int n,
+				 unsigned int phase, __u64 extra, unsigned int late)
 {
 	__u64 hook[256] = { 0 }, shown = 0, past = 0;
-	unsigned int t;
+	unsigned int t, next = 4, refreshes = 0;
 	struct sim s;
 
 	sim_init(&s, CMP_DEV_COUNTER_LAG_S, cmp_bypassed);
@@ -138,7 +139,8 @@ static unsigned int lagging(__u64 burst, unsigned int quiet, unsigned int n,
 
 		hook[t] = hook[t - 1] + (traffic ? burst : 0);
 		/* The refresh: phase/4 of the way into tick t's traffic. */
-		if (t % 4 == 0) {
+		if (t == next) {
+			next += 4 + (++refreshes % 3 == 0 ? late : 0);
 			/* Past the hook, at the first refresh after the traffic. */
 			if (t > quiet + n)
 				past = extra;
@@ -148,6 +150,12 @@ static unsigned int lagging(__u64 burst, unsigned int quiet, unsigned int n,
 		sim_tick(&s, shown, hook[t], hook[t]);
 	}
 	return s.alarms;
+}
+
+static unsigned int lagging(__u64 burst, unsigned int quiet, unsigned int n,
+			    unsigned int phase, __u64 extra)
+{
+	return lagging_late(burst, quiet, n, phase, extra, 0);
 }
 
 static void test_bypass_lagging(void)
@@ -174,6 +182,14 @@ static void test_bypass_lagging(void)
 	for (phase = 0; phase < 4; phase++)
 		bad += !lagging(58400, 21, 40, phase, 1000000) + !lagging(58400, 21, 40, phase, 300000);
 	tap_eq(bad, 0, "1 MB or 300 kB past the hook on that counter: alarmed at every phase");
+	bad = 0;
+	for (phase = 0; phase < 4; phase++)
+		bad += lagging_late(58400, 1, 60, phase, 0, 7);
+	tap_eq(bad, 0, "every third refresh 3.5 s late (5.5 s still): no alarm");
+	bad = 0;
+	for (phase = 0; phase < 4; phase++)
+		bad += !lagging_late(58400, 21, 40, phase, 1000000, 7);
+	tap_eq(bad, 0, "and 1 MB past the hook on it: alarmed at every phase");
 }
 
 static void test_not_counting(void)
@@ -182,18 +198,19 @@ static void test_not_counting(void)
 	unsigned int i;
 
 	/*
-	 * The hook lets 6 MB through while the counter stands still for
-	 * 6 s: not lagging but not counting. What it shows after that is
-	 * not covered by what the hook let through before.
+	 * The hook lets 10 MB through while the counter stands still for
+	 * 10 s, past the longest lag: not lagging but not counting. What
+	 * it shows after that is not covered by what the hook let through
+	 * before.
 	 */
 	sim_init(&s, CMP_DEV_COUNTER_LAG_S, cmp_bypassed);
 	sim_agree(&s, 4, 1000);
-	for (i = 0; i < 12; i++)
+	for (i = 0; i < 20; i++)
 		sim_tick(&s, s.a, s.hi + 500000, s.hi + 500000);
-	s.packets += 6000;
-	sim_tick(&s, s.a + 6000000, s.hi, s.hi);
+	s.packets += 10000;
+	sim_tick(&s, s.a + 10000000, s.hi, s.hi);
 	sim_tick(&s, s.a, s.hi, s.hi);
-	tap_eq(s.alarms, 1, "a counter still for 6 s, then 6 MB at once: alarmed");
+	tap_eq(s.alarms, 1, "a counter still for 10 s, then 10 MB at once: alarmed");
 }
 
 int main(void)

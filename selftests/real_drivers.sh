@@ -102,7 +102,7 @@ if [ "${1:-}" = "--guest" ]; then
 		wait "$hog1" "$hog2" 2>/dev/null
 		settle "$NSA" "$DA"
 		# A quiet spell: the audit judges what the driver counts.
-		sleep 4.5
+		sleep 7.5
 		counts=$(mod_dev_field "$NSA" "$DA" counts)
 		diag "$model: $drv counts $counts ($(dmesg | grep -F "$DA counts" | tail -n1 | sed 's/^\[[^]]*\] //'))"
 		case $drv in

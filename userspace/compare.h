@@ -11,12 +11,14 @@
 
 #include <linux/types.h>
 
+#include "ucap_params.h"
+
 /*
  * The longest a device's tx counter may stand still while its hook lets
  * traffic through, and still be lagging rather than not counting: the
- * module's UCAP_AUDIT_MAX_LAG_MS (kmod/uploadcap.h).
+ * module's own bound (kmod/ucap_params.h).
  */
-#define CMP_DEV_COUNTER_LAG_S	3.0
+#define CMP_DEV_COUNTER_LAG_S	(UCAP_AUDIT_MAX_LAG_MS / 1000.0)
 
 /*
  * Two meters of one device compared from a baseline: the tick they last
