@@ -12,7 +12,10 @@
  * neighbour either). What ndo_get_stats64 reports is a copy of the live
  * counters taken every refresh_ms milliseconds, and once more when the
  * device goes down, as drivers that read hardware counters do in their
- * down path (e1000e_down() updates its statistics one last time).
+ * down path (e1000e_down() updates its statistics one last time). With
+ * late_ms, every third refresh comes that much later, as a driver's
+ * statistics work does on a loaded host (a workqueue's work waits for a
+ * CPU like any other thread).
  *
  * Locking: the live counters are atomics, written from the transmit path
  * (any CPU) and read by the refresh work. The published copy is written by
@@ -31,6 +34,10 @@ static unsigned int refresh_ms = 2000;
 module_param(refresh_ms, uint, 0444);
 MODULE_PARM_DESC(refresh_ms, "How often the tx counters ndo_get_stats64 reports are refreshed, in ms (100..10000, default 2000).");
 
+static unsigned int late_ms;
+module_param(late_ms, uint, 0444);
+MODULE_PARM_DESC(late_ms, "How much later every third refresh comes, in ms (0..10000, default 0).");
+
 struct ucap_lagdev {
 	struct net_device *dev;
 	atomic64_t live_bytes;
@@ -39,7 +46,18 @@ struct ucap_lagdev {
 	u64 shown_bytes;
 	u64 shown_packets;
 	struct delayed_work refresh;
+	unsigned int refreshes;		/* ndo_open and the refresh work, never both at once */
 };
+
+/* When the next refresh is due, from now. */
+static unsigned long ucap_lagdev_next(struct ucap_lagdev *ld)
+{
+	unsigned int ms = refresh_ms;
+
+	if (++ld->refreshes % 3 == 0)
+		ms += late_ms;
+	return msecs_to_jiffies(ms);
+}
 
 static void ucap_lagdev_publish(struct ucap_lagdev *ld)
 {
@@ -54,7 +72,7 @@ static void ucap_lagdev_refresh(struct work_struct *work)
 	struct ucap_lagdev *ld = container_of(to_delayed_work(work), struct ucap_lagdev, refresh);
 
 	ucap_lagdev_publish(ld);
-	schedule_delayed_work(&ld->refresh, msecs_to_jiffies(refresh_ms));
+	schedule_delayed_work(&ld->refresh, ucap_lagdev_next(ld));
 }
 
 static netdev_tx_t ucap_lagdev_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -71,7 +89,7 @@ static int ucap_lagdev_open(struct net_device *dev)
 {
 	struct ucap_lagdev *ld = netdev_priv(dev);
 
-	schedule_delayed_work(&ld->refresh, msecs_to_jiffies(refresh_ms));
+	schedule_delayed_work(&ld->refresh, ucap_lagdev_next(ld));
 	netif_start_queue(dev);
 	return 0;
 }
@@ -132,6 +150,10 @@ static int __init ucap_lagdev_init(void)
 {
 	if (refresh_ms < 100 || refresh_ms > 10000) {
 		pr_err("refresh_ms=%u: must be 100..10000\n", refresh_ms);
+		return -EINVAL;
+	}
+	if (late_ms > 10000) {
+		pr_err("late_ms=%u: must be 0..10000\n", late_ms);
 		return -EINVAL;
 	}
 	return rtnl_link_register(&ucap_lagdev_link_ops);
