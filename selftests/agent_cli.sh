@@ -31,6 +31,12 @@ check_run "unknown key, with its line number" 1 "$DIR/bad.conf:5: unknown key 'f
 printf 'thresholds = 90,50\n' >"$DIR/bad2.conf"
 check_run "bad value, with its line number" 1 "$DIR/bad2.conf:1: thresholds: .* ascending" \
 	"${U[@]}" agent --once --config "$DIR/bad2.conf"
+for bad in "198.18.30.1/24:host bits" "198.18.30.0/33:prefix" "2001:db8::/129:prefix" \
+	"nonsense:prefix" "$(printf '198.18.30.%d,' $(seq 9) | sed 's/,$//'):more than 8"; do
+	printf 'reserve_dst = %s\n' "${bad%:*}" >"$DIR/bad4.conf"
+	check_run "reserve_dst = ${bad%:*}: refused, with its line number" 1 \
+		"$DIR/bad4.conf:1: reserve_dst: .*${bad##*:}" "${U[@]}" agent --once --config "$DIR/bad4.conf"
+done
 printf 'interval\n' >"$DIR/bad3.conf"
 check_run "a line without '='" 1 "$DIR/bad3.conf:1: expected 'key = value'" \
 	"${U[@]}" agent --once --config "$DIR/bad3.conf"

@@ -5,8 +5,8 @@
 # lease step, and the ledger records them. At "boot 2" (the module
 # removed, as at a reboot) the attacker asks for weaker ones everywhere
 # load takes them from: the configuration (a device more exempt, audit_ms
-# 60000, drop, a 64 MiB step) and modprobe.d (audit_ms=30000, exempt=
-# with the uplink).
+# 60000, drop, a 64 MiB step, a 1 GiB reserve to anywhere) and
+# modprobe.d (audit_ms=30000, exempt= with the uplink, the same reserve).
 # Each is refused and alarmed (setting_refused), the recorded ones apply,
 # and ledger_restored carries them. At "boot 3" the attacker loads the
 # module by hand, exempting the uplink: the agent alarms the weakened
@@ -27,8 +27,8 @@ check "syslogd running" syslog_start
 raw_bed "$NET"
 params() { echo "$(cat $P/exempt) $(cat $P/audit_ms) $(cat $P/on_exhaust)"; }
 settings() { "${U[@]}" ledger verify --json "$LEDGER" | jq -c .last.settings; }
-RECORDED="{\"exempt\":[\"$DB\"],\"audit_ms\":50,\"on_exhaust\":\"down\",\"lease_step\":1048576,\"lock_modules\":false}"
-AS_TEXT="exempt=$DB audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=no"
+RECORDED="{\"exempt\":[\"$DB\"],\"audit_ms\":50,\"on_exhaust\":\"down\",\"lease_step\":1048576,\"lock_modules\":false,\"reserve_bytes\":0,\"reserve_dst\":[]}"
+AS_TEXT="exempt=$DB audit_ms=50 on_exhaust=down lease_step=1048576 lock_modules=no reserve_bytes=0 reserve_dst=-"
 
 # --- boot 1: the operator's settings, recorded
 printf 'ledger = %s\nmodule = %s\nexempt = %s\naudit_ms = 50\non_exhaust = down\nlease_step = 1MiB\n' \
@@ -37,11 +37,11 @@ check_run "boot 1: load" 0 "^loaded uploadcap.ko: armed" "${U[@]}" load --config
 check_eq "the module runs them" "$(params)" "$DB 50 down"
 check_eq "the ledger records them" "$(settings)" "$RECORDED"
 check "ledger_missing carries them" wait_event ledger_missing 1 3
-check_run "all five" 0 "event=ledger_missing .* $AS_TEXT" events ledger_missing
+check_run "all seven" 0 "event=ledger_missing .* $AS_TEXT" events ledger_missing
 check "the reboot (module removed)" rmmod -f uploadcap
 
 # --- boot 2: weaker ones from the configuration and modprobe.d
-printf 'ledger = %s\nmodule = %s\nexempt = %s,%s\naudit_ms = 60000\non_exhaust = drop\nlease_step = 64MiB\n' \
+printf 'ledger = %s\nmodule = %s\nexempt = %s,%s\naudit_ms = 60000\non_exhaust = drop\nlease_step = 64MiB\nreserve_bytes = 1GiB\nreserve_dst = 0.0.0.0/0\n' \
 	"$LEDGER" "$KMOD" "$DB" "$DA" >"$CONF"
 mkdir -p /run/modprobe.d
 check "options uploadcap audit_ms=30000 exempt=<both> reserve_bytes=1GiB reserve_dst=0.0.0.0/0 in modprobe.d" \
@@ -52,12 +52,12 @@ check_run "boot 2: load refuses the weaker settings (exit 1)" 1 \
 	"${U[@]}" load --config "$CONF"
 check "the module is loaded all the same" test -d "$SYSFS"
 check_eq "with the recorded settings" "$(params)" "$DB 50 down"
-check_eq "and no management reserve: load passes reserve_bytes=0 over modprobe.d's" \
+check_eq "and no management reserve, as recorded, over the configuration's and modprobe.d's" \
 	"$(mod_get reserve_bytes)/$(mod_get reserve_dst)" "0/"
 check_eq "and the recorded step: lease - used" \
 	$(($(mod_get lease_bytes) - $(mod_get used_bytes))) 1048576
-check "setting_refused, six times" wait_event setting_refused 6 3
-for s in exempt audit_ms on_exhaust lease_step; do
+check "setting_refused, ten times" wait_event setting_refused 10 3
+for s in exempt audit_ms on_exhaust lease_step reserve_bytes reserve_dst; do
 	check_run "refused from the configuration: $s" 0 \
 		"event=setting_refused severity=alert setting=$s source=configuration " \
 		events setting_refused
@@ -67,6 +67,11 @@ check_run "refused from modprobe.d: audit_ms" 0 \
 	events setting_refused
 check_run "refused from modprobe.d: exempt" 0 \
 	"setting=exempt source=modprobe.d requested=$BOTH applied=$DB " events setting_refused
+check_run "refused from modprobe.d: reserve_bytes" 0 \
+	"setting=reserve_bytes source=modprobe.d requested=1073741824 applied=0 reason=\"weaker than the ledger recorded\"" \
+	events setting_refused
+check_run "refused from modprobe.d: reserve_dst" 0 \
+	"setting=reserve_dst source=modprobe.d requested=0.0.0.0/0 applied=- " events setting_refused
 check "ledger_restored" wait_event ledger_restored 1 3
 check_run "carries the settings applied" 0 "event=ledger_restored .* $AS_TEXT used_bytes=" \
 	events ledger_restored

@@ -43,7 +43,7 @@ same_as_ledger() {
 check_run "load" 0 "no ledger yet" "$UPLOADCTL" load --ledger "$LEDGER" --module "$KMOD" --cap 50MiB
 check "the boot's first record forwarded as restore" wait_count 1 3 forwarded
 check_run "as event=restore, with the settings" 0 \
-	"event=restore severity=notice seq=1 .* exempt=- audit_ms=100 on_exhaust=drop lease_step=[0-9]+ lock_modules=no prev=0{64} hash=" \
+	"event=restore severity=notice seq=1 .* exempt=- audit_ms=100 on_exhaust=drop lease_step=[0-9]+ lock_modules=no reserve_bytes=0 reserve_dst=- prev=0{64} hash=" \
 	grep -F 'uploadcap[' "$SYSLOG"
 
 # Many records within a minute: more than the alarms' burst of 10, and

@@ -5,6 +5,9 @@
 # cap up to cap + reserve_bytes; then nothing. The reserve is lowered,
 # never raised, and its destinations narrowed, never widened, once armed;
 # bad input is refused; a count restored past the cap has spent it.
+# From the configuration, `uploadctl load` applies it and the ledger
+# records it, the agent raises the lease up to cap + reserve, and one in
+# force above the recorded is a weakened setting that holds the lease.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 require_module_kernel
@@ -148,20 +151,65 @@ gone_down() { local i; for i in $(seq 50); do is_down "$NSA" "$DA" && return 0; 
 check "spent: $DA goes down" gone_down
 mod_unload
 
-# --- the agent records no reserve yet: one in force is a weakened
-# setting, and the lease is not raised (fail closed)
+# --- from the configuration: load applies the reserve and the ledger
+# records it; the lease is raised up to cap + reserve, so that what goes
+# to the collector past the cap leaves
 LEDGER=/var/tmp/ucap-ledger-$RUN_ID
-T_CLEANUP+=("rm -f '$LEDGER'")
+CONF=$(mktemp)
+T_CLEANUP+=("rm -f '$LEDGER' '$CONF'")
+U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
 check "syslogd running" syslog_start
-check "insmod with a lease and a reserve" \
-	mod_load lease=1 cap_bytes=$CAP reserve_bytes=$RES reserve_dst=$DST
-agent_start "$NSA" --interval 0.2 --ledger "$LEDGER"
-check "the agent alarms it: settings_weakened" wait_event settings_weakened 1 10
-check_run "naming the reserve" 0 "setting=reserve_bytes recorded=0 in_force=$RES reserve_dst=$DST" \
+printf 'ledger = %s\nmodule = %s\nlease_step = 1MiB\nreserve_bytes = %s\n' \
+	"$LEDGER" "$KMOD" "$RES" >"$CONF"
+check_run "load: reserve_bytes without reserve_dst is refused, saying why" 1 \
+	"reserve_bytes is set but reserve_dst is not" "${U[@]}" load --config "$CONF" --cap $CAP
+check "and nothing was loaded" test ! -e "$SYSFS"
+echo "reserve_dst = $DST" >>"$CONF"
+check_run "load with a reserve in the configuration" 0 "^loaded uploadcap.ko: armed" \
+	"${U[@]}" load --config "$CONF" --cap $CAP
+check_eq "the module runs it" "$(mod_get reserve_bytes) $(mod_get reserve_dst)" "$RES $DST"
+check_run "the ledger records it" 0 "reserve_bytes $RES, reserve_dst $DST\$" \
+	"${U[@]}" ledger verify "$LEDGER"
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+agent_start "$NSA" --config "$CONF" --interval 0.2
+# Paced, for the agent to raise the lease on the way.
+for i in $(seq 300); do
+	[ "$(mod_get state)" = exhausted ] && break
+	other 20 1000
+	sleep 0.1
+done
+check_eq "the other host's traffic exhausted the cap, through the lease" "$(mod_get state)" exhausted
+rx0=$(rx_packets)
+for i in $(seq 40); do raw 10 1000; sleep 0.2; done
+settle "$NSA" "$DA"
+used=$(mod_get used_bytes)
+check_gt "the agent raised the lease past the cap" "$(mod_get lease_bytes)" $CAP
+check_gt "to the collector, past the cap: received" "$(rx_packets)" "$rx0"
+check_ge "never past cap + reserve" $((CAP + RES)) "$used"
+check_gt "charged past the cap" "$used" $CAP
+check_ge "the lease never past cap + reserve" $((CAP + RES)) "$(mod_get lease_bytes)"
+check_eq "no settings_weakened" "$(event_count settings_weakened)" 0
+agent_stop
+check_run "the ledger verifies, the reserve in its last record" 0 \
+	"reserve_bytes $RES, reserve_dst $DST\$" "${U[@]}" ledger verify "$LEDGER"
+mod_unload
+
+# --- a reserve above the one recorded (loaded by hand): a weakened
+# setting, and the lease is not raised (fail closed)
+check "insmod with a lease and a larger reserve" \
+	mod_load lease=1 cap_bytes=$CAP used_bytes=$((CAP + RES)) reserve_bytes=$((2 * RES)) \
+	reserve_dst=198.18.22.0/24
+veth_up "$NSA" "$DA" "$NSB" "$DB"
+agent_start "$NSA" --config "$CONF" --interval 0.2
+check "the agent alarms it: settings_weakened" wait_event settings_weakened 2 10
+check_run "naming reserve_bytes" 0 \
+	"setting=reserve_bytes recorded=$RES in_force=$((2 * RES)) ledger_seq=[0-9]+ action=\"the lease is not raised\"" \
+	events settings_weakened
+check_run "and reserve_dst" 0 "setting=reserve_dst recorded=$DST in_force=198.18.22.0/24 " \
 	events settings_weakened
 raw 50 1000
 sleep 1
-check_eq "the lease is not raised" "$(mod_get lease_bytes)" 0
+check_eq "the lease is not raised" "$(mod_get lease_bytes)" $((CAP + RES))
 agent_stop
 mod_unload
 check_eq "no WARNING, BUG or Oops in the kernel log" \

@@ -91,6 +91,23 @@ attack lost_records records_missing '/event=checkpoint .* seq=6 /d'
 attack cap_raised cap_raised 's/seq=8 \(.*\) cap_bytes=50000000/seq=8 \1 cap_bytes=90000000/'
 # A boot with a weaker exempt.
 attack weaker_exempt setting_weakened 's/\(seq=[78] .*\) exempt=-/\1 exempt=eth0/'
+# Records that carry the reserve: clean as they are; a boot with a larger
+# reserve, or one that reaches wider, is weaker.
+R='s/ lock_modules=yes prev=/ lock_modules=yes reserve_bytes=65536 reserve_dst=198.18.30.0\/24 prev=/'
+clean "$D/reserve.log" web1
+sed -i "$R" "$D/reserve.log"
+kline "$D/reserve.log" web1 $((T0 + 950)) "upload cap exhausted: 50000000 bytes used of 50000000"
+kline "$D/reserve.log" web1 $((T0 + 960)) \
+	"management reserve spent: 50065536 bytes used of 50000000 and 65536"
+check_run "a clean history with a reserve: clean, exit 0" 0 "^web1: clean: 8 records, 3 boots" \
+	"${V[@]}" "$D/reserve.log"
+check_eq "the reserve spent is listed, after the exhaustion" \
+	"$("${V[@]}" --json "$D/reserve.log" | jq -c '[.hosts[0].alarms[].event | select(startswith("module:"))]')" \
+	'["module:exhausted","module:reserve_spent"]'
+attack weaker_reserve setting_weakened -e "$R" \
+	-e 's/\(seq=[78] .*\) reserve_bytes=65536/\1 reserve_bytes=131072/'
+attack wider_reserve setting_weakened -e "$R" \
+	-e 's/\(seq=[78] .*\) reserve_dst=198.18.30.0\/24/\1 reserve_dst=198.18.0.0\/16/'
 # used going down within a boot.
 attack used_down used_decreased 's/seq=8 \(.*\) used_bytes=3500000/seq=8 \1 used_bytes=3000000/'
 # The module's own lines, whatever the agent says: loaded below a lease

@@ -534,6 +534,19 @@ static int modules_locked(void)
 	return v;
 }
 
+/* The reserve in force now: the module's sysfs, which may have narrowed since load. */
+static void reserve_in_force(const struct ucap_snapshot *s, struct boot_settings *got)
+{
+	got->reserve_bytes = s->module.reserve_bytes;
+	if (settings_parse_reserve_dst(s->module.reserve_dst, got->reserve_dst,
+				       sizeof(got->reserve_dst))) {
+		/* Not a list this side takes: shown as it is, to differ. */
+		snprintf(got->reserve_dst, sizeof(got->reserve_dst), "%.*s",
+			 (int)sizeof(got->reserve_dst) - 1, s->module.reserve_dst);
+		ucap_clear_why();
+	}
+}
+
 /*
  * When the module (re)appears or the ledger changed: the settings the
  * module runs with against the ledger's last record. Weaker ones (a
@@ -544,7 +557,7 @@ static int modules_locked(void)
 static void check_settings(struct agent *a, const struct ucap_snapshot *s)
 {
 	struct boot_settings got;
-	char want[300], have[300];
+	char want[SETTINGS_VALUE_LEN], have[SETTINGS_VALUE_LEN];
 	const char *why = NULL;
 	unsigned int k;
 	int locked;
@@ -566,6 +579,7 @@ static void check_settings(struct agent *a, const struct ucap_snapshot *s)
 		why = ucap_why(-EINVAL);
 		goto weak;
 	}
+	reserve_in_force(s, &got);
 	got.lease_step = lease_step_held(&a->cfg, s->module.cap_bytes, &a->state);
 	locked = modules_locked();
 	got.lock_modules = locked == 1;
@@ -575,8 +589,12 @@ static void check_settings(struct agent *a, const struct ucap_snapshot *s)
 		return;
 	}
 	for (k = 0; k < SETTINGS_N; k++) {
-		/* Modules are locked after load: not yet, at an agent's start. */
-		if (k == SETTING_LOCK_MODULES || k == SETTING_LEASE_STEP)
+		/*
+		 * Modules are locked after load: not yet, at an agent's start.
+		 * The reserve is checked every tick (check_reserve()).
+		 */
+		if (k == SETTING_LOCK_MODULES || k == SETTING_LEASE_STEP ||
+		    k == SETTING_RESERVE_BYTES || k == SETTING_RESERVE_DST)
 			continue;
 		if (!setting_weaker(&got, &a->state.settings, k))
 			continue;
@@ -600,23 +618,41 @@ weak:
 }
 
 /*
- * The module runs a management reserve (kmod/reserve.c), which this
- * uploadctl neither configures nor records in the ledger yet: what it lets
- * past the cap would be bounded by nothing the next boot holds. Alarmed
- * once; the lease is not raised from then on.
+ * The management reserve (kmod/reserve.c) against the ledger's record,
+ * every tick: while the module is unarmed its reserve may still be
+ * raised in sysfs. A reserve larger or wider than recorded lets past the
+ * cap what no later boot is held to: alarmed once, and the lease is not
+ * raised from then on.
  */
 static void check_reserve(struct agent *a, const struct ucap_snapshot *s)
 {
-	if (!s->module_present || !s->module.reserve_bytes)
+	static const enum setting keys[] = { SETTING_RESERVE_BYTES, SETTING_RESERVE_DST };
+	char want[SETTINGS_VALUE_LEN], have[SETTINGS_VALUE_LEN];
+	struct boot_settings got;
+	unsigned int i;
+	bool weak = false;
+
+	if (!s->module_present || !a->state.have_settings)
 		return;
-	a->settings_weak = true;
-	if (a->reserve_alarmed)
-		return;
-	alarm_raise("settings_weakened", LOG_ALERT,
-		    "setting=reserve_bytes recorded=0 in_force=%llu reserve_dst=%s action=\"the lease is not raised\"",
-		    (unsigned long long)s->module.reserve_bytes,
-		    s->module.reserve_dst[0] ? s->module.reserve_dst : "-");
-	a->reserve_alarmed = true;
+	got = a->state.settings;
+	reserve_in_force(s, &got);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!setting_weaker(&got, &a->state.settings, keys[i]))
+			continue;
+		weak = true;
+		if (a->reserve_alarmed)
+			continue;
+		alarm_raise("settings_weakened", LOG_ALERT,
+			    "setting=%s recorded=%s in_force=%s ledger_seq=%llu action=\"the lease is not raised\"",
+			    setting_name(keys[i]),
+			    setting_value(&a->state.settings, keys[i], want, sizeof(want)),
+			    setting_value(&got, keys[i], have, sizeof(have)),
+			    (unsigned long long)a->state.seq);
+	}
+	if (weak) {
+		a->settings_weak = true;
+		a->reserve_alarmed = true;
+	}
 }
 
 /* ---- the write-ahead lease ---- */
@@ -630,7 +666,7 @@ static void check_reserve(struct agent *a, const struct ucap_snapshot *s)
 static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 {
 	const struct ucap_module *m = &s->module;
-	__u64 cap, step, seq;
+	__u64 cap, limit, step, seq;
 	struct ledger_rec rec;
 	const char *why;
 	int ret;
@@ -655,7 +691,9 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	}
 	cap = m->state == UCAP_MOD_UNARMED ? 0 : m->cap_bytes;
 	step = lease_step_held(&a->cfg, cap, &a->state);
-	if (!lease_due(m->lease_bytes, m->used_bytes, cap, step))
+	/* The reserve in force; one above the recorded holds the lease below. */
+	limit = lease_limit(cap, m->reserve_bytes);
+	if (!lease_due(m->lease_bytes, m->used_bytes, limit, step))
 		return;
 	if (!a->ledger_writable) {
 		why = "the ledger is not writable";
@@ -670,7 +708,7 @@ static void raise_lease(struct agent *a, const struct ucap_snapshot *s)
 	rec = a->state;
 	record_stamp(a, &rec);
 	seq = next_seq(a);
-	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, cap, step),
+	ret = lease_reserve(&a->ledger, &rec, lease_next(m->used_bytes, limit, step),
 			    EVIDENCE_RESERVATION);
 	if (a->ledger.have_last && a->ledger.last.seq == seq)
 		record_written(a, &rec);	/* whether the raise then took or not */

@@ -167,7 +167,8 @@ static void format_msg(char *msg, size_t len, const char *event, int severity,
 
 void alarm_record(const char *event, const char *fmt, ...)
 {
-	char msg[1024];
+	/* A whole record: LEDGER_MAX_LINE, under rsyslog's 8 kB default. */
+	char msg[2048 + 128];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -178,7 +179,7 @@ void alarm_record(const char *event, const char *fmt, ...)
 
 void alarm_raise(const char *event, int severity, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[1536];		/* two reserve_dst lists at their longest */
 	unsigned int s;
 	va_list ap;
 

@@ -169,6 +169,10 @@ int config_set(struct uctl_config *c, const char *key, const char *v)
 		return !strcmp(v, "drop") || !strcmp(v, "down") ?
 		       copy_str(key, v, c->on_exhaust, sizeof(c->on_exhaust)) :
 		       ucap_fail(EINVAL, "on_exhaust: '%s' is not drop or down", v);
+	if (!strcmp(key, "reserve_bytes"))
+		return parse_size(key, v, &c->reserve_bytes);
+	if (!strcmp(key, "reserve_dst"))
+		return settings_parse_reserve_dst(v, c->reserve_dst, sizeof(c->reserve_dst));
 	if (!strcmp(key, "module"))
 		return copy_str(key, v, c->module, sizeof(c->module));
 	if (!strcmp(key, "rate_multiple")) {

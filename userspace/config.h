@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "settings.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/uploadcap/uploadcap.conf"
 #define CONFIG_MAX_THRESHOLDS 16
 
@@ -30,6 +32,8 @@ struct uctl_config {
 	unsigned int audit_ms;		/* uploadcap.ko audit_ms=; 0: not configured */
 	char module[256];		/* path or name of uploadcap.ko */
 	char on_exhaust[8];		/* "drop" or "down" (uploadcap.ko on_exhaust=) */
+	__u64 reserve_bytes;		/* the management reserve; 0: none */
+	char reserve_dst[SETTINGS_DST_LEN];	/* its prefixes, sorted; "": none */
 	double rate_multiple;		/* rate_anomaly: this many times the median */
 	double rate_window;		/* seconds per rate sample */
 	unsigned int rate_history;	/* samples in the trailing median */

@@ -6,7 +6,7 @@
 
 int evidence_append(struct ledger *l, struct ledger_rec *rec, const char *what)
 {
-	char sv[SETTINGS_N][300];
+	char sv[SETTINGS_N][SETTINGS_VALUE_LEN];
 	unsigned int k;
 	int ret;
 
@@ -20,11 +20,12 @@ int evidence_append(struct ledger *l, struct ledger_rec *rec, const char *what)
 			snprintf(sv[k], sizeof(sv[k]), "none");
 	}
 	alarm_record(what,
-		     "seq=%llu time=%llu boot=%s used_bytes=%llu cap_bytes=%llu reserved_bytes=%llu state=%s exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s prev=%s hash=%s",
+		     "seq=%llu time=%llu boot=%s used_bytes=%llu cap_bytes=%llu reserved_bytes=%llu state=%s exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s reserve_bytes=%s reserve_dst=%s prev=%s hash=%s",
 		     (unsigned long long)rec->seq, (unsigned long long)rec->time, rec->boot,
 		     (unsigned long long)rec->used, (unsigned long long)rec->cap,
 		     (unsigned long long)rec->reserved, rec->state, sv[SETTING_EXEMPT],
 		     sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST], sv[SETTING_LEASE_STEP],
-		     sv[SETTING_LOCK_MODULES], rec->prev, rec->hash);
+		     sv[SETTING_LOCK_MODULES], sv[SETTING_RESERVE_BYTES], sv[SETTING_RESERVE_DST],
+		     rec->prev, rec->hash);
 	return 0;
 }

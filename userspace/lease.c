@@ -7,18 +7,25 @@
 #include "lease.h"
 #include "ucap.h"
 
-bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 cap_bytes, __u64 step)
+__u64 lease_limit(__u64 cap_bytes, __u64 reserve_bytes)
 {
-	if (cap_bytes && lease_bytes >= cap_bytes)
-		return false;	/* the cap stops traffic first */
+	if (!cap_bytes)
+		return 0;
+	return cap_bytes > UINT64_MAX - reserve_bytes ? UINT64_MAX : cap_bytes + reserve_bytes;
+}
+
+bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 limit, __u64 step)
+{
+	if (limit && lease_bytes >= limit)
+		return false;	/* the cap (and the reserve) stop traffic first */
 	return lease_bytes < used_bytes || lease_bytes - used_bytes < step / 2;
 }
 
-__u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step)
+__u64 lease_next(__u64 used_bytes, __u64 limit, __u64 step)
 {
 	__u64 next = used_bytes > UINT64_MAX - step ? UINT64_MAX : used_bytes + step;
 
-	return cap_bytes && next > cap_bytes ? cap_bytes : next;
+	return limit && next > limit ? limit : next;
 }
 
 int lease_reserve(struct ledger *l, struct ledger_rec *rec, __u64 reserved, const char *what)

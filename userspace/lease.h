@@ -17,10 +17,15 @@
 #include "config.h"
 #include "ledger.h"
 
-/* Less than half a step left, and the cap not yet covered: raise now. */
-bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 cap_bytes, __u64 step);
-/* The reservation a raise asks for: a step past used, never past the cap. */
-__u64 lease_next(__u64 used_bytes, __u64 cap_bytes, __u64 step);
+/*
+ * The most a lease need cover: the cap and the management reserve, which
+ * is spent past it (kmod/ledger.c); 0 (no cap): no such bound.
+ */
+__u64 lease_limit(__u64 cap_bytes, __u64 reserve_bytes);
+/* Less than half a step left, and the limit not yet covered: raise now. */
+bool lease_due(__u64 lease_bytes, __u64 used_bytes, __u64 limit, __u64 step);
+/* The reservation a raise asks for: a step past used, never past the limit. */
+__u64 lease_next(__u64 used_bytes, __u64 limit, __u64 step);
 /*
  * Append rec with reserved = reserved (at least rec's own, the last one
  * written) to l (write, fsync; forwarded as what, evidence.h), and only

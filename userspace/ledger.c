@@ -88,8 +88,8 @@ void ledger_add_alarmed(struct ledger_rec *r, unsigned int p)
 /* The hashed part of a record: everything but " hash=...". */
 static int format_body(const struct ledger_rec *r, char *buf, size_t len)
 {
-	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-", settings[512] = "";
-	char v[sizeof(r->settings.exempt) + 2];
+	char alarmed[LEDGER_MAX_ALARMED * 4 + 2] = "-", settings[LEDGER_MAX_LINE] = "";
+	char v[SETTINGS_VALUE_LEN];
 	size_t off = 0;
 	unsigned int i;
 	int n;
@@ -119,10 +119,29 @@ static bool is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
-/* The boot settings of a record, all five given: false if one is bad. */
+/*
+ * The boot settings of a record, the first five given and the reserve's
+ * two either both or neither (none then): false if one is bad.
+ */
 bool ledger_parse_settings(char *const *f, struct boot_settings *s)
 {
 	__u64 v;
+
+	if (!f[SETTING_RESERVE_BYTES] != !f[SETTING_RESERVE_DST])
+		return false;
+	if (f[SETTING_RESERVE_BYTES]) {
+		if (!ucap_parse_u64(f[SETTING_RESERVE_BYTES], &v))
+			return false;
+		s->reserve_bytes = v;
+		if (strcmp(f[SETTING_RESERVE_DST], "-") &&
+		    (settings_parse_reserve_dst(f[SETTING_RESERVE_DST], s->reserve_dst,
+						sizeof(s->reserve_dst)) ||
+		     strcmp(f[SETTING_RESERVE_DST], s->reserve_dst)))
+			return false;	/* not a list, or not in its sorted form */
+	} else {
+		s->reserve_bytes = 0;
+		s->reserve_dst[0] = '\0';
+	}
 
 	if (strcmp(f[0], "-") && (settings_parse_exempt(f[0], s->exempt, sizeof(s->exempt)) ||
 				  strcmp(f[0], s->exempt)))
@@ -144,8 +163,8 @@ bool ledger_parse_settings(char *const *f, struct boot_settings *s)
 /*
  * Strictly parse one line (no newline); why says what is wrong. The fields
  * come in this order; reserved may be absent (a record from before the
- * lease), and the five boot settings together (records from before them),
- * nothing else.
+ * lease), the boot settings all (records from before them), and the
+ * reserve's two (records from before the reserve), nothing else.
  */
 static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whylen)
 {
@@ -154,10 +173,10 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 	static const char *const keys[NFIELDS] = {
 		"seq=", "time=", "boot=", "used=", "cap=", "reserved=", "state=", "alarmed=",
 		"exempt=", "audit_ms=", "on_exhaust=", "lease_step=", "lock_modules=",
-		"prev=", "hash=",
+		"reserve_bytes=", "reserve_dst=", "prev=", "hash=",
 	};
 	char *tok[NFIELDS + 1], *f[NFIELDS] = { NULL }, *save = NULL, *p;
-	unsigned int n = 0, i, k, nsettings = 0;
+	unsigned int n = 0, i, k, nsettings = 0, nfirst = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (p = strtok_r(line, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
@@ -177,6 +196,7 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		if (i < n && !strncmp(tok[i], keys[k], kl)) {
 			f[k] = tok[i++] + kl;
 			nsettings += k >= EXEMPT && k <= LOCKED;
+			nfirst += k >= EXEMPT && k < EXEMPT + SETTINGS_N_PRE_RESERVE;
 		} else if (k != RESERVED && (k < EXEMPT || k > LOCKED)) {
 			snprintf(why, whylen, "field %u is not %.*s", i + 1, (int)kl - 1, keys[k]);
 			return false;
@@ -186,7 +206,8 @@ static bool parse_line(char *line, struct ledger_rec *r, char *why, size_t whyle
 		snprintf(why, whylen, "more fields than a record has");
 		return false;
 	}
-	if (nsettings && nsettings != SETTINGS_N) {
+	if (nsettings && (nfirst != SETTINGS_N_PRE_RESERVE ||
+			  (nsettings != SETTINGS_N && nsettings != nfirst))) {
 		snprintf(why, whylen, "the boot settings are incomplete");
 		return false;
 	}

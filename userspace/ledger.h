@@ -27,7 +27,7 @@
 
 #define LEDGER_DEFAULT_PATH	"/var/lib/uploadcap/ledger"
 #define LEDGER_HASH_HEX		64
-#define LEDGER_MAX_LINE		1024
+#define LEDGER_MAX_LINE		2048
 #define LEDGER_MAX_ALARMED	32
 
 struct ledger_rec {
@@ -105,9 +105,10 @@ bool ledger_alarmed(const struct ledger_rec *rec, unsigned int percent);
 /* Mark percent as alarmed in rec, keeping the list ascending. */
 void ledger_add_alarmed(struct ledger_rec *rec, unsigned int percent);
 /*
- * The five boot settings as a record writes them (exempt, audit_ms,
- * on_exhaust, lease_step, lock_modules: f[0..4]), strictly: exempt "-"
- * or sorted, the others in range. False if any is not.
+ * The boot settings as a record writes them (f[k] for setting k),
+ * strictly: the lists "-" or sorted, the others in range; f[5] and f[6],
+ * the reserve's, both NULL in a record from before it (no reserve).
+ * False if any is not.
  */
 bool ledger_parse_settings(char *const *f, struct boot_settings *s);
 /* What a boot must start from: used, or the lease reserved if higher. */

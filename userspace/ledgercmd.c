@@ -55,7 +55,7 @@ static json_object *settings_json(const struct ledger_rec *r)
 {
 	const struct boot_settings *st = &r->settings;
 	const char *p = st->exempt, *n;
-	json_object *o, *ex;
+	json_object *o, *ex, *dst;
 	size_t l;
 
 	if (!r->have_settings)
@@ -73,6 +73,13 @@ static json_object *settings_json(const struct ledger_rec *r)
 			       json_object_new_uint64(st->lease_step));
 	json_object_object_add(o, setting_name(SETTING_LOCK_MODULES),
 			       json_object_new_boolean(st->lock_modules));
+	json_object_object_add(o, setting_name(SETTING_RESERVE_BYTES),
+			       json_object_new_uint64(st->reserve_bytes));
+	dst = json_object_new_array();
+	p = st->reserve_dst;
+	while ((n = settings_exempt_next(&p, &l)))
+		json_object_array_add(dst, json_object_new_string_len(n, (int)l));
+	json_object_object_add(o, setting_name(SETTING_RESERVE_DST), dst);
 	return o;
 }
 
@@ -127,7 +134,7 @@ static void print_text(const char *path, const struct ledger_check *c)
 		       c->last.reserved ? uctl_size(c->last.reserved, r, sizeof(r)) : "none",
 		       c->last.state);
 	if (c->have_last && c->last.have_settings) {
-		char v[300];
+		char v[SETTINGS_VALUE_LEN];
 		unsigned int k;
 
 		printf("boot settings:");

@@ -50,12 +50,14 @@ static const char load_help[] =
 	"--on-exhaust down brings guarded devices down when the cap is used up\n"
 	"(default: drop); --audit-ms sets the device audit's interval (default 100).\n"
 	"\n"
-	"Boot settings only get stronger: exempt, audit_ms, on_exhaust, lease_step\n"
-	"and lock_modules are recorded in the ledger, and a later boot applies none\n"
-	"weaker than recorded, from the configuration, the command line or\n"
-	"modprobe.d (setting_refused; the recorded one applies). The exempt list\n"
-	"only shrinks, audit_ms and lease_step only fall, drop may become down and\n"
-	"locked modules stay locked. Where sources disagree, the strongest wins.\n"
+	"Boot settings only get stronger: exempt, audit_ms, on_exhaust, lease_step,\n"
+	"lock_modules, reserve_bytes and reserve_dst are recorded in the ledger,\n"
+	"and a later boot applies none weaker than recorded, from the\n"
+	"configuration, the command line or modprobe.d (setting_refused; the\n"
+	"recorded one applies). The exempt list only shrinks, audit_ms, lease_step\n"
+	"and reserve_bytes only fall, drop may become down, locked modules stay\n"
+	"locked, and the reserve's destinations only narrow; a ledger from before\n"
+	"the reserve holds none. Where sources disagree, the strongest wins.\n"
 	"\n"
 	"A ledger that fails verification does not leave the host uncapped: the\n"
 	"module is loaded from its last verified record, with the lease held at\n"
@@ -193,6 +195,7 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 {
 	struct ledger l = { .fd = -1 };
 	struct ledger_rec rec;
+	__u64 limit;
 	int ret;
 
 	ret = ucap_module_read(mod, UCAP_SYSFS_DIR);
@@ -213,9 +216,10 @@ static int first_reservation(const struct uctl_config *cfg, const struct ledger_
 	/* Anchored, the module raised it itself, after the TPM counter. */
 	if (mod->anchored && mod->lease_bytes > rec.reserved)
 		rec.reserved = mod->lease_bytes;
+	limit = lease_limit(rec.cap, applied->reserve_bytes);
 	if (!ret && !mod->anchored &&
-	    lease_due(mod->lease_bytes, mod->used_bytes, rec.cap, applied->lease_step))
-		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, rec.cap,
+	    lease_due(mod->lease_bytes, mod->used_bytes, limit, applied->lease_step))
+		ret = lease_reserve(&l, &rec, lease_next(mod->used_bytes, limit,
 							 applied->lease_step), EVIDENCE_RESTORE);
 	else if (!ret)
 		ret = evidence_append(&l, &rec, EVIDENCE_RESTORE);
@@ -341,7 +345,14 @@ static void modprobe_settings(struct settings_request *r)
 			val++;
 		}
 		/* A value the module would refuse: it is overridden anyway. */
-		if (!strcmp(tok, UCAP_PARAM_EXEMPT) &&
+		if (!strcmp(tok, UCAP_PARAM_RESERVE_BYTES) &&
+		    ucap_parse_u64(val, &r->modprobe.reserve_bytes))
+			r->modprobe_given[SETTING_RESERVE_BYTES] = true;
+		else if (!strcmp(tok, UCAP_PARAM_RESERVE_DST) &&
+			 !settings_parse_reserve_dst(val, r->modprobe.reserve_dst,
+						     sizeof(r->modprobe.reserve_dst)))
+			r->modprobe_given[SETTING_RESERVE_DST] = true;
+		else if (!strcmp(tok, UCAP_PARAM_EXEMPT) &&
 		    !settings_parse_exempt(val, r->modprobe.exempt, sizeof(r->modprobe.exempt)))
 			r->modprobe_given[SETTING_EXEMPT] = true;
 		else if (!strcmp(tok, UCAP_PARAM_AUDIT_MS) &&
@@ -363,7 +374,7 @@ unref_ctx:
 static void setting_refused(enum setting k, const char *source, const struct boot_settings *asked,
 			    const struct boot_settings *held, const char *held_by)
 {
-	char a[300], h[300];
+	char a[SETTINGS_VALUE_LEN], h[SETTINGS_VALUE_LEN];
 
 	alarm_raise("setting_refused", LOG_ALERT,
 		    "setting=%s source=%s requested=%s applied=%s reason=\"%s\"", setting_name(k),
@@ -423,7 +434,7 @@ static bool settings_in_force(const struct boot_settings *applied)
 {
 	struct ucap_module_params p;
 	struct boot_settings got = *applied;
-	char a[300], b[300];
+	char a[SETTINGS_VALUE_LEN], b[SETTINGS_VALUE_LEN];
 	unsigned int k;
 	bool ok = true;
 
@@ -434,9 +445,12 @@ static bool settings_in_force(const struct boot_settings *applied)
 		ucap_clear_why();
 		return false;
 	}
-	if (settings_from_params(&got, &p))	/* shown as it is, to differ */
+	if (settings_from_params(&got, &p)) {	/* shown as they are, to differ */
 		snprintf(got.exempt, sizeof(got.exempt), "%.*s", (int)sizeof(got.exempt) - 1,
 			 p.exempt);
+		snprintf(got.reserve_dst, sizeof(got.reserve_dst), "%.*s",
+			 (int)sizeof(got.reserve_dst) - 1, p.reserve_dst);
+	}
 	ucap_clear_why();
 	for (k = 0; k < SETTINGS_N; k++) {
 		setting_value(applied, k, a, sizeof(a));
@@ -449,19 +463,6 @@ static bool settings_in_force(const struct boot_settings *applied)
 				  setting_name(k), b, a);
 			ok = false;
 		}
-	}
-	/*
-	 * No management reserve may run: load passes reserve_bytes=0 over any
-	 * modprobe.d option, since the ledger records none yet; one in force
-	 * would let past the cap what no later boot is held to.
-	 */
-	if (p.reserve_bytes) {
-		alarm_raise("settings_weakened", LOG_ALERT,
-			    "setting=reserve_bytes applied=0 in_force=%llu action=\"lease held\"",
-			    (unsigned long long)p.reserve_bytes);
-		uctl_errf("load: the module runs a reserve of %llu bytes, which the ledger does not hold: its lease is held",
-			  (unsigned long long)p.reserve_bytes);
-		ok = false;
 	}
 	if (!p.lease) {
 		alarm_raise("settings_weakened", LOG_ALERT,
@@ -490,7 +491,7 @@ int cmd_load(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = CONFIG_DEFAULT_PATH, *keys[12], *vals[12];
-	char options[768], a[64], b[64], sv[SETTINGS_N][300];
+	char options[1536], a[64], b[64], sv[SETTINGS_N][SETTINGS_VALUE_LEN];
 	bool config_required = false, lock = false, attach = false, have_ledger, held = false;
 	bool untrusted = false, failed = false;
 	struct settings_request req;
@@ -540,6 +541,10 @@ int cmd_load(int argc, char **argv)
 	}
 	lock = lock || cfg.lock_modules;
 	attach = attach || cfg.attach;
+	/* Spent only on traffic to its destinations: without any, on nothing. */
+	if (cfg.reserve_bytes && !cfg.reserve_dst[0])
+		return uctl_err("load: configuration",
+				ucap_fail(EINVAL, "reserve_bytes is set but reserve_dst is not: name the destinations the reserve may reach (the SIEM, the scraper, a jump host)"));
 	ret = ucap_require_root();
 	if (ret)
 		return uctl_err("load", ret);
@@ -591,6 +596,8 @@ int cmd_load(int argc, char **argv)
 	req.want.down = !strcmp(cfg.on_exhaust, "down");
 	req.want.lease_step = config_lease_step(&cfg, cap);
 	req.want.lock_modules = lock;
+	req.want.reserve_bytes = cfg.reserve_bytes;
+	snprintf(req.want.reserve_dst, sizeof(req.want.reserve_dst), "%s", cfg.reserve_dst);
 	modprobe_settings(&req);
 	tpm_settings(&req);
 	if (hold_settings(&req, &check, have_ledger))
@@ -598,10 +605,11 @@ int cmd_load(int argc, char **argv)
 	lock = req.want.lock_modules;
 
 	snprintf(options, sizeof(options),
-		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s audit_ms=%u exempt=%s reserve_bytes=0 reserve_dst=",
+		 "lease=1 cap_bytes=%llu used_bytes=%llu rate_bytes_per_sec=%llu rate_burst_bytes=%llu on_exhaust=%s audit_ms=%u exempt=%s reserve_bytes=%llu reserve_dst=%s",
 		 (unsigned long long)cap, (unsigned long long)used,
 		 (unsigned long long)cfg.rate_ceiling, (unsigned long long)cfg.rate_burst,
-		 req.want.down ? "down" : "drop", req.want.audit_ms, req.want.exempt);
+		 req.want.down ? "down" : "drop", req.want.audit_ms, req.want.exempt,
+		 (unsigned long long)req.want.reserve_bytes, req.want.reserve_dst);
 	ret = insert_module(cfg.module, options);
 	if (ret) {
 		/* Loudly: the host runs with no cap. The SIEM must hear it. */
@@ -646,14 +654,15 @@ int cmd_load(int argc, char **argv)
 		 * between two boots shows there; so do the settings.
 		 */
 		alarm_raise("ledger_restored", LOG_NOTICE,
-			    "ledger=%s seq=%llu ledger_used_bytes=%llu reserved_bytes=%llu lease_bytes=%llu rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s used_bytes=%llu cap_bytes=%llu",
+			    "ledger=%s seq=%llu ledger_used_bytes=%llu reserved_bytes=%llu lease_bytes=%llu rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s reserve_bytes=%s reserve_dst=%s used_bytes=%llu cap_bytes=%llu",
 			    cfg.ledger, (unsigned long long)check.last.seq,
 			    (unsigned long long)check.last.used, (unsigned long long)check.last.reserved,
 			    (unsigned long long)mod.lease_bytes,
 			    (unsigned long long)mod.rate_bytes_per_sec,
 			    sv[SETTING_EXEMPT], sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST],
-			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES],
-			    (unsigned long long)mod.used_bytes, (unsigned long long)mod.cap_bytes);
+			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES], sv[SETTING_RESERVE_BYTES],
+			    sv[SETTING_RESERVE_DST], (unsigned long long)mod.used_bytes,
+			    (unsigned long long)mod.cap_bytes);
 	} else if (untrusted) {
 		printf(" (no verified record in %s)\n", cfg.ledger);
 	} else {
@@ -664,11 +673,12 @@ int cmd_load(int argc, char **argv)
 		 * kept it: ledger_lost said so): the SIEM must see it.
 		 */
 		alarm_raise("ledger_missing", LOG_ALERT,
-			    "ledger=%s action=\"module loaded with used_bytes=%llu\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s",
+			    "ledger=%s action=\"module loaded with used_bytes=%llu\" expected=\"only at the first boot\" rate_bytes_per_sec=%llu exempt=%s audit_ms=%s on_exhaust=%s lease_step=%s lock_modules=%s reserve_bytes=%s reserve_dst=%s",
 			    cfg.ledger, (unsigned long long)mod.used_bytes,
 			    (unsigned long long)mod.rate_bytes_per_sec,
 			    sv[SETTING_EXEMPT], sv[SETTING_AUDIT_MS], sv[SETTING_ON_EXHAUST],
-			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES]);
+			    sv[SETTING_LEASE_STEP], sv[SETTING_LOCK_MODULES], sv[SETTING_RESERVE_BYTES],
+			    sv[SETTING_RESERVE_DST]);
 	}
 	ucap_module_free(&mod);
 	ret = UCTL_OK;

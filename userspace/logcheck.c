@@ -147,14 +147,14 @@ static bool is_hash(const char *s)
 	return strlen(s) == LEDGER_HASH_HEX && strspn(s, "0123456789abcdef") == LEDGER_HASH_HEX;
 }
 
-/* A forwarded record (evidence.h) into r; false when a field is missing. */
+/*
+ * A forwarded record (evidence.h) into r; false when a field is missing.
+ * The reserve's two settings are absent from records before the reserve.
+ */
 static bool parse_record(const char *msg, struct ledger_rec *r)
 {
-	static const char *const keys[] = {
-		"exempt", "audit_ms", "on_exhaust", "lease_step", "lock_modules",
-	};
-	char vals[5][300], *f[5];
-	unsigned int i, none = 0;
+	char vals[SETTINGS_N][SETTINGS_VALUE_LEN], *f[SETTINGS_N] = { NULL };
+	unsigned int k, none = 0, given = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (!kv_u64(msg, "seq", &r->seq) || !kv_u64(msg, "time", &r->time) ||
@@ -164,13 +164,17 @@ static bool parse_record(const char *msg, struct ledger_rec *r)
 	    !kv(msg, "prev", r->prev, sizeof(r->prev)) || !kv(msg, "hash", r->hash, sizeof(r->hash)) ||
 	    !is_hash(r->prev) || !is_hash(r->hash) || !r->seq)
 		return false;
-	for (i = 0; i < 5; i++) {
-		if (!kv(msg, keys[i], vals[i], sizeof(vals[i])))
-			return false;
-		f[i] = vals[i];
-		none += !strcmp(vals[i], "none");
+	for (k = 0; k < SETTINGS_N; k++) {
+		if (!kv(msg, setting_name(k), vals[k], sizeof(vals[k]))) {
+			if (k < SETTINGS_N_PRE_RESERVE)
+				return false;
+			continue;
+		}
+		f[k] = vals[k];
+		given++;
+		none += !strcmp(vals[k], "none");
 	}
-	if (none == 5)
+	if (none == given)
 		return true;	/* a record from before the settings */
 	r->have_settings = ledger_parse_settings(f, &r->settings);
 	return r->have_settings;
@@ -323,7 +327,7 @@ static int check_record(struct walk *w, const struct log_entry *e, const struct 
 {
 	const struct ledger_rec *p = &w->last;
 	bool new_boot = strcmp(r->boot, w->boot) != 0;
-	char a[300], b[300];
+	char a[SETTINGS_VALUE_LEN], b[SETTINGS_VALUE_LEN];
 	unsigned int k;
 	int ret = 0;
 
@@ -471,6 +475,9 @@ static int check_module_line(struct walk *w, const struct log_entry *e, const ch
 	/* Its count then is what was granted, which may pass used: listed. */
 	if (sscanf(text, UCAP_LOG_EXHAUSTED "%n", &a, &b, &n) == 2 && n)
 		return add_alarm(w, e, "module:exhausted", "crit");
+	/* Past the cap, up to cap + reserve: the records' own figures show it. */
+	if (sscanf(text, UCAP_LOG_RESERVE_SPENT "%n", &a, &b, &c, &n) == 3 && n)
+		return add_alarm(w, e, "module:reserve_spent", "crit");
 	if (strstr(text, UCAP_LOG_BYPASS_MARK))
 		return add_alarm(w, e, "module:bypass_charged", "warning");
 	return 0;

@@ -382,6 +382,11 @@ int ucap_module_read_params(struct ucap_module_params *p, const char *dir)
 	if (!ret && !ucap_parse_u64(v, &p->reserve_bytes))
 		ret = ucap_fail(EPROTO, "%s/%s: not a number: '%s'", dir,
 				UCAP_PARAM_RESERVE_BYTES, v);
+	if (!ret)
+		ret = read_text(dir, UCAP_PARAM_RESERVE_DST, p->reserve_dst, sizeof(p->reserve_dst));
+	/* A charp parameter never given shows as "(null)". */
+	if (!ret && !strcmp(p->reserve_dst, "(null)"))
+		p->reserve_dst[0] = '\0';
 	return ret;
 }
 

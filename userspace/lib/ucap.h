@@ -277,6 +277,7 @@ struct ucap_module_params {
 	char on_exhaust[16];
 	bool lease;
 	__u64 reserve_bytes;	/* 0 too for a module older than the reserve */
+	char reserve_dst[UCAP_RESERVE_MAX_DST * 48];	/* as given; "" for none */
 };
 int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir);
 
