@@ -173,14 +173,14 @@ check_run "the ledger records it" 0 "reserve_bytes $RES, reserve_dst $DST\$" \
 veth_up "$NSA" "$DA" "$NSB" "$DB"
 agent_start "$NSA" --config "$CONF" --interval 0.2
 # Paced, for the agent to raise the lease on the way.
-for i in $(seq 300); do
+for _ in $(seq 300); do
 	[ "$(mod_get state)" = exhausted ] && break
 	other 20 1000
 	sleep 0.1
 done
 check_eq "the other host's traffic exhausted the cap, through the lease" "$(mod_get state)" exhausted
 rx0=$(rx_packets)
-for i in $(seq 40); do raw 10 1000; sleep 0.2; done
+for _ in $(seq 40); do raw 10 1000; sleep 0.2; done
 settle "$NSA" "$DA"
 used=$(mod_get used_bytes)
 check_gt "the agent raised the lease past the cap" "$(mod_get lease_bytes)" $CAP

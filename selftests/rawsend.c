@@ -45,6 +45,20 @@ struct xsk_ring {
 	size_t len;
 };
 
+/* The IPv4 header checksum (RFC 791), so that a router forwards the frame. */
+static unsigned short ip_csum(const void *hdr, size_t len)
+{
+	const unsigned char *p = hdr;
+	unsigned long sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (unsigned long)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((unsigned short)~sum);
+}
+
 static int xsk_map(int fd, const struct xdp_ring_offset *off, size_t entry, off_t pgoff,
 		   struct xsk_ring *r)
 {
@@ -194,6 +208,7 @@ int main(int argc, char **argv)
 	udp->source = htons(9);
 	udp->dest = htons(9);
 	udp->len = htons((unsigned short)(size - (long)sizeof(*eth) - (long)sizeof(*ip)));
+	ip->check = ip_csum(ip, sizeof(*ip));	/* the UDP checksum stays 0: none */
 
 	if (argc > 7 && !strcmp(argv[7], "xsk")) {
 		sent = xsk_send(sll.sll_ifindex, frame, size, count);

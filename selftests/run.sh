@@ -107,6 +107,7 @@ VM_TESTS=(
 	once:agent_churn.sh
 	once:prometheus.sh
 	module_reserve.sh
+	reserve_e2e.sh
 	module_down.sh
 	module_lock.sh
 	kernel_log.sh
