@@ -369,6 +369,53 @@ syslog_start() {
 	return 1
 }
 
+# rsyslog_collector NS ADDR FILE DIR: Debian's rsyslog in NS as a
+# collector, receiving TCP syslog (imtcp) on ADDR port 10514 and storing
+# what comes from the network in FILE as Debian stores it; its files in
+# DIR, its PID in $SPAWNED. Fails unless it listens within 10 s.
+rsyslog_collector() {
+	local pid ret
+	mkdir -p "$4/coll"
+	cat >"$4/coll.conf" <<EOF
+global(workDirectory="$4/coll")
+module(load="imtcp")
+input(type="imtcp" address="$2" port="10514")
+if \$fromhost-ip != '127.0.0.1' then action(type="omfile" file="$3" template="RSYSLOG_TraditionalFileFormat")
+EOF
+	spawn_bg ip netns exec "$1" rsyslogd -n -f "$4/coll.conf" -i "$4/coll.pid"
+	pid=$SPAWNED
+	wait_count 1 10 bash -c "ip netns exec '$1' ss -Hltn 'sport = :10514' | grep -c LISTEN"
+	ret=$?
+	SPAWNED=$pid
+	return $ret
+}
+
+# rsyslog_forwarder NS NAME ADDR FILE DIR: the host side as the README
+# tells operators: rsyslog in NS, as host NAME, owning /dev/log (imuxsock)
+# and reading the kernel's lines (imklog), forwarding uploadcap's and the
+# kernel's to ADDR port 10514 over TCP (omfwd), and keeping all in FILE;
+# its files in DIR, its PID in $SPAWNED. Fails unless /dev/log is there
+# within 10 s.
+rsyslog_forwarder() {
+	local pid ret
+	mkdir -p "$5/fwd"
+	rm -f /dev/log
+	cat >"$5/fwd.conf" <<EOF
+global(workDirectory="$5/fwd" localHostname="$2")
+module(load="imuxsock")
+module(load="imklog")
+if \$programname == 'uploadcap' then @@$3:10514
+kern.* @@$3:10514
+*.* action(type="omfile" file="$4")
+EOF
+	spawn_bg ip netns exec "$1" rsyslogd -n -f "$5/fwd.conf" -i "$5/fwd.pid"
+	pid=$SPAWNED
+	wait_count 1 10 bash -c "[ -S /dev/log ] && echo 1 || echo 0"
+	ret=$?
+	SPAWNED=$pid
+	return $ret
+}
+
 # events NAME: the agent's syslog lines for alarm NAME.
 events() { grep -F 'uploadcap[' "$SYSLOG" | grep -E "event=$1( |\$)"; }
 event_count() { events "$1" | grep -c .; }

@@ -41,7 +41,7 @@ W=/run/ucap-reserve-$RUN_ID
 LEDGER=/var/tmp/ucap-ledger-$RUN_ID
 CONF=$W/uploadcap.conf
 COLLECTED=$W/collector.log
-mkdir -p "$W/coll" "$W/fwd"
+mkdir -p "$W"
 T_CLEANUP+=("rm -rf '$W'" "rm -f '$LEDGER'")
 U=("$UPLOADCTL" --pin-dir "$PIN_DIR")
 
@@ -91,27 +91,9 @@ flood() {
 }
 
 # --- the collector, and the host's forwarder (the README's lines)
-cat >"$W/coll.conf" <<EOF
-global(workDirectory="$W/coll")
-module(load="imtcp")
-input(type="imtcp" address="$COLL4" port="10514")
-if \$fromhost-ip != '127.0.0.1' then action(type="omfile" file="$COLLECTED" template="RSYSLOG_TraditionalFileFormat")
-EOF
-spawn_bg ip netns exec "$CN" rsyslogd -n -f "$W/coll.conf" -i "$W/coll.pid"
-listening() { ip netns exec "$CN" ss -Hltn 'sport = :10514' | grep -c LISTEN; }
-check "the collector listens" wait_count 1 10 listening
+check "the collector listens" rsyslog_collector "$CN" "$COLL4" "$COLLECTED" "$W"
 SYSLOG=$W/local.log
-rm -f /dev/log
-cat >"$W/fwd.conf" <<EOF
-global(workDirectory="$W/fwd" localHostname="inference1")
-module(load="imuxsock")
-module(load="imklog")
-if \$programname == 'uploadcap' then @@$COLL4:10514
-kern.* @@$COLL4:10514
-*.* action(type="omfile" file="$SYSLOG")
-EOF
-spawn_bg ip netns exec "$HN" rsyslogd -n -f "$W/fwd.conf" -i "$W/fwd.pid"
-check "the forwarder runs" wait_count 1 10 bash -c "[ -S /dev/log ] && echo 1 || echo 0"
+check "the forwarder runs" rsyslog_forwarder "$HN" inference1 "$COLL4" "$SYSLOG" "$W"
 collected() { cat "$COLLECTED" 2>/dev/null | grep -c "$1"; }
 
 # --- the host, configured as an operator would

@@ -42,35 +42,17 @@ if [ "${1:-}" = "--boot" ]; then
 	veth_pair "$HN" "uf$RUN_ID" 198.18.19.1 "$CN" "uc$RUN_ID" 198.18.19.2 || bail "veth pair"
 	veth_up "$HN" "uf$RUN_ID" "$CN" "uc$RUN_ID"
 	W=/run/ucap-rsyslog-$RUN_ID
-	mkdir -p "$W/coll" "$W/fwd"
+	mkdir -p "$W"
 	T_CLEANUP+=("rm -rf '$W'")
 
 	# The collector: what it receives from the network, as Debian stores it.
-	cat >"$W/coll.conf" <<EOF
-global(workDirectory="$W/coll")
-module(load="imtcp")
-input(type="imtcp" address="198.18.19.2" port="10514")
-if \$fromhost-ip != '127.0.0.1' then action(type="omfile" file="$COLLECTED" template="RSYSLOG_TraditionalFileFormat")
-EOF
-	spawn_bg ip netns exec "$CN" rsyslogd -n -f "$W/coll.conf" -i "$W/coll.pid"
+	check "the collector listens" rsyslog_collector "$CN" 198.18.19.2 "$COLLECTED" "$W"
 	COLL=$SPAWNED
-	wait_listen_coll() { ip netns exec "$CN" ss -Hltn 'sport = :10514' | grep -c LISTEN; }
-	check "the collector listens" wait_count 1 10 wait_listen_coll
 
 	# forwarder NAME: the host side, as the README's lines, named NAME.
 	forwarder() {
-		rm -f /dev/log
-		cat >"$W/fwd.conf" <<EOF
-global(workDirectory="$W/fwd" localHostname="$1")
-module(load="imuxsock")
-module(load="imklog")
-if \$programname == 'uploadcap' then @@198.18.19.2:10514
-kern.* @@198.18.19.2:10514
-*.* action(type="omfile" file="$W/local.log")
-EOF
-		spawn_bg ip netns exec "$HN" rsyslogd -n -f "$W/fwd.conf" -i "$W/fwd.pid"
+		rsyslog_forwarder "$HN" "$1" 198.18.19.2 "$W/local.log" "$W"
 		FWD=$SPAWNED
-		wait_count 1 10 bash -c "[ -S /dev/log ] && echo 1 || echo 0"
 	}
 	forwarder_stop() {
 		kill -TERM "$FWD" 2>/dev/null
