@@ -374,7 +374,6 @@ syslog_start() {
 # what comes from the network in FILE as Debian stores it; its files in
 # DIR, its PID in $SPAWNED. Fails unless it listens within 10 s.
 rsyslog_collector() {
-	local pid ret
 	mkdir -p "$4/coll"
 	cat >"$4/coll.conf" <<EOF
 global(workDirectory="$4/coll")
@@ -383,11 +382,7 @@ input(type="imtcp" address="$2" port="10514")
 if \$fromhost-ip != '127.0.0.1' then action(type="omfile" file="$3" template="RSYSLOG_TraditionalFileFormat")
 EOF
 	spawn_bg ip netns exec "$1" rsyslogd -n -f "$4/coll.conf" -i "$4/coll.pid"
-	pid=$SPAWNED
 	wait_count 1 10 bash -c "ip netns exec '$1' ss -Hltn 'sport = :10514' | grep -c LISTEN"
-	ret=$?
-	SPAWNED=$pid
-	return $ret
 }
 
 # rsyslog_forwarder NS NAME ADDR FILE DIR: the host side as the README
@@ -397,7 +392,6 @@ EOF
 # its files in DIR, its PID in $SPAWNED. Fails unless /dev/log is there
 # within 10 s.
 rsyslog_forwarder() {
-	local pid ret
 	mkdir -p "$5/fwd"
 	rm -f /dev/log
 	cat >"$5/fwd.conf" <<EOF
@@ -409,11 +403,7 @@ kern.* @@$3:10514
 *.* action(type="omfile" file="$4")
 EOF
 	spawn_bg ip netns exec "$1" rsyslogd -n -f "$5/fwd.conf" -i "$5/fwd.pid"
-	pid=$SPAWNED
 	wait_count 1 10 bash -c "[ -S /dev/log ] && echo 1 || echo 0"
-	ret=$?
-	SPAWNED=$pid
-	return $ret
 }
 
 # events NAME: the agent's syslog lines for alarm NAME.
