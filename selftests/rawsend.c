@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rawsend IFACE DST_MAC SRC_IP DST_IP COUNT SIZE [bypass|xsk]: send COUNT
- * Ethernet frames of SIZE bytes (IPv4/UDP to port 9) out of IFACE through
- * an AF_PACKET socket; with "bypass", set PACKET_QDISC_BYPASS, which hands
+ * rawsend IFACE DST_MAC SRC_IP DST_IP COUNT SIZE [bypass|xsk|routed]: send
+ * COUNT Ethernet frames of SIZE bytes (IPv4/UDP to port 9) out of IFACE
+ * through an AF_PACKET socket. Their IPv4 header checksum is 0, so that a
+ * receiving stack drops them silently (no ICMP answer is charged to the
+ * cap besides them); with "routed" it is right, for a router to forward
+ * them. With "bypass", set PACKET_QDISC_BYPASS, which hands
  * the frames to the driver directly, past the qdisc and tc (not past
  * netfilter egress, since Linux 5.17); with "xsk", through an AF_XDP
  * socket in copy mode on queue 0, whose frames the kernel hands to the
@@ -186,8 +189,9 @@ int main(int argc, char **argv)
 	sll.sll_ifindex = if_nametoindex(argv[1]);
 	memcpy(eth->h_source, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	memcpy(sll.sll_addr, eth->h_dest, ETH_ALEN);
-	if (argc > 7 && strcmp(argv[7], "bypass") && strcmp(argv[7], "xsk")) {
-		fprintf(stderr, "rawsend: unknown mode '%s' (bypass or xsk)\n", argv[7]);
+	if (argc > 7 && strcmp(argv[7], "bypass") && strcmp(argv[7], "xsk") &&
+	    strcmp(argv[7], "routed")) {
+		fprintf(stderr, "rawsend: unknown mode '%s' (bypass, xsk or routed)\n", argv[7]);
 		return 2;
 	}
 	if (argc > 7 && !strcmp(argv[7], "bypass") &&
@@ -208,7 +212,8 @@ int main(int argc, char **argv)
 	udp->source = htons(9);
 	udp->dest = htons(9);
 	udp->len = htons((unsigned short)(size - (long)sizeof(*eth) - (long)sizeof(*ip)));
-	ip->check = ip_csum(ip, sizeof(*ip));	/* the UDP checksum stays 0: none */
+	if (argc > 7 && !strcmp(argv[7], "routed"))
+		ip->check = ip_csum(ip, sizeof(*ip));	/* the UDP checksum stays 0: none */
 
 	if (argc > 7 && !strcmp(argv[7], "xsk")) {
 		sent = xsk_send(sll.sll_ifindex, frame, size, count);

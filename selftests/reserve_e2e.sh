@@ -87,7 +87,7 @@ ROUTER_MAC=$(mac_of "$RN" "$RH")
 # the host to DST, by the router.
 flood() {
 	ip netns exec "$HN" "$BUILD/selftests/rawsend" "$HD" "$ROUTER_MAC" 198.18.44.1 "$1" "$2" \
-		"${3:-1000}" >/dev/null
+		"${3:-1000}" routed >/dev/null
 }
 
 # --- the collector, and the host's forwarder (the README's lines)
