@@ -502,8 +502,8 @@ int ucap_set_cap(u64 cap)
 
 /*
  * Set the management reserve: anything while unarmed; once armed only
- * lower (0: none left). A raise is a tamper attempt, as is a reserve
- * under the TPM anchor, whose policy holds the cap alone.
+ * lower (0: none left). A raise is a tamper attempt. (Anchored, the
+ * module is armed: the TPM policy's reserve is the most there is.)
  */
 int ucap_set_reserve(u64 reserve)
 {
@@ -516,11 +516,6 @@ int ucap_set_reserve(u64 reserve)
 	if (ucap_ledger.state != UCAP_UNARMED && reserve > old) {
 		spin_unlock_bh(&ucap_ledger.lock);
 		ucap_tamper("raise the reserve", value);
-		return -EPERM;
-	}
-	if (ucap_ledger.anchored && reserve) {
-		spin_unlock_bh(&ucap_ledger.lock);
-		ucap_tamper("set a reserve the TPM anchor does not hold", value);
 		return -EPERM;
 	}
 	ucap_ledger.reserve = reserve;
@@ -643,11 +638,12 @@ void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted)
 
 /*
  * At load, before any hook (tpm.c): the TPM shows at least floor bytes
- * used and holds the cap at cap. Restore used to at least floor, arm with
- * at most cap, and keep a lease at lease, raised from now on by tpm.c
- * when less than ahead of it is left.
+ * used and holds the cap at cap and the reserve at reserve. Restore used
+ * to at least floor, arm with at most cap, keep at most that reserve, and
+ * keep a lease at lease, raised from now on by tpm.c when less than ahead
+ * of it is left.
  */
-void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead)
+void ucap_ledger_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead)
 {
 	bool armed;
 
@@ -658,11 +654,10 @@ void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead)
 		ucap_ledger.granted += floor - ucap_ledger.base;
 		ucap_ledger.base = floor;
 	}
-	if (ucap_ledger.reserve) {
-		/* The TPM policy holds the cap alone: a reserve would pass it. */
-		pr_warn("TPM anchor: its policy holds no reserve: reserve of %llu bytes off\n",
-			ucap_ledger.reserve);
-		ucap_ledger.reserve = 0;
+	if (ucap_ledger.reserve > reserve) {
+		pr_warn("TPM anchor: reserve_bytes=%llu is above the policy's %llu: %llu applies\n",
+			ucap_ledger.reserve, reserve, reserve);
+		ucap_ledger.reserve = reserve;
 	}
 	lease = true;
 	ucap_ledger.anchored = true;
@@ -689,9 +684,19 @@ void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead)
  */
 void ucap_ledger_fail_closed(void)
 {
+	u64 reserve;
+
 	spin_lock_bh(&ucap_ledger.lock);
+	/*
+	 * No reserve either: its cap moves up to what is used at every such
+	 * boot, so a reserve would let that much more out each time.
+	 */
+	reserve = ucap_ledger.reserve;
+	ucap_ledger.reserve = 0;
 	ucap_apply_cap(ucap_ledger.granted);
 	spin_unlock_bh(&ucap_ledger.lock);
+	if (reserve)
+		pr_warn("TPM anchor failed: reserve of %llu bytes off\n", reserve);
 	ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
 }
 

@@ -267,6 +267,54 @@ bool ucap_reserve_match(const struct sk_buff *skb)
 	return false;
 }
 
+/* Whether text is a list the parameter would take (tpm.c: the policy's). */
+int ucap_reserve_check_dst(const char *text)
+{
+	struct ucap_reserve_list *l;
+	int err;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	err = ucap_reserve_parse(text, l);
+	kfree(l);
+	return err;
+}
+
+/*
+ * At load, before any hook (tpm.c): the TPM policy holds the reserve's
+ * destinations to policy_text (checked). A list not within it is replaced
+ * by the policy's, which is then the widest there is.
+ */
+void ucap_reserve_hold_dst(const char *policy_text)
+{
+	struct ucap_reserve_list *held, *cur;
+	unsigned int n = 0;
+	bool within;
+
+	held = kzalloc(sizeof(*held), GFP_KERNEL);
+	if (!held || ucap_reserve_parse(policy_text, held)) {
+		kfree(held);
+		held = NULL;	/* unsure: none */
+	}
+	mutex_lock(&ucap_reserve_lock);
+	cur = rcu_dereference_protected(ucap_reserve_list, lockdep_is_held(&ucap_reserve_lock));
+	within = !cur || (held && ucap_reserve_narrows(cur, held));
+	if (!within) {
+		n = held ? held->n : 0;
+		rcu_assign_pointer(ucap_reserve_list, held);
+		held = NULL;
+	}
+	mutex_unlock(&ucap_reserve_lock);
+	if (!within) {
+		pr_warn("TPM anchor: reserve_dst is not within the policy's: the policy's (%u prefix%s) applies\n",
+			n, n == 1 ? "" : "es");
+		/* No hook yet, and no sysfs file: nothing reads the old list. */
+		kfree(cur);
+	}
+	kfree(held);
+}
+
 int ucap_reserve_init(void)
 {
 	int err;

@@ -75,6 +75,8 @@ static struct {
 	u64 base, step, cap, floor, ahead;
 	u32 flags, audit_ms, n_exempt;
 	char exempt[UCAP_TPM_POLICY_EXEMPT_N][UCAP_TPM_POLICY_IFNAMSIZ];
+	u64 reserve;		/* the management reserve the policy holds */
+	char reserve_dst[UCAP_TPM_POLICY_RESERVE_DST_LEN];
 	struct delayed_work raise_work;	/* now when asked, later to retry */
 } ucap_tpm = {
 	.lock = __MUTEX_INITIALIZER(ucap_tpm.lock),
@@ -369,16 +371,23 @@ void ucap_tpm_lease_low(void)
 		mod_delayed_work(system_unbound_wq, &ucap_tpm.raise_work, 0);
 }
 
-/* Parse and check the policy; why says what is wrong with it. */
-static int ucap_tpm_parse_policy(const u8 *p, const char **why)
+/*
+ * Parse and check the policy of size bytes (version 1's or 2's); why says
+ * what is wrong with it.
+ */
+static int ucap_tpm_parse_policy(const u8 *p, u16 size, const char **why)
 {
+	const u8 *dst = p + UCAP_TPM_POLICY_OFF_RESERVE_DST;
 	unsigned int i;
+	u32 version;
 
 	*why = "policy index is not an uploadcap policy";
 	if (ucap_be32(p + UCAP_TPM_POLICY_OFF_MAGIC) != UCAP_TPM_POLICY_MAGIC)
 		return -EINVAL;
-	*why = "policy version is not supported";
-	if (ucap_be32(p + UCAP_TPM_POLICY_OFF_VERSION) != UCAP_TPM_POLICY_VERSION)
+	*why = "policy version is not supported, or not of its size";
+	version = ucap_be32(p + UCAP_TPM_POLICY_OFF_VERSION);
+	if (!(version == UCAP_TPM_POLICY_VERSION_1 && size == UCAP_TPM_POLICY_SIZE_V1) &&
+	    !(version == UCAP_TPM_POLICY_VERSION && size == UCAP_TPM_POLICY_SIZE))
 		return -EINVAL;
 	*why = "policy names another counter index";
 	if (ucap_be32(p + UCAP_TPM_POLICY_OFF_COUNTER) != UCAP_TPM_COUNTER_INDEX)
@@ -411,6 +420,16 @@ static int ucap_tpm_parse_policy(const u8 *p, const char **why)
 			return -EINVAL;
 		strscpy(ucap_tpm.exempt[i], name, UCAP_TPM_POLICY_IFNAMSIZ);
 	}
+	ucap_tpm.reserve = 0;
+	ucap_tpm.reserve_dst[0] = '\0';
+	if (version == UCAP_TPM_POLICY_VERSION_1)
+		return 0;
+	*why = "policy reserve destinations are malformed";
+	if (!memchr(dst, 0, UCAP_TPM_POLICY_RESERVE_DST_LEN) ||
+	    ucap_reserve_check_dst((const char *)dst))
+		return -EINVAL;
+	ucap_tpm.reserve = ucap_be64(p + UCAP_TPM_POLICY_OFF_RESERVE);
+	strscpy(ucap_tpm.reserve_dst, dst, sizeof(ucap_tpm.reserve_dst));
 	return 0;
 }
 
@@ -442,20 +461,21 @@ static int ucap_tpm_read_anchor(u64 *counter, const char **why)
 	if (ret)
 		return ret;
 	*why = "policy index is not write-locked with the attributes provisioning gives it";
-	if (attrs != UCAP_TPM_POLICY_ATTRS || policy_size || size != UCAP_TPM_POLICY_SIZE)
+	if (attrs != UCAP_TPM_POLICY_ATTRS || policy_size ||
+	    (size != UCAP_TPM_POLICY_SIZE && size != UCAP_TPM_POLICY_SIZE_V1))
 		return -EINVAL;
 
-	policy = kmalloc(UCAP_TPM_POLICY_SIZE, GFP_KERNEL);
+	policy = kmalloc(size, GFP_KERNEL);
 	if (!policy)
 		return -ENOMEM;
 	*why = "cannot read the policy index";
-	for (off = 0; off < UCAP_TPM_POLICY_SIZE; off += n) {
-		n = min_t(u16, UCAP_TPM_POLICY_SIZE - off, UCAP_TPM_READ_CHUNK);
+	for (off = 0; off < size; off += n) {
+		n = min_t(u16, size - off, UCAP_TPM_READ_CHUNK);
 		ret = ucap_tpm_nv_read(UCAP_TPM_POLICY_INDEX, off, policy + off, n);
 		if (ret)
 			goto free_policy;
 	}
-	ret = ucap_tpm_parse_policy(policy, why);
+	ret = ucap_tpm_parse_policy(policy, size, why);
 	if (ret)
 		goto free_policy;
 
@@ -497,8 +517,10 @@ static int ucap_tpm_anchor(u64 counter, const char **why)
 	if (ret)
 		return ret;
 	ucap_tpm.ahead = ucap_tpm.step / 4;
-	ucap_ledger_anchor(ucap_tpm.floor, ucap_tpm.cap, min(lease, ucap_tpm.cap),
-			   ucap_tpm.ahead);
+	/* The policy holds the reserve as it holds the cap: no more, no wider. */
+	ucap_reserve_hold_dst(ucap_tpm.reserve_dst);
+	ucap_ledger_anchor(ucap_tpm.floor, ucap_tpm.cap, ucap_tpm.reserve,
+			   min(lease, ucap_tpm.cap), ucap_tpm.ahead);
 	return 0;
 }
 

@@ -57,10 +57,15 @@
  * The policy: UCAP_TPM_POLICY_SIZE bytes, integers big-endian (as the TPM
  * stores them), at these offsets. exempt is UCAP_TPM_POLICY_EXEMPT_N
  * names of UCAP_TPM_POLICY_IFNAMSIZ bytes each, NUL-padded, the first
- * n_exempt used: the devices that may ever go unguarded.
+ * n_exempt used: the devices that may ever go unguarded. Version 2 adds
+ * the management reserve: its bytes, and its destinations as the
+ * reserve_dst= parameter takes them (text, NUL-padded, "" for none).
+ * Version 1 (UCAP_TPM_POLICY_SIZE_V1 bytes, no reserve) is still read:
+ * a host provisioned with it has no reserve.
  */
 #define UCAP_TPM_POLICY_MAGIC		0x55434150	/* "UCAP" */
-#define UCAP_TPM_POLICY_VERSION		1
+#define UCAP_TPM_POLICY_VERSION_1	1
+#define UCAP_TPM_POLICY_VERSION		2
 #define UCAP_TPM_POLICY_OFF_MAGIC	0	/* u32 */
 #define UCAP_TPM_POLICY_OFF_VERSION	4	/* u32 */
 #define UCAP_TPM_POLICY_OFF_COUNTER	8	/* u32: the counter's index */
@@ -73,9 +78,14 @@
 #define UCAP_TPM_POLICY_OFF_EXEMPT	48
 #define UCAP_TPM_POLICY_EXEMPT_N	16
 #define UCAP_TPM_POLICY_IFNAMSIZ	16
-#define UCAP_TPM_POLICY_SIZE						\
+#define UCAP_TPM_POLICY_SIZE_V1						\
 	(UCAP_TPM_POLICY_OFF_EXEMPT +					\
 	 UCAP_TPM_POLICY_EXEMPT_N * UCAP_TPM_POLICY_IFNAMSIZ)
+#define UCAP_TPM_POLICY_OFF_RESERVE	UCAP_TPM_POLICY_SIZE_V1	/* u64 */
+#define UCAP_TPM_POLICY_OFF_RESERVE_DST	(UCAP_TPM_POLICY_OFF_RESERVE + 8)
+#define UCAP_TPM_POLICY_RESERVE_DST_LEN	352	/* 8 prefixes of up to 43, commas, NUL */
+#define UCAP_TPM_POLICY_SIZE						\
+	(UCAP_TPM_POLICY_OFF_RESERVE_DST + UCAP_TPM_POLICY_RESERVE_DST_LEN)
 
 #define UCAP_TPM_POLICY_F_DOWN		0x1	/* on_exhaust=down */
 #define UCAP_TPM_POLICY_F_LOCK_MODULES	0x2	/* modules are locked */

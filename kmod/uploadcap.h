@@ -211,7 +211,7 @@ bool ucap_leasing(void);
 /* tpm.c's side of the ledger: see there. */
 int ucap_anchor_raise_lease(u64 lease_bytes);
 void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted);
-void ucap_ledger_anchor(u64 floor, u64 cap, u64 lease_bytes, u64 ahead);
+void ucap_ledger_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead);
 void ucap_ledger_fail_closed(void);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
@@ -222,6 +222,8 @@ void ucap_reserve_exit(void);
 struct sk_buff;
 bool ucap_reserve_match(const struct sk_buff *skb);
 int ucap_reserve_set_dst(const char *text);
+int ucap_reserve_check_dst(const char *text);
+void ucap_reserve_hold_dst(const char *policy_text);
 ssize_t ucap_reserve_show_dst(char *buf);
 
 /* rate.c */

@@ -18,9 +18,12 @@
 #           TPM's floor, at or above all that left. The attacker deletes
 #           the ledger.
 #   boot 3: no ledger: the floor again, and the cap of the policy, not the
-#           higher one asked for. Weaker settings on insmod are held
-#           to the policy. The operator undefines the counter: the next
-#           load arms exhausted and says why; tpm status fails.
+#           higher one asked for. Weaker settings (a larger, wider reserve
+#           too) from the configuration or on insmod are held to the
+#           policy. The operator undefines the counter: the next load arms
+#           exhausted, with no reserve, and says why; tpm status fails.
+# The policy holds the configuration's management reserve (version 2):
+# the module runs it anchored.
 # Run on the host (it starts the VMs); inside, --boot N runs one boot.
 . "$(dirname "$0")/lib.sh"
 
@@ -39,7 +42,10 @@ if [ "${1:-}" = "--boot" ]; then
 	mod_unload
 	check "syslogd running" syslog_start
 	check "the guest has a TPM" test -c /dev/tpmrm0
-	load() { "$UPLOADCTL" load --ledger "$L" --module "$KMOD" "$@"; }
+	# The operator's configuration: a management reserve to 198.18.17.2.
+	RES=262144 RDST=198.18.17.2/32
+	printf 'reserve_bytes = %s\nreserve_dst = %s\n' $RES $RDST >"$S/uploadcap.conf"
+	load() { "$UPLOADCTL" load --ledger "$L" --module "$KMOD" --config "$S/uploadcap.conf" "$@"; }
 	tpm_json() { "$UPLOADCTL" tpm status --json | jq -r "$1"; }
 	counter() { tpm_json .counter; }
 	# refused WHAT CMD...: root, without the authorizations, tries CMD.
@@ -60,7 +66,7 @@ if [ "${1:-}" = "--boot" ]; then
 			"$UPLOADCTL" tpm provision --owner-auth "$S/owner.auth"
 		check_run "provision" 0 "provisioned: counter" "$UPLOADCTL" tpm provision \
 			--owner-auth "$S/owner.auth" --lockout-auth - --cap 50MiB --step 1MiB \
-			--config /dev/null <"$S/lockout.auth"
+			--config "$S/uploadcap.conf" <"$S/lockout.auth"
 		check_run "again: refused, already provisioned" 1 "already provisioned.*--replace" \
 			"$UPLOADCTL" tpm provision --owner-auth "$S/owner.auth" \
 			--lockout-auth "$S/lockout.auth" --cap 50MiB --config /dev/null
@@ -68,6 +74,8 @@ if [ "${1:-}" = "--boot" ]; then
 			"$(tpm_json '[.anchor, .owner_auth_set, .lockout_auth_set, .clear_disabled] | join(" ")')" \
 			"anchored true true true"
 		check_eq "the policy: cap and step" "$(tpm_json '"\(.cap_bytes) \(.step_bytes)"')" "$CAP $STEP"
+		check_eq "and the configuration's reserve" \
+			"$(tpm_json '"\(.reserve_bytes) \(.reserve_dst)"')" "$RES $RDST"
 		diag "platform hierarchy enabled: $(tpm_json .platform_hierarchy_enabled)"
 		refused "undefine the counter" tpm2_nvundefine "$COUNTER"
 		refused "undefine the policy" tpm2_nvundefine "$POLICY"
@@ -90,6 +98,8 @@ if [ "${1:-}" = "--boot" ]; then
 		check_eq "the step is the policy's" "$(mod_get lease_step_bytes)" $STEP
 		check_eq "armed at the policy's cap" "$(mod_get state) $(mod_get cap_bytes)" "armed $CAP"
 		check_eq "floor 0, lease one step" "$(mod_get tpm_floor_bytes) $(mod_get lease_bytes)" "0 $STEP"
+		check_eq "the reserve the policy holds runs" \
+			"$(mod_get reserve_bytes) $(mod_get reserve_dst)" "$RES $RDST"
 		cp "$L" "$S/ledger.before"
 		c0=$(counter)
 		raw_bed 198.18.17
@@ -157,8 +167,22 @@ if [ "${1:-}" = "--boot" ]; then
 		check_eq "the policy's applies" "$(cat /sys/module/uploadcap/parameters/audit_ms)" 100
 		check "setting_refused raised" wait_event setting_refused 1 3
 		check "the attacker removes the module" rmmod -f uploadcap
+		printf 'reserve_bytes = 1MiB\nreserve_dst = 198.18.0.0/15\n' >"$S/wider.conf"
+		check_run "a reserve larger and wider than the TPM policy's is refused" 1 \
+			"configuration reserve_bytes=1048576 refused: weaker than the TPM policy; $RES applies" \
+			"$UPLOADCTL" load --ledger "$L" --module "$KMOD" --config "$S/wider.conf"
+		check_eq "the policy's reserve applies" "$(mod_get reserve_bytes) $(mod_get reserve_dst)" \
+			"$RES $RDST"
+		check "the attacker removes the module" rmmod -f uploadcap
 		dmesg_mark
-		check "and loads it with weaker settings" mod_load audit_ms=60000 exempt=dummy0
+		check "and loads it with weaker settings" mod_load audit_ms=60000 exempt=dummy0 \
+			reserve_bytes=1048576 reserve_dst=0.0.0.0/0
+		check_eq "the reserve is held to the policy's" \
+			"$(mod_get reserve_bytes) $(mod_get reserve_dst)" "$RES $RDST"
+		check "said so" bash -c \
+			"dmesg | grep -q 'reserve_bytes=1048576 is above the policy.s $RES: $RES applies'"
+		check "and of its destinations" bash -c \
+			"dmesg | grep -q 'reserve_dst is not within the policy.s: the policy.s (1 prefix) applies'"
 		check_eq "audit_ms is held to the policy's" \
 			"$(cat /sys/module/uploadcap/parameters/audit_ms)" 100
 		check "said so" bash -c "dmesg | grep -q 'audit_ms=60000 is weaker than the TPM policy'"
@@ -170,6 +194,8 @@ if [ "${1:-}" = "--boot" ]; then
 			"$UPLOADCTL" tpm status
 		check_run "load fails" 1 "the TPM anchor cannot be trusted" load
 		check_eq "the module arms exhausted" "$(mod_get tpm_state) $(mod_get state)" "failed exhausted"
+		check_eq "with no reserve: nothing leaves" "$(mod_get reserve_bytes)" 0
+		check "said so" bash -c "dmesg | grep -q 'TPM anchor failed: reserve of $RES bytes off'"
 		check "saying why, loudly" bash -c "dmesg | grep -q 'TPM anchor failed: counter index is gone'"
 		check "tpm_anchor_failed raised" wait_event tpm_anchor_failed 1 3
 		;;

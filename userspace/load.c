@@ -306,6 +306,11 @@ static void tpm_settings(struct settings_request *r)
 	r->tpm.down = p.flags & UCAP_TPM_POLICY_F_DOWN;
 	r->tpm.lease_step = p.step;
 	r->tpm.lock_modules = p.flags & UCAP_TPM_POLICY_F_LOCK_MODULES;
+	/* Destinations this side does not take: none, the narrowest. */
+	r->tpm.reserve_bytes = p.reserve_bytes;
+	if (settings_parse_reserve_dst(p.reserve_dst, r->tpm.reserve_dst,
+				       sizeof(r->tpm.reserve_dst)))
+		r->tpm.reserve_dst[0] = '\0';
 	r->have_tpm = true;
 out:
 	ucap_tpm_close(t);

@@ -31,8 +31,9 @@
 #define TPM_PROVISION_TEXT \
 	"provision: define the TPM NV counter that keeps the module's lease and the\n" \
 	"write-once policy (base, step, cap and the strongest boot settings: exempt,\n" \
-	"audit_ms, on_exhaust, lock_modules, from the configuration), set the owner\n" \
-	"and lockout authorizations where they are empty, and disable TPM2_Clear.\n" \
+	"audit_ms, on_exhaust, lock_modules, reserve_bytes and reserve_dst, from the\n" \
+	"configuration), set the owner and lockout authorizations where they are\n" \
+	"empty, and disable TPM2_Clear.\n" \
 	"Each authorization is read from FILE, or a line of stdin for '-' (owner\n" \
 	"first), used, and forgotten: keep it off the host. --used is the lifetime\n" \
 	"count to start from (at least the floor an earlier policy recorded, with\n" \
@@ -165,6 +166,11 @@ static int policy_from_config(const struct tpm_opts *o, struct ucap_tpm_policy *
 	if (cfg.lock_modules)
 		p->flags |= UCAP_TPM_POLICY_F_LOCK_MODULES;
 	snprintf(p->exempt, sizeof(p->exempt), "%s", cfg.exempt);
+	if (cfg.reserve_bytes && !cfg.reserve_dst[0])
+		return ucap_fail(EINVAL, "reserve_bytes is set but reserve_dst is not in %s",
+				 o->config);
+	p->reserve_bytes = cfg.reserve_bytes;
+	snprintf(p->reserve_dst, sizeof(p->reserve_dst), "%s", cfg.reserve_dst);
 	return 0;
 }
 
@@ -340,7 +346,8 @@ static void tpm_view_judge(struct tpm_view *v)
 		return;
 	}
 	if (v->policy_nv.attrs != UCAP_TPM_POLICY_ATTRS || v->policy_nv.auth_policy_size ||
-	    v->policy_nv.data_size != UCAP_TPM_POLICY_SIZE)
+	    (v->policy_nv.data_size != UCAP_TPM_POLICY_SIZE &&
+	     v->policy_nv.data_size != UCAP_TPM_POLICY_SIZE_V1))
 		snprintf(v->problem, sizeof(v->problem),
 			 "policy index attributes 0x%08x, not 0x%08x", v->policy_nv.attrs,
 			 UCAP_TPM_POLICY_ATTRS);
@@ -427,6 +434,8 @@ static void tpm_status_json(const struct tpm_view *v)
 		json_object_object_add(o, "lock_modules", json_object_new_boolean(
 			v->policy.flags & UCAP_TPM_POLICY_F_LOCK_MODULES));
 		json_object_object_add(o, "exempt", json_object_new_string(v->policy.exempt));
+		json_object_object_add(o, "reserve_bytes", uctl_json_u64(v->policy.reserve_bytes));
+		json_object_object_add(o, "reserve_dst", json_object_new_string(v->policy.reserve_dst));
 	}
 	if (v->have_counter)
 		json_object_object_add(o, "counter", uctl_json_u64(v->counter));
@@ -465,6 +474,12 @@ static void tpm_status_text(const struct tpm_view *v)
 		       v->policy.audit_ms, v->policy.flags & UCAP_TPM_POLICY_F_DOWN ? "down" : "drop",
 		       v->policy.flags & UCAP_TPM_POLICY_F_LOCK_MODULES ? "yes" : "no",
 		       v->policy.exempt[0] ? v->policy.exempt : "(none)");
+		if (v->policy.reserve_bytes)
+			printf("reserve:    %s, to %s\n",
+			       uctl_size(v->policy.reserve_bytes, a, sizeof(a)),
+			       v->policy.reserve_dst[0] ? v->policy.reserve_dst : "(none)");
+		else
+			printf("reserve:    none\n");
 	}
 	if (v->have_counter)
 		printf("counter:    %llu\n", (unsigned long long)v->counter);

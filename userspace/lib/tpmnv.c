@@ -135,10 +135,17 @@ int ucap_tpm_nv_read(struct ucap_tpm *t, __u32 index, __u16 off, __u8 *buf, __u1
 int ucap_tpm_policy_read(struct ucap_tpm *t, struct ucap_tpm_policy *p)
 {
 	__u8 raw[UCAP_TPM_POLICY_SIZE];
+	struct ucap_tpm_nv nv;
 	int ret;
 
-	ret = ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, sizeof(raw));
-	return ret ? ret : ucap_tpm_policy_decode(raw, p);
+	/* Version 1's size or 2's: decoding tells which it may be. */
+	ret = ucap_tpm_nv_public(t, UCAP_TPM_POLICY_INDEX, &nv);
+	if (!ret && (!nv.defined || nv.data_size > sizeof(raw)))
+		ret = ucap_fail(EPROTO, "the policy index is not defined, or holds %u bytes",
+				(unsigned int)nv.data_size);
+	if (!ret)
+		ret = ucap_tpm_nv_read(t, UCAP_TPM_POLICY_INDEX, 0, raw, nv.data_size);
+	return ret ? ret : ucap_tpm_policy_decode(raw, nv.data_size, p);
 }
 
 int ucap_tpm_counter_read(struct ucap_tpm *t, __u32 index, __u64 *value)

@@ -5,6 +5,8 @@
  * provisioning writes the module takes.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tpmpolicy.h"
@@ -32,6 +34,12 @@ static __u32 get_be32(const __u8 *p)
 static __u64 get_be64(const __u8 *p)
 {
 	return (__u64)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* What a list of IPv4 and IPv6 prefixes may hold. */
+static bool dst_chars(const char *s)
+{
+	return strspn(s, "0123456789abcdefABCDEF.:/,") == strlen(s);
 }
 
 int ucap_tpm_policy_encode(const struct ucap_tpm_policy *p, __u8 out[UCAP_TPM_POLICY_SIZE])
@@ -72,20 +80,32 @@ int ucap_tpm_policy_encode(const struct ucap_tpm_policy *p, __u8 out[UCAP_TPM_PO
 		name += len + (end != NULL);
 	}
 	put_be32(out + UCAP_TPM_POLICY_OFF_N_EXEMPT, n);
+	len = strnlen(p->reserve_dst, sizeof(p->reserve_dst));
+	if (len == sizeof(p->reserve_dst) || !dst_chars(p->reserve_dst))
+		return ucap_fail(EINVAL, "reserve destinations '%.*s': not a list of prefixes",
+				 (int)len, p->reserve_dst);
+	put_be64(out + UCAP_TPM_POLICY_OFF_RESERVE, p->reserve_bytes);
+	memcpy(out + UCAP_TPM_POLICY_OFF_RESERVE_DST, p->reserve_dst, len);
 	return 0;
 }
 
-int ucap_tpm_policy_decode(const __u8 in[UCAP_TPM_POLICY_SIZE], struct ucap_tpm_policy *p)
+int ucap_tpm_policy_decode(const __u8 *in, size_t size, struct ucap_tpm_policy *p)
 {
-	__u32 i, n;
+	const char *dst;
+	__u32 i, n, version;
 	size_t at = 0;
 
 	memset(p, 0, sizeof(*p));
+	if (size != UCAP_TPM_POLICY_SIZE_V1 && size != UCAP_TPM_POLICY_SIZE)
+		return ucap_fail(EPROTO, "the policy index holds %zu bytes, not %d or %d", size,
+				 UCAP_TPM_POLICY_SIZE_V1, UCAP_TPM_POLICY_SIZE);
 	if (get_be32(in + UCAP_TPM_POLICY_OFF_MAGIC) != UCAP_TPM_POLICY_MAGIC)
 		return ucap_fail(EPROTO, "the policy index does not hold an uploadcap policy");
-	if (get_be32(in + UCAP_TPM_POLICY_OFF_VERSION) != UCAP_TPM_POLICY_VERSION)
-		return ucap_fail(EPROTO, "policy version %u is not supported",
-				 get_be32(in + UCAP_TPM_POLICY_OFF_VERSION));
+	version = get_be32(in + UCAP_TPM_POLICY_OFF_VERSION);
+	if (!(version == UCAP_TPM_POLICY_VERSION_1 && size == UCAP_TPM_POLICY_SIZE_V1) &&
+	    !(version == UCAP_TPM_POLICY_VERSION && size == UCAP_TPM_POLICY_SIZE))
+		return ucap_fail(EPROTO, "policy version %u in %zu bytes is not supported",
+				 version, size);
 	p->counter_index = get_be32(in + UCAP_TPM_POLICY_OFF_COUNTER);
 	p->flags = get_be32(in + UCAP_TPM_POLICY_OFF_FLAGS);
 	p->base = get_be64(in + UCAP_TPM_POLICY_OFF_BASE);
@@ -118,5 +138,13 @@ int ucap_tpm_policy_decode(const __u8 in[UCAP_TPM_POLICY_SIZE], struct ucap_tpm_
 		at += len;
 	}
 	p->exempt[at] = '\0';
+	if (version == UCAP_TPM_POLICY_VERSION_1)
+		return 0;
+	dst = (const char *)in + UCAP_TPM_POLICY_OFF_RESERVE_DST;
+	if (strnlen(dst, UCAP_TPM_POLICY_RESERVE_DST_LEN) == UCAP_TPM_POLICY_RESERVE_DST_LEN ||
+	    !dst_chars(dst))
+		return ucap_fail(EPROTO, "policy reserve destinations are malformed");
+	p->reserve_bytes = get_be64(in + UCAP_TPM_POLICY_OFF_RESERVE);
+	snprintf(p->reserve_dst, sizeof(p->reserve_dst), "%s", dst);
 	return 0;
 }
