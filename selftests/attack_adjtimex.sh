@@ -103,7 +103,14 @@ check_ge "within rate * W + burst of real time" "$bound" "$PASSED"
 # second after the burst, nominal and fast alike.)
 check_ge "after the burst, no more than the ceiling per raw second (3% for noise)" \
 	$((RATE * 103 / 100)) "$STEADY"
-check_ge "after the burst, no more per raw second than with the nominal clock (8% for noise)" \
-	$((nominal_steady * 108 / 100)) "$STEADY"
+# The control itself may read low: in a clean-clone run on 6.12 the
+# nominal run passed 84985 a second and the fast one 100151, the
+# ceiling; the next run, three nominal runs 86688-89787 and the fast one
+# 93108. A control below 95% of the ceiling is taken as 95%, so that a
+# refill from the slewed clock (+7.5-10%) still fails here, and a
+# control that fell short does not.
+ref=$((nominal_steady > RATE * 95 / 100 ? nominal_steady : RATE * 95 / 100))
+check_ge "after the burst, no more per raw second than with the nominal clock, at least 95% of the ceiling (8% for noise)" \
+	$((ref * 108 / 100)) "$STEADY"
 check "the tick back to $old_tick" "$ADJTICK" "$old_tick"
 done_testing
