@@ -11,6 +11,11 @@ set -euo pipefail
 # Build: BPF object, skeleton, uploadctl, uploadcap.ko (W=1, sparse).
 BUILD_PKGS=(make gcc pkg-config clang libclang-rt-dev llvm libbpf-dev bpftool libelf-dev
 	zlib1g-dev libmnl-dev libjson-c-dev libssl-dev libkmod-dev libsystemd-dev sparse)
+# The meter's tcx attachment (kernels >= 6.6) is built with libbpf >= 1.3,
+# the uapi headers of Linux >= 6.6 and a bpftool that knows tcx: on
+# bookworm these come from bookworm-backports (libbpf 1.4, bpftool 7.5,
+# linux-libc-dev 6.12). "package minimum-version" each.
+BPF_MIN=("libbpf-dev 1:1.3" "bpftool 7.3" "linux-libc-dev 6.6")
 # Tests, demo, bench: namespaces, veth, traffic, JSON, the no-BPF wrapper,
 # nftables (the benchmark compares against its netdev egress quota),
 # ethtool (whether a device does TSO: module_audit.sh), rsyslog (the real
@@ -64,12 +69,24 @@ if [ "${VERSION_CODENAME:-}" = bookworm ] &&
 	need_612=1
 fi
 
-if [ ${#missing[@]} -eq 0 ] && [ -z "$need_612" ]; then
+at_least() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' "$1" 2>/dev/null) && [ -n "$v" ] &&
+		dpkg --compare-versions "$v" ge "$2"
+}
+old_bpf=()
+for pv in "${BPF_MIN[@]}"; do
+	at_least "${pv% *}" "${pv#* }" || old_bpf+=("${pv% *}")
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ -z "$need_612" ] && [ ${#old_bpf[@]} -eq 0 ]; then
 	echo "install-deps: all packages present"
 	exit 0
 fi
 
-if [ -n "$need_612" ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+need_bpo=$need_612
+[ ${#old_bpf[@]} -gt 0 ] && [ "${VERSION_CODENAME:-}" = bookworm ] && need_bpo=1
+if [ -n "$need_bpo" ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 	echo "install-deps: adding bookworm-backports to $BACKPORTS_LIST"
 	cat >"$BACKPORTS_LIST" <<'EOF'
 Types: deb
@@ -88,9 +105,20 @@ if [ -n "$need_612" ]; then
 	[ -n "$img" ] || die "bookworm-backports offers no linux-image-6.12.*-amd64"
 	missing+=("$img" "linux-headers-${img#linux-image-}")
 fi
-echo "install-deps: installing ${missing[*]}"
 prometheus_was=$(installed prometheus && echo yes || echo no)
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ ${#old_bpf[@]} -gt 0 ]; then
+	[ "${VERSION_CODENAME:-}" = bookworm ] ||
+		die "${old_bpf[*]}: too old for tcx (need ${BPF_MIN[*]})"
+	echo "install-deps: from bookworm-backports: ${old_bpf[*]}"
+	apt-get install -y -q --no-install-recommends -t bookworm-backports "${old_bpf[@]}"
+	for pv in "${BPF_MIN[@]}"; do
+		at_least "${pv% *}" "${pv#* }" || die "${pv% *} is still older than ${pv#* }"
+	done
+fi
 if [ "$prometheus_was" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
 	systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi
