@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uploadcap egress meter: a tc egress program that counts what leaves a
- * device. It only observes: it always returns TC_ACT_UNSPEC, which makes
- * cls_bpf go on to the next filter, so every other tc program on the hook
- * still runs and decides the packet's fate exactly as it would without us.
+ * device. It only observes: it always returns TC_ACT_UNSPEC, which is
+ * TCX_NEXT too: on tcx the next program in the chain runs, on clsact
+ * cls_bpf goes on to the next filter, so every other tc program on the
+ * hook still runs and decides the packet's fate exactly as it would
+ * without us. The same object serves both attachments (bpf/uploadcap.h).
  *
  * One copy of this program is loaded per metered device, with the device's
  * slot in .rodata (ucap_slot); see uploadcap.h for why.

@@ -37,9 +37,23 @@
 #define UCAP_MAX_SLOTS		1024U
 #define UCAP_SLOT_RETIRED	0U
 
-/* Our filter on the clsact egress hook: first priority, our own handle. */
+/*
+ * Two ways onto a device's egress, chosen per kernel at attach time:
+ *
+ * tcx (kernels >= 6.6): a BPF link, inserted first in the device's tcx
+ * egress chain (BPF_F_BEFORE), pinned in the pin directory as
+ * UCAP_TCX_LINK_PREFIX<slot> so that it outlives uploadctl. The program
+ * returns TCX_NEXT, so every later program (and the classic clsact
+ * filters, which run after the tcx chain) still runs.
+ *
+ * clsact (older kernels): a cls_bpf filter on the clsact egress hook at
+ * the first priority with our own handle; TC_ACT_UNSPEC goes on to the
+ * next filter. TCX_NEXT and TC_ACT_UNSPEC are both -1: one program serves
+ * both.
+ */
 #define UCAP_TC_PRIO		1U
 #define UCAP_TC_HANDLE		0x75636170U
+#define UCAP_TCX_LINK_PREFIX	"tcx_egress_"
 
 #define UCAP_IFNAMSIZ		16
 #define UCAP_MAX_ADDR_LEN	32
@@ -61,6 +75,7 @@ enum ucap_slot_state {
 
 /* ucap_iface flags */
 #define UCAP_IFACE_F_OWN_CLSACT	0x1U	/* uploadctl created the clsact qdisc */
+#define UCAP_IFACE_F_TCX	0x2U	/* attached through the tcx link link_id */
 
 /*
  * Value of ucap_ifaces, indexed by slot: who the slot belongs to. Written
@@ -78,7 +93,12 @@ struct ucap_iface {
 	__u32 state;		/* enum ucap_slot_state */
 	__u32 flags;		/* UCAP_IFACE_F_* */
 	__u32 addr_len;
-	__u32 pad;
+	/*
+	 * The tcx link's id (UCAP_IFACE_F_TCX), else 0. This was padding,
+	 * always 0, before tcx: a slot written then reads as clsact, and the
+	 * layout (UCAP_LAYOUT_VERSION) is unchanged.
+	 */
+	__u32 link_id;
 	__u8 addr[UCAP_MAX_ADDR_LEN];
 	char name[UCAP_IFNAMSIZ];	/* name when last attached, for display */
 };

@@ -90,6 +90,7 @@ struct dev_state {
 	char name[UCAP_IFNAMSIZ];
 	bool seen;
 	bool attached;
+	enum ucap_attach attach;	/* where it was attached */
 	int slot;
 	bool have_mod;
 	__u64 mod_bytes;
@@ -756,6 +757,19 @@ static void reset_alarm(const char *meter, const char *dev, __u64 before, __u64 
 		    dev, (unsigned long long)before, (unsigned long long)after);
 }
 
+/* What became of a meter that was attached (d) and is not now (st). */
+static const char *meter_missing_detail(const struct dev_state *d,
+					const struct ucap_if_stat *st)
+{
+	if (st->prog_id && st->attach == UCAP_ATTACH_TCX)
+		return "another program replaced uploadcap's in its tcx link";
+	if (st->prog_id)
+		return "another program holds uploadcap's tc position";
+	if (d->attach == UCAP_ATTACH_TCX)
+		return "uploadcap's tcx link is gone or detached";
+	return "uploadcap's tc filter is gone";
+}
+
 static void compare_meters(struct dev_state *d, const struct ucap_if_stat *st)
 {
 	__u64 mod = st->mod ? st->mod->bytes : 0, x = 0, y = 0;
@@ -835,12 +849,13 @@ static void check_devices(struct agent *a, const struct ucap_snapshot *s)
 			/* Without the maps no device looks attached: one alarm says it. */
 			if (d->attached && !st->attached && s->meter_present)
 				alarm_raise("meter_missing", LOG_ALERT,
-					    "device=%s what=program detail=\"%s\"", st->link.name,
-					    st->prog_id ? "another program holds uploadcap's tc position" :
-					    "uploadcap's tc filter is gone");
+					    "device=%s what=program detail=\"%s\" attach=%s",
+					    st->link.name, meter_missing_detail(d, st),
+					    ucap_attach_name(d->attach) ?: "clsact");
 			compare_meters(d, st);
 		}
 		d->attached = st->attached;
+		d->attach = st->attach;
 		d->slot = st->slot;
 		d->have_mod = st->mod != NULL;
 		d->mod_bytes = st->mod ? st->mod->bytes : 0;

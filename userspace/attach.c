@@ -4,16 +4,19 @@
  * current network namespace and take it off again.
  *
  * Each attached device runs its own copy of the program with its slot in
- * .rodata (see bpf/uploadcap.h). The filter sits on the clsact egress hook
- * at priority UCAP_TC_PRIO with handle UCAP_TC_HANDLE; detach removes that
- * filter only, and the clsact qdisc only if uploadctl created it and no
- * filter of anyone else is left on it.
+ * .rodata (see bpf/uploadcap.h). Where the kernel has tcx, the program
+ * runs in a tcx link put first in the device's egress chain and pinned in
+ * the pin directory; detach detaches that link only. Elsewhere it is a
+ * filter on the clsact egress hook at priority UCAP_TC_PRIO with handle
+ * UCAP_TC_HANDLE; detach removes that filter only, and the clsact qdisc
+ * only if uploadctl created it and no filter of anyone else is left on it.
  *
  * Every change to the slot table happens under flock() on the pin
  * directory, so concurrent uploadctl runs cannot hand out a slot twice.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@ enum tc_verb { VERB_ATTACH, VERB_DETACH };
 
 struct tc_ctx {
 	enum tc_verb verb;
+	enum ucap_attach mode;	/* for new attachments; chosen in run() */
 	struct ucap_meter m;
 	struct ucap_netns ns;
 	struct ucap_links links;
@@ -37,14 +41,18 @@ struct tc_ctx {
 };
 
 static const char attach_help[] =
-	"Usage: uploadctl attach [--json] IFACE...\n"
-	"       uploadctl attach [--json] --all\n"
+	"Usage: uploadctl attach [--json] [--mode MODE] IFACE...\n"
+	"       uploadctl attach [--json] [--mode MODE] --all\n"
 	"\n"
-	"Attach uploadcap's egress meter (a tc BPF program on the clsact egress\n"
-	"hook, priority 1) to devices of the current network namespace. --all\n"
-	"takes every device but loopback. Attaching an attached device does\n"
-	"nothing; counts continue where they were. An existing clsact qdisc and\n"
-	"other tc filters are left as they are and keep deciding packets' fate.\n"
+	"Attach uploadcap's egress meter, a tc BPF program, to devices of the\n"
+	"current network namespace. --all takes every device but loopback.\n"
+	"MODE: tcx (first in the device's tcx egress chain, a link pinned in the\n"
+	"pin directory; kernel 6.6 or later), clsact (a filter on the clsact\n"
+	"egress hook, priority 1), or auto (the default: tcx where the kernel\n"
+	"has it). Attaching an attached device does nothing, whatever MODE says;\n"
+	"counts continue where they were. Other tcx programs, an existing clsact\n"
+	"qdisc and other tc filters are left as they are and keep deciding\n"
+	"packets' fate.\n"
 	"\n"
 	"For another network namespace: nsenter --net=/run/netns/NAME uploadctl ...\n"
 	"(not 'ip netns exec', which hides the host's bpffs).\n";
@@ -54,18 +62,20 @@ static const char detach_help[] =
 	"       uploadctl detach [--json] --all\n"
 	"\n"
 	"Remove uploadcap's egress meter from devices of the current network\n"
-	"namespace. Only uploadcap's own filter is removed; other tc filters stay,\n"
-	"and so does the clsact qdisc unless uploadctl created it and nothing else\n"
-	"uses it. The device's counts are kept and continue on the next attach.\n";
+	"namespace. Only uploadcap's own tcx link or tc filter is removed; other\n"
+	"programs and filters stay, and so does the clsact qdisc unless uploadctl\n"
+	"created it and nothing else uses it. The device's counts are kept and\n"
+	"continue on the next attach.\n";
 
 static void report(struct tc_ctx *c, const struct ucap_link *l, const char *result,
-		   int slot)
+		   int slot, enum ucap_attach attach)
 {
+	const char *mode = ucap_attach_name(attach);
 	json_object *o;
 
 	if (!uctl.json) {
 		if (slot >= 0)
-			printf("%s: %s (slot %d)\n", l->name, result, slot);
+			printf("%s: %s (slot %d, %s)\n", l->name, result, slot, mode);
 		else
 			printf("%s: %s\n", l->name, result);
 		return;
@@ -74,6 +84,7 @@ static void report(struct tc_ctx *c, const struct ucap_link *l, const char *resu
 	json_object_object_add(o, "name", json_object_new_string(l->name));
 	json_object_object_add(o, "ifindex", json_object_new_uint64(l->ifindex));
 	json_object_object_add(o, "result", json_object_new_string(result));
+	json_object_object_add(o, "attach", mode ? json_object_new_string(mode) : NULL);
 	json_object_array_add(c->results, o);
 }
 
@@ -133,19 +144,39 @@ static int set_slot(struct tc_ctx *c, __u32 slot, const struct ucap_iface *ifc)
 	return ret;
 }
 
+/*
+ * Only for a slot whose program can add to it no more (!slot_live). A tcx
+ * slot's dead link may still hold the program: its pin goes first.
+ */
 static int reclaim(struct tc_ctx *c, __u32 slot)
 {
-	int ret = ucap_meter_reclaim(&c->m, slot);
+	int ret = 0;
+
+	if (c->tab[slot].flags & UCAP_IFACE_F_TCX)
+		ret = ucap_tcx_link_unpin(uctl.pin_dir, slot);
+	if (!ret)
+		ret = ucap_meter_reclaim(&c->m, slot);
 
 	if (!ret)
 		memset(&c->tab[slot], 0, sizeof(c->tab[slot]));
 	return ret;
 }
 
-/* Can this slot's program still add to it? */
+/*
+ * Can this slot's program still add to it? A tcx link that its device's
+ * going (or bpftool link detach) took off the device keeps the program
+ * alive while pinned, but runs it nowhere. Unsure (an error): live.
+ */
 static bool slot_live(const struct ucap_iface *ifc)
 {
-	return ifc->state == UCAP_SLOT_ATTACHED && ucap_prog_exists(ifc->prog_id);
+	if (ifc->state != UCAP_SLOT_ATTACHED || !ucap_prog_exists(ifc->prog_id))
+		return false;
+	if (!(ifc->flags & UCAP_IFACE_F_TCX))
+		return true;
+	if (ucap_tcx_link_dead(ifc) == 1)
+		return false;
+	ucap_clear_why();
+	return true;
 }
 
 /*
@@ -236,7 +267,12 @@ static int pick_slot(struct tc_ctx *c, const struct ucap_link *l)
 	return ret;
 }
 
-static int load_prog(__u32 slot, struct uploadcap **skelp, __u32 *prog_id)
+/*
+ * One copy of the program for slot. For tcx libbpf links it with the
+ * program's expected attach type; the kernel checks only the link's.
+ */
+static int load_prog(__u32 slot, enum ucap_attach mode, struct uploadcap **skelp,
+		     __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = uctl.pin_dir);
 	struct bpf_prog_info info = { 0 };
@@ -248,6 +284,8 @@ static int load_prog(__u32 slot, struct uploadcap **skelp, __u32 *prog_id)
 	if (!skel)
 		return ucap_fail(errno, "open the BPF object: %m");
 	skel->rodata->ucap_slot = slot;
+	if (mode == UCAP_ATTACH_TCX)
+		bpf_program__set_expected_attach_type(skel->progs.ucap_egress, BPF_TCX_EGRESS);
 	ret = uploadcap__load(skel);
 	if (ret) {
 		ret = ucap_fail(ret, "load the BPF program: %s%s", strerror(-ret),
@@ -284,47 +322,53 @@ static int drop_own_clsact(__u32 ifindex)
 	return 0;
 }
 
-static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
+/*
+ * An existing attachment of ours on the device, or someone else's program
+ * where ours would be: 1 when the device is done (already ours, re-keyed
+ * after a move between namespaces), 0 when it has none, < 0 to refuse.
+ */
+static int already_attached(struct tc_ctx *c, const struct ucap_link *l)
+{
+	struct ucap_hook h;
+	struct ucap_iface ifc;
+	int ret, slot;
+	__u32 s;
+
+	ret = ucap_meter_hook_of(l->ifindex, c->tab, &h);
+	if (ret || !h.prog_id)
+		return ret;
+	slot = ucap_meter_slot_by_prog(c->tab, h.prog_id);
+	if (slot < 0 && h.attach == UCAP_ATTACH_TCX)
+		return ucap_fail(EEXIST, "uploadcap's tcx link (id %u) runs another program "
+				 "(id %u); not touching it", h.link_id, h.prog_id);
+	if (slot < 0)
+		return ucap_fail(EEXIST, "uploadcap's tc position (egress, priority %u, "
+				 "handle 0x%x) holds another program (id %u); not touching it",
+				 UCAP_TC_PRIO, UCAP_TC_HANDLE, h.prog_id);
+	s = (__u32)slot;
+	if (!ucap_iface_is(&c->tab[s], &c->ns, l) ||
+	    strncmp(c->tab[s].name, l->name, sizeof(c->tab[s].name))) {
+		ifc = c->tab[s];
+		record_device(&ifc, c, l);
+		ret = set_slot(c, s, &ifc);
+		if (ret)
+			return ret;
+	}
+	report(c, l, "already attached", (int)s, h.attach);
+	return 1;
+}
+
+static int attach_clsact(struct tc_ctx *c, const struct ucap_link *l, int slot)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)l->ifindex,
 		    .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = UCAP_TC_HANDLE,
 		    .priority = UCAP_TC_PRIO);
-	struct ucap_iface old, ifc;
+	struct ucap_iface old = c->tab[slot], ifc;
 	struct uploadcap *skel = NULL;
 	bool own_clsact;
 	__u32 prog_id;
-	int ret, slot;
-	__u32 s;
-
-	ret = ucap_tc_prog_at_slot_position(l->ifindex, &prog_id);
-	if (ret)
-		return ret;
-	if (prog_id) {
-		slot = ucap_meter_slot_by_prog(c->tab, prog_id);
-		if (slot < 0)
-			return ucap_fail(EEXIST,
-					 "uploadcap's tc position (egress, priority %u, handle 0x%x) "
-					 "holds another program (id %u); not touching it",
-					 UCAP_TC_PRIO, UCAP_TC_HANDLE, prog_id);
-		s = (__u32)slot;
-		/* Ours already. After a move between namespaces, re-key it. */
-		if (!ucap_iface_is(&c->tab[s], &c->ns, l) ||
-		    strncmp(c->tab[s].name, l->name, sizeof(c->tab[s].name))) {
-			ifc = c->tab[s];
-			record_device(&ifc, c, l);
-			ret = set_slot(c, s, &ifc);
-			if (ret)
-				return ret;
-		}
-		report(c, l, "already attached", (int)s);
-		return 0;
-	}
-
-	slot = pick_slot(c, l);
-	if (slot < 0)
-		return slot;
-	old = c->tab[slot];
+	int ret;
 
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
@@ -336,7 +380,7 @@ static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
 	 */
 	own_clsact = !ret;
 
-	ret = load_prog((__u32)slot, &skel, &prog_id);
+	ret = load_prog((__u32)slot, UCAP_ATTACH_CLSACT, &skel, &prog_id);
 	if (ret)
 		goto undo_clsact;
 
@@ -360,7 +404,7 @@ static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
 	}
 	/* The filter holds the program now; our descriptors can go. */
 	uploadcap__destroy(skel);
-	report(c, l, "attached", slot);
+	report(c, l, "attached", slot, UCAP_ATTACH_CLSACT);
 	return 0;
 
 restore_slot:
@@ -373,6 +417,103 @@ undo_clsact:
 	return ret;
 }
 
+static int link_id_of(const struct bpf_link *link, __u32 *id)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	int ret;
+
+	memset(&info, 0, sizeof(info));
+	ret = bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len);
+	if (ret)
+		return ucap_fail(ret, "BPF link info: %s", strerror(-ret));
+	*id = info.id;
+	return 0;
+}
+
+static int attach_tcx(struct tc_ctx *c, const struct ucap_link *l, int slot)
+{
+	/* First in the chain: the meter sees what every later program sees. */
+	LIBBPF_OPTS(bpf_tcx_opts, opts, .flags = BPF_F_BEFORE);
+	struct ucap_iface old = c->tab[slot], ifc;
+	struct uploadcap *skel = NULL;
+	struct bpf_link *link;
+	char path[PATH_MAX];
+	__u32 prog_id;
+	int ret;
+
+	ret = ucap_tcx_link_path(uctl.pin_dir, (__u32)slot, path, sizeof(path));
+	if (ret)
+		return ucap_fail(ret, "the tcx link's pin path under %s is too long", uctl.pin_dir);
+	/* A pin left by this slot's last link, if a reclaim was cut short. */
+	ret = ucap_tcx_link_unpin(uctl.pin_dir, (__u32)slot);
+	if (ret)
+		return ret;
+	ret = load_prog((__u32)slot, UCAP_ATTACH_TCX, &skel, &prog_id);
+	if (ret)
+		return ret;
+
+	/* Record before attaching: a running program always has its slot. */
+	memset(&ifc, 0, sizeof(ifc));
+	record_device(&ifc, c, l);
+	ifc.state = UCAP_SLOT_ATTACHED;
+	ifc.prog_id = prog_id;
+	ifc.flags = UCAP_IFACE_F_TCX;
+	ret = set_slot(c, (__u32)slot, &ifc);
+	if (ret)
+		goto destroy_skel;
+
+	link = bpf_program__attach_tcx(skel->progs.ucap_egress, (int)l->ifindex, &opts);
+	if (!link) {
+		ret = ucap_fail(errno, "attach to tcx egress: %m");
+		goto restore_slot;
+	}
+	/*
+	 * The link's id is in the slot before the pin makes the link outlive
+	 * us: a slot whose link is pinned always names it (ucap_tcx_link_dead).
+	 * Until the pin, our descriptor is the link's only reference.
+	 */
+	ret = link_id_of(link, &ifc.link_id);
+	if (!ret)
+		ret = set_slot(c, (__u32)slot, &ifc);
+	if (ret)
+		goto destroy_link;
+	ret = bpf_link__pin(link, path);
+	if (ret) {
+		ret = ucap_fail(ret, "pin the tcx link at %s: %s", path, strerror(-ret));
+		goto destroy_link;
+	}
+	/* The pin holds the link, the link the program: our descriptors can go. */
+	bpf_link__destroy(link);
+	uploadcap__destroy(skel);
+	report(c, l, "attached", slot, UCAP_ATTACH_TCX);
+	return 0;
+
+destroy_link:
+	/* The last reference: closing it detaches the link. */
+	bpf_link__destroy(link);
+restore_slot:
+	set_slot(c, (__u32)slot, &old);
+destroy_skel:
+	uploadcap__destroy(skel);
+	return ret;
+}
+
+static int attach_one(struct tc_ctx *c, const struct ucap_link *l)
+{
+	int ret, slot;
+
+	ret = already_attached(c, l);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	slot = pick_slot(c, l);
+	if (slot < 0)
+		return slot;
+	if (c->mode == UCAP_ATTACH_TCX)
+		return attach_tcx(c, l, slot);
+	return attach_clsact(c, l, slot);
+}
+
 static int detach_one(struct tc_ctx *c, const struct ucap_link *l)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)l->ifindex,
@@ -380,27 +521,46 @@ static int detach_one(struct tc_ctx *c, const struct ucap_link *l)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = UCAP_TC_HANDLE,
 		    .priority = UCAP_TC_PRIO);
 	struct ucap_iface ifc;
-	__u32 prog_id;
-	int ret, slot;
+	struct ucap_hook h;
+	int ret, slot, fd;
 
-	ret = ucap_tc_prog_at_slot_position(l->ifindex, &prog_id);
+	ret = ucap_meter_hook_of(l->ifindex, c->tab, &h);
 	if (ret)
 		return ret;
-	slot = ucap_meter_slot_of(c->tab, &c->ns, l, prog_id);
-	if (prog_id && (slot < 0 || c->tab[slot].prog_id != prog_id))
-		return ucap_fail(EEXIST,
-				 "the program at uploadcap's tc position (egress, priority %u, "
-				 "handle 0x%x) is not uploadcap's (id %u); not touching it",
-				 UCAP_TC_PRIO, UCAP_TC_HANDLE, prog_id);
+	slot = ucap_meter_slot_of(c->tab, &c->ns, l, h.prog_id);
+	if (h.prog_id && (slot < 0 || c->tab[slot].prog_id != h.prog_id))
+		return h.attach == UCAP_ATTACH_TCX ?
+		       ucap_fail(EEXIST, "uploadcap's tcx link (id %u) runs another program "
+				 "(id %u), not uploadcap's; not touching it", h.link_id, h.prog_id) :
+		       ucap_fail(EEXIST, "the program at uploadcap's tc position (egress, "
+				 "priority %u, handle 0x%x) is not uploadcap's (id %u); not "
+				 "touching it", UCAP_TC_PRIO, UCAP_TC_HANDLE, h.prog_id);
 	if (slot < 0) {
-		report(c, l, "not attached", -1);
+		report(c, l, "not attached", -1, UCAP_ATTACH_NONE);
 		return 0;
 	}
 	ifc = c->tab[slot];
-	if (prog_id) {
+	if (h.prog_id && h.attach == UCAP_ATTACH_TCX) {
+		fd = bpf_link_get_fd_by_id(h.link_id);
+		if (fd < 0 && errno != ENOENT)
+			return ucap_fail(errno, "open tcx link %u: %m", h.link_id);
+		ret = fd < 0 ? 0 : bpf_link_detach(fd);
+		if (fd >= 0)
+			close(fd);
+		if (ret && ret != -ENOLINK)
+			return ucap_fail(ret, "detach tcx link %u: %s", h.link_id, strerror(-ret));
+	} else if (h.prog_id) {
 		ret = bpf_tc_detach(&hook, &opts);
 		if (ret && ret != -ENOENT)
 			return ucap_fail(ret, "detach from tc egress: %s", strerror(-ret));
+	}
+	/* Our pin, detached or dead: the link object goes with it. */
+	if (ifc.flags & UCAP_IFACE_F_TCX) {
+		ret = ucap_tcx_link_unpin(uctl.pin_dir, (__u32)slot);
+		if (ret)
+			return ret;
+		ifc.flags &= ~UCAP_IFACE_F_TCX;
+		ifc.link_id = 0;
 	}
 	/* In use by others: it stays, and from now on it is theirs. */
 	if (ifc.flags & UCAP_IFACE_F_OWN_CLSACT) {
@@ -414,7 +574,7 @@ static int detach_one(struct tc_ctx *c, const struct ucap_link *l)
 	ret = set_slot(c, (__u32)slot, &ifc);
 	if (ret)
 		return ret;
-	report(c, l, prog_id ? "detached" : "not attached", -1);
+	report(c, l, h.prog_id ? "detached" : "not attached", -1, UCAP_ATTACH_NONE);
 	return 0;
 }
 
@@ -455,10 +615,30 @@ static int resolve(struct tc_ctx *c, int n, char **names, bool all,
 	return 0;
 }
 
+/* auto: tcx where the kernel has it (6.6 and later), else clsact. */
+static int choose_mode(const char *mode, enum ucap_attach *out)
+{
+	int tcx;
+
+	*out = UCAP_ATTACH_CLSACT;
+	if (!strcmp(mode, "clsact"))
+		return 0;
+	tcx = ucap_tcx_supported();
+	if (tcx < 0)
+		return tcx;
+	if (!tcx && !strcmp(mode, "tcx"))
+		return ucap_fail(EOPNOTSUPP, "--mode tcx: this kernel has no tcx "
+				 "(Linux 6.6 or later); use --mode clsact or auto");
+	if (tcx)
+		*out = UCAP_ATTACH_TCX;
+	return 0;
+}
+
 static int run(enum tc_verb verb, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "mode", required_argument, NULL, 'm' },
 		UCTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -467,14 +647,21 @@ static int run(enum tc_verb verb, int argc, char **argv)
 						  .meta_fd = -1 } };
 	const struct ucap_link **devs = NULL;
 	int opt, ret, lock_fd, status = UCTL_OK;
+	const char *mode = "auto";
 	bool all = false;
 	size_t i, n = 0;
 
-	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS "a", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, UCTL_COMMON_SHORTOPTS "am:", longopts, NULL)) != -1) {
 		if (opt == 'a') {
 			all = true;
 			continue;
 		}
+		if (opt == 'm' && verb == VERB_ATTACH) {
+			mode = optarg;
+			continue;
+		}
+		if (opt == 'm')
+			return uctl_usage_err(cmd, "--mode is for attach");
 		ret = uctl_common_opt(opt, argv, cmd, verb == VERB_ATTACH ? attach_help : detach_help);
 		if (ret >= 0)
 			return ret;
@@ -483,10 +670,15 @@ static int run(enum tc_verb verb, int argc, char **argv)
 		return uctl_usage_err(cmd, "give interfaces or --all, not both");
 	if (!all && optind >= argc)
 		return uctl_usage_err(cmd, "no interface given (IFACE... or --all)");
+	if (strcmp(mode, "auto") && strcmp(mode, "tcx") && strcmp(mode, "clsact"))
+		return uctl_usage_err(cmd, "--mode: '%s' is not auto, tcx or clsact", mode);
 
 	ret = ucap_require_root();
 	if (!ret)
 		ret = ucap_require_bpf();
+	if (ret)
+		return uctl_err(cmd, ret);
+	ret = choose_mode(mode, &c.mode);
 	if (ret)
 		return uctl_err(cmd, ret);
 	ret = ucap_netns_self(&c.ns);

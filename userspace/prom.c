@@ -209,6 +209,15 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 		device_sample(f, "uploadcap_meter_attached", s->ifs[i].link.name,
 			      s->ifs[i].attached);
 	}
+	family(f, "uploadcap_meter_attach_info", "gauge",
+	       "1 for each device the BPF meter is attached to; attach says how (tcx or clsact).");
+	for (i = 0; i < s->n; i++) {
+		if ((shown && !shown[i]) || !s->ifs[i].attached)
+			continue;
+		fprintf(f, "uploadcap_meter_attach_info{device=\"");
+		label_value(f, s->ifs[i].link.name);
+		fprintf(f, "\",attach=\"%s\"} 1\n", ucap_attach_name(s->ifs[i].attach));
+	}
 }
 
 void uctl_prom_agent(FILE *f, __u64 last_record_time)

@@ -363,6 +363,8 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown,
 		/* Not readable (no CAP_BPF): null, never a 0 that looks counted. */
 		json_object_object_add(o, "attached", s->meter_denied ? NULL :
 				       json_object_new_boolean(st->attached));
+		json_object_object_add(o, "attach", st->attached ?
+				       json_object_new_string(ucap_attach_name(st->attach)) : NULL);
 		json_object_object_add(o, "bpf_bytes", bpf_u64(s, st->bpf.bytes));
 		json_object_object_add(o, "bpf_wire_bytes", bpf_u64(s, st->bpf.wire_bytes));
 		json_object_object_add(o, "bpf_packets", bpf_u64(s, st->bpf.packets));
@@ -382,7 +384,7 @@ static void print_json(const struct ucap_snapshot *s, const bool *shown,
 static void print_text(const struct ucap_snapshot *s, const bool *shown,
 		       const struct exfil *x)
 {
-	struct uctl_table *t = uctl_table_new(10);
+	struct uctl_table *t = uctl_table_new(11);
 	char a[64], b[64], c[64];
 	unsigned int attached = 0;
 	size_t i;
@@ -429,6 +431,7 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown,
 	uctl_table_cell(t, "DEVICE TX BYTES");
 	uctl_table_cell(t, "DEVICE TX PACKETS");
 	uctl_table_cell(t, "MODULE BYTES");
+	uctl_table_cell(t, "ATTACH");
 	for (i = 0; i < s->n; i++) {
 		const struct ucap_if_stat *st = &s->ifs[i];
 
@@ -459,6 +462,8 @@ static void print_text(const struct ucap_snapshot *s, const bool *shown,
 			uctl_table_cell(t, "%s", !s->module_present ? "-" :
 					ucap_link_is_loopback(&st->link) ? "- (loopback)" :
 					"- (not guarded)");
+		/* How the meter is attached: tcx or clsact. */
+		uctl_table_cell(t, "%s", st->attached ? ucap_attach_name(st->attach) : "-");
 	}
 	uctl_table_print(t, stdout);
 	uctl_table_free(t);

@@ -43,8 +43,10 @@ int ucap_snapshot_cache_init(struct ucap_snapshot_cache *c)
 static void cache_drop(struct ucap_snapshot_cache *c)
 {
 	ucap_links_free(&c->links);
-	free(c->prog_ids);
-	c->prog_ids = NULL;
+	free(c->hooks);
+	c->hooks = NULL;
+	free(c->tab);
+	c->tab = NULL;
 	c->valid = false;
 }
 
@@ -98,22 +100,48 @@ static int links_read(struct ucap_snapshot_cache *c, struct ucap_links *links, b
 	return ucap_links_get(links);
 }
 
-/* Keep a full reading's devices and programs for the next snapshots. */
+/* Keep a full reading's devices, programs and slot table for the next snapshots. */
 static void cache_keep(struct ucap_snapshot_cache *c, const struct ucap_links *links,
-		       const struct ucap_snapshot *s)
+		       const struct ucap_snapshot *s, const struct ucap_iface *tab)
 {
 	size_t i;
 
 	cache_drop(c);
-	c->prog_ids = malloc((links->n ? links->n : 1) * sizeof(*c->prog_ids));
-	if (!c->prog_ids || links_copy(&c->links, links)) {
+	c->hooks = malloc((links->n ? links->n : 1) * sizeof(*c->hooks));
+	if (tab)
+		c->tab = malloc(UCAP_MAX_SLOTS * sizeof(*c->tab));
+	if (!c->hooks || (tab && !c->tab) || links_copy(&c->links, links)) {
 		cache_drop(c);	/* no cache: the next snapshot reads all */
 		return;
 	}
+	if (tab)
+		memcpy(c->tab, tab, UCAP_MAX_SLOTS * sizeof(*c->tab));
 	for (i = 0; i < links->n; i++)
-		c->prog_ids[i] = s->ifs[i].prog_id;
+		c->hooks[i] = (struct ucap_hook){ s->ifs[i].prog_id, 0, s->ifs[i].attach };
 	c->valid = true;
 	c->age = 0;
+}
+
+/*
+ * A cached device's program. Detaching a tcx link sends no notification:
+ * each snapshot asks the device's tcx chain whether it still holds the
+ * program, one bpf() call; a device whose chain changed is read in full
+ * (*stale), and so is everything at the next snapshot.
+ */
+static int cached_hook(const struct ucap_snapshot_cache *c, size_t i, struct ucap_if_stat *st,
+		       bool *stale)
+{
+	const struct ucap_hook *h = &c->hooks[i];
+	int ret;
+
+	st->prog_id = h->prog_id;
+	st->attach = h->attach;
+	if (h->attach != UCAP_ATTACH_TCX || !h->prog_id)
+		return 0;
+	ret = ucap_tcx_holds(st->link.ifindex, h->prog_id);
+	if (ret == 0)
+		*stale = true;
+	return ret < 0 ? ret : 0;
 }
 
 /*
@@ -132,8 +160,9 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	struct ucap_links links = { 0 };
 	struct ucap_module lo = { 0 };
 	const struct ucap_mod_dev *md;
+	struct ucap_hook hook;
 	struct ucap_meter m;
-	bool full;
+	bool full, stale = false, dev_stale;
 	size_t i;
 	int ret;
 
@@ -173,6 +202,14 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		goto free_links;
 	}
 
+	/*
+	 * uploadctl attach or detach changed the slot table (on tcx that is
+	 * all that shows): every device's program is read again.
+	 */
+	if (!full && (!tab != !cache->tab ||
+		      (tab && memcmp(tab, cache->tab, UCAP_MAX_SLOTS * sizeof(*tab)))))
+		stale = true;
+
 	ret = ucap_module_read(&s->module, sysfs_dir);
 	if (ret && ret != -ENOENT)
 		goto free_tab;
@@ -194,17 +231,21 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		md = ucap_module_dev(&lo, s->ns.ino, st->link.ifindex);
 		if (md && st->mod && md->bytes <= st->mod->bytes)
 			st->mod_bytes_lo = md->bytes;
-		if (full) {
-			ret = ucap_tc_prog_at_slot_position(st->link.ifindex, &st->prog_id);
-			if (ret && s->meter_denied && (ret == -EPERM || ret == -EACCES)) {
-				ucap_clear_why();
-				ret = 0;
-			}
-			if (ret)
-				goto free_ifs;
-		} else {
-			st->prog_id = cache->prog_ids[i];
+		dev_stale = stale;
+		ret = full || dev_stale ? 0 : cached_hook(cache, i, st, &dev_stale);
+		if (full || dev_stale)
+			ret = ucap_meter_hook_of(st->link.ifindex, tab, &hook);
+		if (ret && s->meter_denied && (ret == -EPERM || ret == -EACCES)) {
+			ucap_clear_why();
+			ret = 0;
 		}
+		if (ret)
+			goto free_ifs;
+		if (full || dev_stale) {
+			st->prog_id = hook.prog_id;
+			st->attach = hook.attach;
+		}
+		stale |= dev_stale;
 		if (!tab)
 			continue;
 		ret = ucap_meter_slot_of(tab, &s->ns, &st->link, st->prog_id);
@@ -216,7 +257,9 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	}
 	s->n = links.n;
 	if (cache && full)
-		cache_keep(cache, &links, s);
+		cache_keep(cache, &links, s, tab);
+	else if (cache && stale)
+		cache_drop(cache);	/* the next snapshot reads everything */
 	else if (cache)
 		cache->age++;
 	ret = 0;

@@ -165,11 +165,50 @@ int ucap_meter_slot_by_prog(const struct ucap_iface *tab, __u32 prog_id);
 
 /*
  * The slot a device's counts are in: the slot whose program is attached to
- * it (prog_id from ucap_tc_prog_at_slot_position), else the slot it had
+ * it (prog_id from ucap_meter_hook_of), else the slot it had
  * when last attached. -ENOENT when it has none.
  */
 int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
 		       const struct ucap_link *link, __u32 prog_id);
+
+/* ---- where the meter sits on a device (hook.c) ---- */
+
+enum ucap_attach { UCAP_ATTACH_NONE, UCAP_ATTACH_CLSACT, UCAP_ATTACH_TCX };
+
+/* "tcx", "clsact"; NULL for none. */
+const char *ucap_attach_name(enum ucap_attach a);
+
+/* 1: this kernel has tcx (>= 6.6), 0: it has not, < 0: cannot tell. */
+int ucap_tcx_supported(void);
+
+struct ucap_hook {
+	__u32 prog_id;		/* 0: no program of ours, nor one in our place */
+	__u32 link_id;		/* tcx only: the link it runs in */
+	enum ucap_attach attach;
+};
+
+/*
+ * The meter's program on a device: a program of the slot table in its tcx
+ * egress chain, else the program at uploadcap's clsact position (ours or
+ * not), else someone else's program put into one of our tcx links. A
+ * foreign program elsewhere in the tcx chain is not ours to report. With
+ * tab NULL (the maps unreadable) only the clsact position is looked at.
+ */
+int ucap_meter_hook_of(__u32 ifindex, const struct ucap_iface *tab, struct ucap_hook *h);
+
+/* 1: prog_id is in the device's tcx egress chain, 0: not, < 0: error. */
+int ucap_tcx_holds(__u32 ifindex, __u32 prog_id);
+
+/* The pin of a slot's tcx link: PIN_DIR/UCAP_TCX_LINK_PREFIX<slot>. */
+int ucap_tcx_link_path(const char *pin_dir, __u32 slot, char *buf, size_t len);
+/* Remove it (gone already is fine): its link, if unheld, goes with it. */
+int ucap_tcx_link_unpin(const char *pin_dir, __u32 slot);
+/*
+ * 1: the slot's tcx link is gone or detached from its device (the device
+ * went, or bpftool link detach), 0: it is on its device, whatever program
+ * it runs now (ucap_meter_hook_of tells that).
+ */
+int ucap_tcx_link_dead(const struct ucap_iface *ifc);
 
 /* ---- uploadcap.ko, through /sys/kernel/uploadcap (modmeter.c) ---- */
 
@@ -288,7 +327,8 @@ int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir
 
 struct ucap_if_stat {
 	struct ucap_link link;
-	__u32 prog_id;		/* program at uploadcap's tc position, 0: none */
+	__u32 prog_id;		/* the meter's program (ucap_meter_hook_of), 0: none */
+	enum ucap_attach attach;	/* where prog_id is */
 	bool attached;		/* that program is uploadcap's, for this slot */
 	int slot;		/* -1: the device has no slot */
 	struct ucap_counters bpf;
@@ -317,17 +357,21 @@ struct ucap_snapshot {
 
 /*
  * What a long-lived reader (the agent) keeps between snapshots: the
- * devices and the program at uploadcap's tc position on each. They are
+ * devices and the meter's program on each (ucap_meter_hook_of). They are
  * reused while no link or tc notification arrives, and only the counters
- * are read; everything is read again after any notification, and at
- * least every UCAP_SNAPSHOT_FULL_EVERY snapshots.
+ * are read (and, for a program on tcx, which sends no notification when
+ * detached, whether the device's chain still holds it); everything is
+ * read again after any notification, and at least every
+ * UCAP_SNAPSHOT_FULL_EVERY snapshots, and every device's program after
+ * any change to the slot table (uploadctl attach or detach).
  */
 #define UCAP_SNAPSHOT_FULL_EVERY	10
 
 struct ucap_snapshot_cache {
 	struct ucap_watch watch;
 	struct ucap_links links;	/* the last full reading */
-	__u32 *prog_ids;		/* one per links.v[i] */
+	struct ucap_hook *hooks;	/* one per links.v[i] */
+	struct ucap_iface *tab;		/* the meter's slot table then; NULL: none */
 	bool valid;
 	unsigned int age;		/* snapshots since that reading */
 };
