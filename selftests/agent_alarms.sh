@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The agent's alarms (in the VM), read back from a real syslog daemon:
 # thresholds crossed by traffic, each once and in order, then exhausted
-# once; new_interface; meter_missing when the tc filter is deleted;
+# once; new_interface; meter_missing when the meter is taken off;
 # counter_reset when the pinned counters are rewritten lower;
 # meter_divergence when they are rewritten higher, and for AF_PACKET with
 # PACKET_QDISC_BYPASS (which skips tc but not the module: it is charged,
@@ -108,15 +108,20 @@ check_run "new_interface is a notice naming the device" 0 \
 	"daemon\.notice .*event=new_interface severity=notice device=ucn${RUN_ID} ifindex=[0-9]+ guarded=yes" \
 	events new_interface
 
-# --- the tc filter deleted behind our back
-tc -n "$NSA" filter del dev "$DA" egress pref 1 handle 0x75636170 bpf
-check "meter_missing within 3 ticks of deleting the tc filter" wait_event meter_missing 1 "$(within3)"
+# --- the meter taken off behind our back: its tc filter deleted (clsact),
+# its link detached with bpftool (tcx)
+if [ "$(default_attach)" = tcx ]; then
+	bpftool link detach id "$(tcx_link_of "$NSA" "$DA")"
+else
+	tc -n "$NSA" filter del dev "$DA" egress pref 1 handle 0x75636170 bpf
+fi
+check "meter_missing within 3 ticks of taking the meter off" wait_event meter_missing 1 "$(within3)"
 check_run "meter_missing names the device" 0 "event=meter_missing severity=alert device=$DA what=program" \
 	events meter_missing
 
 # --- the pinned counters rewritten: lower (reset), then higher (divergence)
 out=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA")
-slot=$(sed -n 's/.*(slot \([0-9]*\))/\1/p' <<<"$out")
+slot=$(sed -n 's/.*(slot \([0-9]*\)[,)].*/\1/p' <<<"$out")
 check "re-attached in slot '$slot'" test -n "$slot"
 sleep 1.2
 bpftool map update pinned "$PIN_DIR/ucap_counters" key "$slot" 0 0 0 value $(printf '0 %.0s' $(seq 32))

@@ -317,6 +317,32 @@ status_field() {
 		jq -r --arg n "$2" --arg k "$3" '.interfaces[] | select(.name == $n) | .[$k]'
 }
 
+# --- the meter's two ways onto a device (bpf/uploadcap.h)
+
+TCX_CTL=$BUILD/selftests/tcx_ctl
+
+# This kernel has tcx (6.6 and later): uploadctl attach puts the meter
+# there. Told by the release, not by asking the kernel as uploadctl does.
+have_tcx() { [ "$(printf '6.6\n%s\n' "$(uname -r)" | sort -V | head -n1)" = 6.6 ]; }
+
+# The mode uploadctl attach chooses here by default.
+default_attach() { if have_tcx; then echo tcx; else echo clsact; fi; }
+
+# meter_hooks NS DEV: how many meters of uploadcap's the kernel runs on
+# DEV, as the kernel tells it: the filter at uploadcap's clsact position
+# and programs named ucap_egress in the tcx egress chain.
+meter_hooks() {
+	local n t=0
+	n=$(tc -n "$1" filter show dev "$2" egress 2>/dev/null | grep -c 'handle 0x75636170')
+	if have_tcx; then
+		t=$(in_ns "$1" "$TCX_CTL" chain "$2" | grep -c ' ucap_egress$')
+	fi
+	echo $((n + t))
+}
+
+# tcx_link_of NS DEV: the link id the meter runs in on DEV (tcx), or nothing.
+tcx_link_of() { in_ns "$1" "$TCX_CTL" chain "$2" | awk '$3 == "ucap_egress" { print $2; exit }'; }
+
 # --- uploadcap.ko (tests that run in the VM, scripts/vmtest.sh)
 
 SYSFS=/sys/kernel/uploadcap

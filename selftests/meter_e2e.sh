@@ -12,6 +12,10 @@ two_hosts 198.18.0.1 198.18.0.2
 # Attach while the devices are down: the meter sees every packet they send.
 check_run "attach $DA via nsenter --net" 0 "^$DA: attached" in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA"
 check_run "attach $DB in the other namespace" 0 "^$DB: attached" in_ns "$NSB" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DB"
+# tcx where the kernel has it (6.6 and later), else clsact.
+check_eq "attached the way this kernel allows best ($(uname -r))" \
+	"$(status_field "$NSA" "$DA" attach)" "$(default_attach)"
+check_eq "the kernel runs one meter on $DA" "$(meter_hooks "$NSA" "$DA")" 1
 veth_up "$NSA" "$DA" "$NSB" "$DB" || bail "bring veth pair up"
 
 check "TCP bulk, 8 MiB" tcp_bulk "$NSA" "$NSB" 198.18.0.2 8M
@@ -46,8 +50,7 @@ compare "peer after traffic" "$NSB" "$DB"
 
 # Another run of uploadctl, and a second attach, change nothing.
 check_run "second attach is a no-op" 0 "^$DA: already attached" in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA"
-check_eq "one uploadcap filter on $DA after two attaches" \
-	"$(tc -n "$NSA" filter show dev "$DA" egress | grep -c 'handle 0x75636170')" 1
+check_eq "one uploadcap meter on $DA after two attaches" "$(meter_hooks "$NSA" "$DA")" 1
 read -r _ bytes2 _ pkts2 _ < <(figures "$NSA" "$DA")
 check_ge "counts kept across uploadctl runs and re-attach (bytes)" "$bytes2" "$bytes1"
 check_ge "counts kept across uploadctl runs and re-attach (packets)" "$pkts2" "$pkts1"

@@ -64,6 +64,9 @@ check_eq "uploadcap_device_tx_bytes_total: the device's tx_bytes" \
 check_gt "and traffic was counted" "$(dev_json dev_tx_bytes)" 65535
 check_eq "uploadcap_meter_attached for $DA" \
 	"$(sample "$js" uploadcap_meter_attached device="$DA")" 1
+check_eq "uploadcap_meter_attach_info says how, as status --json does" \
+	"$(sample "$js" uploadcap_meter_attach_info device="$DA" attach="$(default_attach)") $(dev_json attach)" \
+	"1 $(default_attach)"
 check_eq "uploadcap_build_info: uploadctl's version" \
 	"$(jq -r '.samples[] | select(.name == "uploadcap_build_info") | "\(.labels.version) \(.value)"' <<<"$js")" \
 	"$("$UPLOADCTL" version | awk '{ print $2 }') 1"
@@ -84,7 +87,8 @@ format_checks() {
 		uploadcap_module_bytes_total:counter \
 		uploadcap_device_tx_bytes_total:counter uploadcap_bypass_bytes_total:counter \
 		uploadcap_build_info:gauge \
-		uploadcap_meter_attached:gauge uploadcap_rate_ceiling_bytes_per_second:gauge \
+		uploadcap_meter_attached:gauge uploadcap_meter_attach_info:gauge \
+		uploadcap_rate_ceiling_bytes_per_second:gauge \
 		uploadcap_rate_burst_bytes:gauge uploadcap_rate_current_bytes_per_second:gauge \
 		uploadcap_rate_dropped_bytes_total:counter uploadcap_rate_dropped_packets_total:counter; do
 		name=${f%%:*}
