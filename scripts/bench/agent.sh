@@ -1,19 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# agent.sh --rounds N --secs S --out FILE
+# agent.sh --rounds N --secs S --out FILE [--ndev N]
 #
-# The agent's cost with 256 interfaces: 256 dummy devices (or 128 veth
-# pairs where the kernel has no dummy driver), up, in a namespace of our own, the meter attached to every one (and uploadcap.ko
-# guarding them where this kernel has it). Per round: the agent's CPU
-# time per tick over S seconds at a 0.1 s interval, after a warm-up, and
-# the latency of `uploadctl status` and `status --json`.
+# The agent's cost with N interfaces (default 256): N dummy devices (or
+# N/2 veth pairs where the kernel has no dummy driver), up, in a
+# namespace of our own, the meter attached to every one up to its 1023
+# slots (UCAP_MAX_SLOTS - 1: at 4096 devices the first 1023 are metered),
+# and uploadcap.ko guarding them all where this kernel has it. Per round:
+# the agent's CPU time per tick over S seconds at a 0.1 s interval, after
+# a warm-up, and the latency of `uploadctl status` and `status --json`.
 set -u
 . "$(dirname "$0")/../../selftests/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
 NDEV=256
 INTERVAL=0.1
-bench_args "agent.sh --rounds N --secs S --out FILE" "$@"
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ndev) NDEV=$2; shift 2 ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+bench_args "agent.sh --rounds N --secs S --out FILE [--ndev N]" "${args[@]}"
+[ $((NDEV % 2)) = 0 ] && [ "$NDEV" -ge 2 ] || { echo "agent.sh: --ndev: an even number" >&2; exit 2; }
+METERED=$((NDEV < 1023 ? NDEV : 1023))
 die() { echo "agent.sh: $*" >&2; exit 1; }
 
 ucap_test_init >/dev/null
@@ -43,10 +54,12 @@ for i in $(seq 0 2 $((NDEV - 1))); do
 done | ip -n "$NS" -batch - || die "create $NDEV devices"
 for i in $(seq 0 $((NDEV - 1))); do echo "link set ucd$i up"; done | ip -n "$NS" -batch - ||
 	die "set the devices up"
-in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach --all >/dev/null || die "attach the meter"
+# shellcheck disable=SC2046 # one word per device
+in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach $(printf 'ucd%d ' $(seq 0 $((METERED - 1)))) \
+	>/dev/null || die "attach the meter"
 n=$(in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
 	jq '[.interfaces[] | select(.attached)] | length')
-[ "$n" = "$NDEV" ] || die "the meter is attached to $n devices, want $NDEV"
+[ "$n" = "$METERED" ] || die "the meter is attached to $n devices, want $METERED"
 
 # ms CMD...: wall time of CMD in ms.
 ms() {
@@ -78,9 +91,10 @@ for r in $(seq "$ROUNDS"); do
 done
 
 jq -Rn --arg kernel "$(uname -r)" --argjson ndev "$NDEV" --argjson mod "$module" --arg kind "$kind" \
-	--argjson interval "$INTERVAL" '
+	--argjson interval "$INTERVAL" --argjson metered "$METERED" --arg attach "$(default_attach)" '
 	[inputs | split(" ") | {k: .[0], r: (.[1] | tonumber), v: (.[2] | tonumber)}] |
-	{kernel: $kernel, interfaces: $ndev, kind: $kind, module: $mod, interval_s: $interval,
+	{kernel: $kernel, interfaces: $ndev, metered: $metered, attach: $attach, kind: $kind,
+	 module: $mod, interval_s: $interval,
 	 figures: (group_by(.k) | map({key: .[0].k, value: (sort_by(.r) | map(.v))}) | from_entries)}' \
 	<"$RES" >"$RES.json" || die "summarise the rounds"
 bench_output "$RES.json" "$OUT"

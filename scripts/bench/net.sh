@@ -7,11 +7,18 @@
 #   udp64  UDP datagrams of 64 bytes from one thread at full rate (pps)
 #   tcp1   one TCP stream, tcp4 four (bits/s, as received; tcp4 not in
 #          the VM)
+#   sse    what an inference host sends: SSE_CONNS TCP connections, each
+#          streaming events of 100-300 bytes, one segment each (sse.c):
+#          events per second, and (ssecpu) the sending CPU's busy time
+#          per event, in ns
 # under each configuration, alternating within every round (the order
 # rotates from round to round):
-#   host: none, tcempty (an empty tc program, return TC_ACT_OK: the floor
-#         of any tc program), bpf (our meter), nft (netdev egress quota +
-#         counter), both (meter and nft)
+#   host: none, tcempty (an empty tc program, return TC_ACT_OK, on clsact:
+#         the floor of any classic tc program), tcxempty (the same program
+#         first in the tcx chain, where the kernel has tcx: the floor of
+#         the meter's own attachment there), bpf (our meter, attached as
+#         uploadctl chooses: tcx where the kernel has it), nft (netdev
+#         egress quota + counter), both (meter and nft)
 #   vm:   none, mod (uploadcap.ko armed far from its cap), modbpf (and the
 #         meter), modrate (mod with a rate ceiling far above the offered
 #         load: the ceiling's per-CPU credit path), nft; then "slow": the
@@ -32,6 +39,7 @@ bench_args "net.sh --where host|vm --rounds N --secs S --out FILE" "$@"
 
 ucap_test_init >/dev/null
 FLOOD=$BUILD/bench/udpflood
+SSE=$BUILD/bench/sse
 UDP_LEN=64
 WIRE_UDP=$((UDP_LEN + 8 + 20 + 14))	# payload, UDP, IPv4, Ethernet
 RES=$(mktemp)
@@ -41,6 +49,7 @@ NFT_TABLE=ucapbench$RUN_ID
 
 die() { echo "net.sh: $*" >&2; exit 1; }
 [ -x "$FLOOD" ] || die "$FLOOD is not built (make)"
+[ -x "$SSE" ] || die "$SSE is not built (make)"
 command -v iperf3 >/dev/null || die "iperf3 not found (scripts/install-deps.sh)"
 command -v nft >/dev/null || die "nft not found (scripts/install-deps.sh)"
 command -v taskset >/dev/null || die "taskset not found"
@@ -83,6 +92,8 @@ tcempty_on() {
 			object-pinned "$PIN_DIR-empty/tc_ok"
 }
 tcempty_off() { in_ns "$NSA" tc qdisc del dev "$DA" clsact; }
+tcxempty_on() { in_ns "$NSA" "$TCX_CTL" attach "$DA" "$PIN_DIR-empty/tc_ok" first; }
+tcxempty_off() { in_ns "$NSA" "$TCX_CTL" detach "$DA" "$PIN_DIR-empty/tc_ok"; }
 bpf_on() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA" >/dev/null; }
 bpf_off() { in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" detach "$DA" >/dev/null; }
 # Armed, a petabyte away from the cap: the per-CPU credit path.
@@ -95,6 +106,7 @@ on() {
 	none) ;;
 	bpf) bpf_on ;;
 	tcempty) tcempty_on ;;
+	tcxempty) tcxempty_on ;;
 	nft) nft_on ;;
 	both) bpf_on && nft_on ;;
 	mod) mod_on ;;
@@ -107,6 +119,7 @@ off() {
 	none) ;;
 	bpf) bpf_off ;;
 	tcempty) tcempty_off ;;
+	tcxempty) tcxempty_off ;;
 	nft) nft_off ;;
 	both) bpf_off; nft_off ;;
 	mod | modrate) mod_unload ;;
@@ -194,6 +207,29 @@ t_tcp() {
 	wait "$srv" 2>/dev/null
 }
 t_tcp1() { t_tcp 1; }
+# The server sends (NSA, CPU 0), the client reads (NSB, CPU 1). Prints
+# events/s; adds the CPU figure as test ssecpu of the caller's round.
+t_sse() {
+	local port=$((30000 + RANDOM % 10000)) out srv v
+	out=$(mktemp)
+	ip netns exec "$NSA" taskset -c 0 "$SSE" --serve 198.18.8.1 "$port" \
+		--conns "$SSE_CONNS" --secs "$SECS" --cpu 0 >"$out" &
+	srv=$!
+	if ! wait_listen "$NSA" "$port" >/dev/null ||
+		! timeout 120 ip netns exec "$NSB" taskset -c 1 "$SSE" --client 198.18.8.1 "$port" \
+			--conns "$SSE_CONNS"; then
+		kill "$srv" 2>/dev/null
+		wait "$srv" 2>/dev/null
+		rm -f "$out"
+		echo "net.sh: the SSE run failed" >&2
+		return 1
+	fi
+	wait "$srv" || { rm -f "$out"; return 1; }
+	v=$(jq .cpu_ns_per_event "$out")
+	echo "ssecpu $cfg $r $v" >>"$RES"
+	jq .events_per_sec "$out"
+	rm -f "$out"
+}
 t_tcp4() { t_tcp 4; }
 
 # measure ROUND CONFIG TEST: apply, run, check, take off; record a line.
@@ -223,12 +259,15 @@ rotate() {
 # Under emulation, with two vCPUs, four TCP streams show only noise.
 if [ "$WHERE" = host ]; then
 	CONFIGS=(none tcempty bpf nft both)
-	TESTS=(udp64 tcp1 tcp4)
+	have_tcx && CONFIGS+=(tcxempty)
+	TESTS=(udp64 tcp1 tcp4 sse)
+	SSE_CONNS=${SSE_CONNS:-256}
 	T_PINS+=("$PIN_DIR-empty")
 	bpftool prog loadall "$TEST_BPF_OBJ" "$PIN_DIR-empty" type tc || die "load the empty program"
 else
 	CONFIGS=(none mod modbpf modrate nft)
-	TESTS=(udp64 tcp1)
+	TESTS=(udp64 tcp1 sse)
+	SSE_CONNS=${SSE_CONNS:-64}
 fi
 for r in $(seq "$ROUNDS"); do
 	for test in "${TESTS[@]}"; do

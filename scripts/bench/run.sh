@@ -11,6 +11,7 @@
 #      module / module + meter / nftables quota, the exact slow path near
 #      the cap, two senders against one (net.sh --where vm)
 #   4. the agent with 256 interfaces, and `uploadctl status` (agent.sh),
+#      on this machine also with 4096 (the meter on 1023 of them),
 #      here and in the VM
 # Every throughput run also checks that the meters agree exactly with the
 # devices' counters; a disagreement fails the run (exit 1). Targets missed
@@ -66,6 +67,14 @@ echo "bench: throughput on $(uname -r)" >&2
 echo "bench: agent on $(uname -r)" >&2
 "$TOP/scripts/bench/agent.sh" --rounds "$ROUNDS" --secs "$AGENT_SECS" --out "$WORK/agent-host.json" ||
 	failed=1
+# How the cost grows: 16 times the devices (not in quick mode).
+if $quick; then
+	echo null >"$WORK/agent-host-4096.json"
+else
+	echo "bench: agent on $(uname -r), 4096 interfaces" >&2
+	"$TOP/scripts/bench/agent.sh" --rounds "$ROUNDS" --secs "$AGENT_SECS" --ndev 4096 \
+		--out "$WORK/agent-host-4096.json" || failed=1
+fi
 
 # In the VM: the two scripts, their JSON picked out of the guest's output.
 for k in "${kernels[@]}"; do
@@ -90,7 +99,7 @@ done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 jq -n --slurpfile prog "$WORK/prog.json" --slurpfile host "$WORK/net-host.json" \
-	--slurpfile agent "$WORK/agent-host.json" \
+	--slurpfile agent "$WORK/agent-host.json" --slurpfile agent4096 "$WORK/agent-host-4096.json" \
 	--slurpfile vms <(for f in "$WORK"/vm-*.json; do [ ! -f "$f" ] || cat "$f"; done) \
 	--argjson vm_failed "$(jq -n '$ARGS.positional' --args "${vm_failed[@]}")" \
 	--arg kernel "$(uname -r)" --arg cpu "$cpu" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

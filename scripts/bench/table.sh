@@ -11,7 +11,7 @@ def n: if . == null then "-" elif . >= 1e9 then "\(. / 1e7 | round / 100) G"
 	elif . >= 1e6 then "\(. / 1e4 | round / 100) M" elif . >= 1e3 then "\(. / 10 | round / 100) k"
 	else (. * 100 | round / 100 | tostring) end;
 def rng: "\(.median | r) (\(.min | r)..\(.max | r))";
-def unit($t): if $t == "udp64" then "pps" else "bit/s" end;
+def unit($t): if $t == "udp64" then "pps" elif $t == "sse" then "events/s" elif $t == "ssecpu" then "ns/event" else "bit/s" end;
 def tput($k; $tp; $cfgs):
 	($cfgs[] as $c | $tp | to_entries[] | .key as $t | .value[$c] // empty |
 	 "| \($k) | \($t) | \($c) | \(.value.median | n) \(unit($t)) | \(.ratio | rng) |");
@@ -25,8 +25,9 @@ def tput($k; $tp; $cfgs):
 "",
 "| kernel | test | configuration | median | ratio to no hook (min..max) |",
 "|---|---|---|---|---|",
-tput(.host.kernel; .host.throughput; ["tcempty", "bpf", "nft", "both"]),
-"| \(.host.kernel) | udp64 | meter / empty tc program | | \(.host.meter_over_empty_tc | rng) |",
+tput(.host.kernel; .host.throughput; ["tcempty", "tcxempty", "bpf", "nft", "both"]),
+"| \(.host.kernel) | udp64 | meter / empty tc program (clsact) | | \(.host.meter_over_empty_tc | rng) |",
+"| \(.host.kernel) | udp64 | meter / empty program on the same attach | | \(.host.meter_over_empty_same_attach | rng) |",
 (.vm[] | tput("\(.kernel) (QEMU)"; .throughput; ["mod", "modbpf", "modrate", "nft"]),
 	"| \(.kernel) (QEMU) | udp64 | modrate / mod (ceiling above the load) | | \(.ceiling_over_module | rng) |",
 	"| \(.kernel) (QEMU) | udp64, fixed count | modslow (exact, near the cap) | \(.slow.modslow.value.median | n) pps | \(.slow.modslow.ratio | rng) |"),
@@ -36,10 +37,12 @@ tput(.host.kernel; .host.throughput; ["tcempty", "bpf", "nft", "both"]),
 (.vm[] | .kernel as $k | .scaling | to_entries[] |
 	"| \($k) (QEMU) | \(if .key == "none" then "no hook" else "uploadcap.ko" end) | \(.value.ratio | rng) |"),
 "",
-"| kernel | 256 interfaces | median (min..max) |",
-"|---|---|---|",
-(([.agent_host] + [.vm[] | .agent]) | .[] | .kernel as $k | .module as $m | .figures | to_entries[] |
-	"| \($k)\(if $m then " (QEMU, module)" else "" end) | \(.key | sub("_ms$"; "") | gsub("_"; " ")) | \(.value | rng) ms |"),
+"| kernel | interfaces (metered) | figure | median (min..max) |",
+"|---|---|---|---|",
+(([.agent_host, .agent_host_4096] + [.vm[] | .agent]) | .[] | select(. != null) |
+	.kernel as $k | .module as $m | "\(.interfaces) (\(.metered // .interfaces), \(.attach // "-"))" as $n |
+	.figures | to_entries[] |
+	"| \($k)\(if $m then " (QEMU, module)" else "" end) | \($n) | \(.key | sub("_ms$"; "") | gsub("_"; " ")) | \(.value | rng) ms |"),
 "",
 "| target | value | wanted | met |",
 "|---|---|---|---|",
