@@ -43,8 +43,8 @@ int ucap_snapshot_cache_init(struct ucap_snapshot_cache *c)
 static void cache_drop(struct ucap_snapshot_cache *c)
 {
 	ucap_links_free(&c->links);
-	free(c->hooks);
-	c->hooks = NULL;
+	free(c->devs);
+	c->devs = NULL;
 	free(c->tab);
 	c->tab = NULL;
 	c->valid = false;
@@ -107,41 +107,82 @@ static void cache_keep(struct ucap_snapshot_cache *c, const struct ucap_links *l
 	size_t i;
 
 	cache_drop(c);
-	c->hooks = malloc((links->n ? links->n : 1) * sizeof(*c->hooks));
+	c->devs = malloc((links->n ? links->n : 1) * sizeof(*c->devs));
 	if (tab)
 		c->tab = malloc(UCAP_MAX_SLOTS * sizeof(*c->tab));
-	if (!c->hooks || (tab && !c->tab) || links_copy(&c->links, links)) {
+	if (!c->devs || (tab && !c->tab) || links_copy(&c->links, links)) {
 		cache_drop(c);	/* no cache: the next snapshot reads all */
 		return;
 	}
 	if (tab)
 		memcpy(c->tab, tab, UCAP_MAX_SLOTS * sizeof(*c->tab));
 	for (i = 0; i < links->n; i++)
-		c->hooks[i] = (struct ucap_hook){ s->ifs[i].prog_id, 0, s->ifs[i].attach };
+		c->devs[i] = (struct ucap_cached_dev){
+			.hook = { s->ifs[i].prog_id, 0, s->ifs[i].attach },
+			.tx_packets = s->ifs[i].link.tx_packets,
+			.bpf_packets = s->ifs[i].bpf.packets,
+		};
 	c->valid = true;
 	c->age = 0;
 }
 
 /*
- * A cached device's program. Detaching a tcx link sends no notification:
- * each snapshot asks the device's tcx chain whether it still holds the
- * program, one bpf() call; a device whose chain changed is read in full
- * (*stale), and so is everything at the next snapshot.
+ * Is it time to ask a cached device's tcx chain whether it still holds
+ * the meter? Detaching a tcx link sends no notification, and asking costs
+ * a bpf() call under the kernel's rtnl lock: each snapshot asks a third
+ * of the devices in turn, so each within UCAP_TCX_SWEEP snapshots, and
+ * at once any device that sent more packets than the meter counted since
+ * the last snapshot (the meter runs first: all it sends passes it).
  */
-static int cached_hook(const struct ucap_snapshot_cache *c, size_t i, struct ucap_if_stat *st,
-		       bool *stale)
+static bool tcx_due(const struct ucap_snapshot_cache *c, size_t i,
+		    const struct ucap_if_stat *st)
 {
-	const struct ucap_hook *h = &c->hooks[i];
-	int ret;
+	const struct ucap_cached_dev *d = &c->devs[i];
 
-	st->prog_id = h->prog_id;
-	st->attach = h->attach;
-	if (h->attach != UCAP_ATTACH_TCX || !h->prog_id)
-		return 0;
-	ret = ucap_tcx_holds(st->link.ifindex, h->prog_id);
-	if (ret == 0)
-		*stale = true;
-	return ret < 0 ? ret : 0;
+	if (st->attach != UCAP_ATTACH_TCX || !st->prog_id)
+		return false;
+	if (i % UCAP_TCX_SWEEP == c->age % UCAP_TCX_SWEEP)
+		return true;
+	if (st->link.tx_packets < d->tx_packets || st->bpf.packets < d->bpf_packets)
+		return true;
+	return st->link.tx_packets - d->tx_packets > st->bpf.packets - d->bpf_packets;
+}
+
+/* The device's slot and what the meter counted there, from its program. */
+static void meter_fill(struct ucap_if_stat *st, const struct ucap_iface *tab,
+		       const struct ucap_counters *cnt, const struct ucap_netns *ns)
+{
+	int slot;
+
+	st->slot = -1;
+	st->attached = false;
+	memset(&st->bpf, 0, sizeof(st->bpf));
+	if (!tab)
+		return;
+	slot = ucap_meter_slot_of(tab, ns, &st->link, st->prog_id);
+	if (slot < 0)
+		return;
+	st->slot = slot;
+	st->attached = st->prog_id && tab[slot].prog_id == st->prog_id;
+	st->bpf = cnt[slot];
+}
+
+/* The device's program, read from the kernel: tcx chain, clsact position. */
+static int hook_read(struct ucap_if_stat *st, const struct ucap_iface *tab, bool denied)
+{
+	struct ucap_hook hook;
+	int ret = ucap_meter_hook_of(st->link.ifindex, tab, &hook);
+
+	if (ret && denied && (ret == -EPERM || ret == -EACCES)) {
+		ucap_clear_why();
+		ret = 0;
+		memset(&hook, 0, sizeof(hook));
+	}
+	if (ret)
+		return ret;
+	st->prog_id = hook.prog_id;
+	st->attach = hook.attach;
+	return 0;
 }
 
 /*
@@ -160,7 +201,6 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 	struct ucap_links links = { 0 };
 	struct ucap_module lo = { 0 };
 	const struct ucap_mod_dev *md;
-	struct ucap_hook hook;
 	struct ucap_meter m;
 	bool full, stale = false, dev_stale;
 	size_t i;
@@ -232,28 +272,33 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		if (md && st->mod && md->bytes <= st->mod->bytes)
 			st->mod_bytes_lo = md->bytes;
 		dev_stale = stale;
-		ret = full || dev_stale ? 0 : cached_hook(cache, i, st, &dev_stale);
-		if (full || dev_stale)
-			ret = ucap_meter_hook_of(st->link.ifindex, tab, &hook);
-		if (ret && s->meter_denied && (ret == -EPERM || ret == -EACCES)) {
-			ucap_clear_why();
-			ret = 0;
-		}
-		if (ret)
-			goto free_ifs;
 		if (full || dev_stale) {
-			st->prog_id = hook.prog_id;
-			st->attach = hook.attach;
+			ret = hook_read(st, tab, s->meter_denied);
+			if (ret)
+				goto free_ifs;
+		} else {
+			st->prog_id = cache->devs[i].hook.prog_id;
+			st->attach = cache->devs[i].hook.attach;
+		}
+		meter_fill(st, tab, cnt, &s->ns);
+		if (!full && !dev_stale && tcx_due(cache, i, st)) {
+			ret = ucap_tcx_holds(st->link.ifindex, st->prog_id);
+			if (ret < 0)
+				goto free_ifs;
+			if (!ret) {
+				/* Its chain changed: read it in full. */
+				dev_stale = true;
+				ret = hook_read(st, tab, s->meter_denied);
+				if (ret)
+					goto free_ifs;
+				meter_fill(st, tab, cnt, &s->ns);
+			}
 		}
 		stale |= dev_stale;
-		if (!tab)
-			continue;
-		ret = ucap_meter_slot_of(tab, &s->ns, &st->link, st->prog_id);
-		if (ret < 0)
-			continue;
-		st->slot = ret;
-		st->attached = st->prog_id && tab[ret].prog_id == st->prog_id;
-		st->bpf = cnt[ret];
+		if (cache && !full) {
+			cache->devs[i].tx_packets = st->link.tx_packets;
+			cache->devs[i].bpf_packets = st->bpf.packets;
+		}
 	}
 	s->n = links.n;
 	if (cache && full)

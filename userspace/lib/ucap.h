@@ -360,17 +360,27 @@ struct ucap_snapshot {
  * devices and the meter's program on each (ucap_meter_hook_of). They are
  * reused while no link or tc notification arrives, and only the counters
  * are read (and, for a program on tcx, which sends no notification when
- * detached, whether the device's chain still holds it); everything is
+ * detached, whether the device's chain still holds it: see tcx_due in
+ * snapshot.c); everything is
  * read again after any notification, and at least every
  * UCAP_SNAPSHOT_FULL_EVERY snapshots, and every device's program after
  * any change to the slot table (uploadctl attach or detach).
  */
 #define UCAP_SNAPSHOT_FULL_EVERY	10
+/* Each snapshot asks a tcx chain of one device in this many (snapshot.c). */
+#define UCAP_TCX_SWEEP			3
+
+/* A device of the last full reading, and its counters at the last snapshot. */
+struct ucap_cached_dev {
+	struct ucap_hook hook;
+	__u64 tx_packets;
+	__u64 bpf_packets;
+};
 
 struct ucap_snapshot_cache {
 	struct ucap_watch watch;
 	struct ucap_links links;	/* the last full reading */
-	struct ucap_hook *hooks;	/* one per links.v[i] */
+	struct ucap_cached_dev *devs;	/* one per links.v[i] */
 	struct ucap_iface *tab;		/* the meter's slot table then; NULL: none */
 	bool valid;
 	unsigned int age;		/* snapshots since that reading */
