@@ -75,7 +75,7 @@ enum ucap_slot_state {
 
 /* ucap_iface flags */
 #define UCAP_IFACE_F_OWN_CLSACT	0x1U	/* uploadctl created the clsact qdisc */
-#define UCAP_IFACE_F_TCX	0x2U	/* attached through the tcx link link_id */
+#define UCAP_IFACE_F_TCX	0x2U	/* attached by the tcx link link_id */
 
 /*
  * Value of ucap_ifaces, indexed by slot: who the slot belongs to. Written

@@ -54,12 +54,18 @@ pkts() {
 	in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json |
 		jq -r --arg n "$DA" '.interfaces[] | select(.name == $n) | "\(.bpf_packets) \(.dev_tx_packets)"'
 }
-read -r bp0 dp0 < <(pkts)
-check "UDP flows through meter and tc_ok" udp_small "$NSA" "$NSB" 198.18.0.6 8K 64
-settle "$NSA" "$DA"
-read -r bp1 dp1 < <(pkts)
-check_gt "the meter counted the traffic" "$((bp1 - bp0))" 100
-check_eq "meter grew exactly as the device counter" "$((bp1 - bp0))" "$((dp1 - dp0))"
+# flows_exactly TAG: UDP through the meter and what follows it, counted
+# exactly as the device counts it (bp1: the meter's packets after).
+flows_exactly() {
+	local bp0 dp0 dp1
+	read -r bp0 dp0 < <(pkts)
+	check "UDP flows through the meter and $1" udp_small "$NSA" "$NSB" 198.18.0.6 8K 64
+	settle "$NSA" "$DA"
+	read -r bp1 dp1 < <(pkts)
+	check_gt "the meter counted the traffic" "$((bp1 - bp0))" 100
+	check_eq "meter grew exactly as the device counter" "$((bp1 - bp0))" "$((dp1 - dp0))"
+}
+flows_exactly "tc_ok (clsact)"
 check_run "detach" 0 "detached" uctl_a detach "$DA"
 check "tc_ok filter kept" bash -c "tc -n '$NSA' filter show dev '$DA' egress | grep -q 'pref 10 bpf'"
 tc -n "$NSA" qdisc del dev "$DA" clsact
@@ -150,12 +156,7 @@ check_eq "the clsact filter's drop stands" "$(rx_packets)" "$rx0"
 tc -n "$NSA" filter del dev "$DA" egress prio 10
 
 check "a foreign tc_ok program last in the tcx chain" tcx attach "$DA" "$FOREIGN/tc_ok" last
-read -r bp0 dp0 < <(pkts)
-check "UDP flows through the meter and tc_ok" udp_small "$NSA" "$NSB" 198.18.0.6 8K 64
-settle "$NSA" "$DA"
-read -r bp1 dp1 < <(pkts)
-check_gt "the meter counted the traffic" "$((bp1 - bp0))" 100
-check_eq "meter grew exactly as the device counter" "$((bp1 - bp0))" "$((dp1 - dp0))"
+flows_exactly "tc_ok (tcx)"
 
 check_run "detach" 0 "^$DA: detached" uctl_a detach "$DA"
 check_eq "only our link went: the foreign program stays" "$(chain_names)" "tc_ok "

@@ -358,6 +358,21 @@ static int already_attached(struct tc_ctx *c, const struct ucap_link *l)
 	return 1;
 }
 
+/*
+ * Give the slot to the device and its new program, before the program is
+ * attached: a running program always has its slot. *ifc: what was written.
+ */
+static int claim_slot(struct tc_ctx *c, const struct ucap_link *l, __u32 slot, __u32 prog_id,
+		      __u32 flags, struct ucap_iface *ifc)
+{
+	memset(ifc, 0, sizeof(*ifc));
+	record_device(ifc, c, l);
+	ifc->state = UCAP_SLOT_ATTACHED;
+	ifc->prog_id = prog_id;
+	ifc->flags = flags;
+	return set_slot(c, slot, ifc);
+}
+
 static int attach_clsact(struct tc_ctx *c, const struct ucap_link *l, int slot)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)l->ifindex,
@@ -384,13 +399,8 @@ static int attach_clsact(struct tc_ctx *c, const struct ucap_link *l, int slot)
 	if (ret)
 		goto undo_clsact;
 
-	/* Record before attaching: a running program always has its slot. */
-	memset(&ifc, 0, sizeof(ifc));
-	record_device(&ifc, c, l);
-	ifc.state = UCAP_SLOT_ATTACHED;
-	ifc.prog_id = prog_id;
-	ifc.flags = own_clsact ? UCAP_IFACE_F_OWN_CLSACT : 0;
-	ret = set_slot(c, (__u32)slot, &ifc);
+	ret = claim_slot(c, l, (__u32)slot, prog_id, own_clsact ? UCAP_IFACE_F_OWN_CLSACT : 0,
+			 &ifc);
 	if (ret)
 		goto destroy_skel;
 
@@ -453,13 +463,7 @@ static int attach_tcx(struct tc_ctx *c, const struct ucap_link *l, int slot)
 	if (ret)
 		return ret;
 
-	/* Record before attaching: a running program always has its slot. */
-	memset(&ifc, 0, sizeof(ifc));
-	record_device(&ifc, c, l);
-	ifc.state = UCAP_SLOT_ATTACHED;
-	ifc.prog_id = prog_id;
-	ifc.flags = UCAP_IFACE_F_TCX;
-	ret = set_slot(c, (__u32)slot, &ifc);
+	ret = claim_slot(c, l, (__u32)slot, prog_id, UCAP_IFACE_F_TCX, &ifc);
 	if (ret)
 		goto destroy_skel;
 
