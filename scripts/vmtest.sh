@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]...
-#           [-a KERNEL_ARG]... -- CMD [ARGS...]
+#           [-a KERNEL_ARG]... [-I] -- CMD [ARGS...]
 #
 # Boot an installed Debian kernel under QEMU (software emulation) with this
 # machine's root shared read-only over 9p (writable tmpfs on /tmp, /run,
@@ -23,6 +23,10 @@
 # stopped here by PID.
 # -a KERNEL_ARG (repeatable) adds it to the kernel's command line, e.g.
 # module.sig_enforce=1.
+# -I runs the guest in instruction time (QEMU -icount shift=0,sleep=off,
+# align=off): one vCPU thread, the guest's clock advancing 1 ns per
+# instruction executed on any vCPU, so what the guest measures in time is
+# instructions, whatever else the host is doing (make bench's VM figures).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,15 +38,17 @@ tpm_state=
 systemd=
 nics=()
 kargs=
+icount=()
 
 usage() {
-	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... [-a KERNEL_ARG]... -- CMD [ARGS...]" >&2
+	echo "usage: vmtest.sh [-k KERNEL_RELEASE] [-t SECONDS] [-m MEM] [-s DIR] [-T DIR] [-S] [-n MODEL]... [-a KERNEL_ARG]... [-I] -- CMD [ARGS...]" >&2
 	exit 2
 }
 die() { echo "vmtest: $*" >&2; exit 1; }
 
-while getopts "k:t:m:s:T:Sn:a:h" opt; do
+while getopts "k:t:m:s:T:Sn:a:Ih" opt; do
 	case $opt in
+	I) icount=(-icount shift=0,sleep=off,align=off) ;;
 	a)
 		case $OPTARG in
 		*[!A-Za-z0-9_.=,-]* | "") die "not a kernel argument: $OPTARG" ;;
@@ -184,7 +190,7 @@ boot() {
 	[ -z "$tpm_state" ] || start_swtpm
 	start=$SECONDS
 	qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m "$mem" \
+		-accel tcg -cpu max -smp 2 -m "$mem" "${icount[@]}" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$res/console" \
 		-kernel "$kernel" -initrd "$initrd" \
