@@ -34,7 +34,7 @@ check_eq "uploadcap-dkms depends on dkms" "$(dpkg-deb -f "$dkms_deb" Depends | g
 check_eq "uploadcap-dkms is in section kernel" "$(dpkg-deb -f "$dkms_deb" Section)" kernel
 check_eq "uploadcap recommends signed modules, or DKMS" "$(dpkg-deb -f "$ctl" Recommends)" \
 	"uploadcap-modules | uploadcap-dkms"
-for d in README.md threat-model.md; do
+for d in README.md threat-model.md performance.md; do
 	check "the docs uploadctl(8) points to are installed: $d" \
 		grep -qx "/usr/share/doc/uploadcap/$d" <<<"$(contents "$ctl")"
 done
