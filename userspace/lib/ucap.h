@@ -171,7 +171,7 @@ int ucap_meter_slot_by_prog(const struct ucap_iface *tab, __u32 prog_id);
 int ucap_meter_slot_of(const struct ucap_iface *tab, const struct ucap_netns *ns,
 		       const struct ucap_link *link, __u32 prog_id);
 
-/* ---- where the meter sits on a device (hook.c) ---- */
+/* ---- where the meter sits on a device (meterhook.c) ---- */
 
 enum ucap_attach { UCAP_ATTACH_NONE, UCAP_ATTACH_CLSACT, UCAP_ATTACH_TCX };
 
