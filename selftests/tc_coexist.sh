@@ -126,6 +126,17 @@ send25() {
 		'exec 3>/dev/udp/198.18.0.6/9; for i in $(seq 25); do printf x >&3; done' 2>/dev/null
 	settle "$NSA" "$DA"
 }
+# drop_stands WHO: 25 datagrams that WHO drops after the meter: counted,
+# and none reaches the receiver.
+drop_stands() {
+	local rx0 pk0
+	rx0=$(rx_packets)
+	pk0=$(status_field "$NSA" "$DA" bpf_packets)
+	send25
+	check_ge "the meter counted what $1 dropped" \
+		"$(($(status_field "$NSA" "$DA" bpf_packets) - pk0))" 25
+	check_eq "the drop of $1 stands: the receiver got none" "$(rx_packets)" "$rx0"
+}
 check "a foreign tc_ok program first in the tcx chain" tcx attach "$DA" "$FOREIGN/tc_ok" first
 check_run "attach (auto) takes tcx" 0 "^$DA: attached \(slot [0-9]+, tcx\)" uctl_a attach "$DA"
 check_eq "the meter runs first, before the program that was first" "$(chain_names)" "ucap_egress tc_ok "
@@ -137,22 +148,12 @@ check_eq "one meter on the device" "$(meter_hooks "$NSA" "$DA")" 1
 check "the foreign tc_ok detached" tcx detach "$DA" "$FOREIGN/tc_ok"
 
 check "a foreign tc_shot program last in the tcx chain" tcx attach "$DA" "$FOREIGN/tc_shot" last
-rx0=$(rx_packets)
-pk0=$(status_field "$NSA" "$DA" bpf_packets)
-send25
-check_ge "the meter counted what the later tcx program dropped" \
-	"$(($(status_field "$NSA" "$DA" bpf_packets) - pk0))" 25
-check_eq "the later program's drop stands: the receiver got none" "$(rx_packets)" "$rx0"
+drop_stands "the later tcx program"
 check "the foreign tc_shot detached" tcx detach "$DA" "$FOREIGN/tc_shot"
 
 tc -n "$NSA" qdisc add dev "$DA" clsact
 check "a foreign clsact filter, tc_shot, at egress priority 10" foreign egress 10 tc_shot
-rx0=$(rx_packets)
-pk0=$(status_field "$NSA" "$DA" bpf_packets)
-send25
-check_ge "the meter counted what the clsact filter dropped" \
-	"$(($(status_field "$NSA" "$DA" bpf_packets) - pk0))" 25
-check_eq "the clsact filter's drop stands" "$(rx_packets)" "$rx0"
+drop_stands "the clsact filter"
 tc -n "$NSA" filter del dev "$DA" egress prio 10
 
 check "a foreign tc_ok program last in the tcx chain" tcx attach "$DA" "$FOREIGN/tc_ok" last
