@@ -361,25 +361,6 @@ bool ucap_iface_is(const struct ucap_iface *ifc, const struct ucap_netns *ns,
 	       !memcmp(ifc->addr, link->addr, link->addr_len);
 }
 
-int ucap_tc_prog_at_slot_position(__u32 ifindex, __u32 *prog_id)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = UCAP_TC_HANDLE,
-		    .priority = UCAP_TC_PRIO);
-	int ret;
-
-	*prog_id = 0;
-	ret = bpf_tc_query(&hook, &opts);
-	if (ret == -ENOENT || ret == -EINVAL)
-		return 0;	/* no clsact (EINVAL) or no filter there */
-	if (ret)
-		return ucap_fail(ret, "query tc egress filters of ifindex %u: %s",
-				 ifindex, strerror(-ret));
-	*prog_id = opts.prog_id;
-	return 0;
-}
-
 bool ucap_prog_exists(__u32 prog_id)
 {
 	int fd;

@@ -71,6 +71,29 @@ static int tcx_chain(__u32 ifindex, __u32 *progs, __u32 *links, __u32 *n)
 	return 0;
 }
 
+/*
+ * Which program sits at uploadcap's clsact position (UCAP_TC_PRIO and
+ * UCAP_TC_HANDLE on the egress hook): *prog_id is 0 when there is none.
+ */
+static int clsact_prog_at_position(__u32 ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = UCAP_TC_HANDLE,
+		    .priority = UCAP_TC_PRIO);
+	int ret;
+
+	*prog_id = 0;
+	ret = bpf_tc_query(&hook, &opts);
+	if (ret == -ENOENT || ret == -EINVAL)
+		return 0;	/* no clsact (EINVAL) or no filter there */
+	if (ret)
+		return ucap_fail(ret, "query tc egress filters of ifindex %u: %s",
+				 ifindex, strerror(-ret));
+	*prog_id = opts.prog_id;
+	return 0;
+}
+
 static int slot_by_link(const struct ucap_iface *tab, __u32 link_id)
 {
 	__u32 slot;
@@ -105,7 +128,7 @@ int ucap_meter_hook_of(__u32 ifindex, const struct ucap_iface *tab, struct ucap_
 		if (!replaced.prog_id && slot_by_link(tab, links[i]) >= 0)
 			replaced = (struct ucap_hook){ progs[i], links[i], UCAP_ATTACH_TCX };
 	}
-	ret = ucap_tc_prog_at_slot_position(ifindex, &prog_id);
+	ret = clsact_prog_at_position(ifindex, &prog_id);
 	if (ret)
 		return ret;
 	if (prog_id)

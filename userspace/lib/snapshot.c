@@ -265,7 +265,6 @@ int ucap_snapshot_take(struct ucap_snapshot *s, const char *pin_dir,
 		struct ucap_if_stat *st = &s->ifs[i];
 
 		st->link = links.v[i];
-		st->slot = -1;
 		if (s->module_present)
 			st->mod = ucap_module_dev(&s->module, s->ns.ino, st->link.ifindex);
 		md = ucap_module_dev(&lo, s->ns.ino, st->link.ifindex);

@@ -150,13 +150,6 @@ int ucap_meter_reclaim(const struct ucap_meter *m, __u32 slot);
 bool ucap_iface_is(const struct ucap_iface *ifc, const struct ucap_netns *ns,
 		   const struct ucap_link *link);
 
-/*
- * Which program sits at uploadcap's tc position (UCAP_TC_PRIO and
- * UCAP_TC_HANDLE on the clsact egress hook) of a device: *prog_id is 0
- * when there is none.
- */
-int ucap_tc_prog_at_slot_position(__u32 ifindex, __u32 *prog_id);
-
 /* Does a program with this id still exist? */
 bool ucap_prog_exists(__u32 prog_id);
 
