@@ -102,7 +102,7 @@ userspace: $(BUILD)/uploadctl $(TEST_PROGS) $(TEST_BPF_OBJS) $(BENCH_PROGS)
 deps:
 	$(Q)scripts/install-deps.sh
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/uploadcap.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/ucap_meter_abi.h
 	$(call msg,CLANG-BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -117,7 +117,7 @@ $(BUILD)/uploadcap.skel.h: $(BUILD)/bpf/uploadcap.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name uploadcap > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h
+$(BUILD)/lib/%.o: userspace/lib/%.c $(wildcard userspace/lib/*.h) bpf/ucap_meter_abi.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -128,7 +128,7 @@ $(BUILD)/libucap.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/uploadctl.d/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h) \
-		bpf/uploadcap.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h $(BUILD)/uploadcap.skel.h
+		bpf/ucap_meter_abi.h kmod/ucap_params.h kmod/ucap_tpm_abi.h kmod/ucap_log_abi.h $(BUILD)/uploadcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iuserspace -c $< -o $@

@@ -5,16 +5,16 @@
  * TCX_NEXT too: on tcx the next program in the chain runs, on clsact
  * cls_bpf goes on to the next filter, so every other tc program on the
  * hook still runs and decides the packet's fate exactly as it would
- * without us. The same object serves both attachments (bpf/uploadcap.h).
+ * without us. The same object serves both attachments (bpf/ucap_meter_abi.h).
  *
  * One copy of this program is loaded per metered device, with the device's
- * slot in .rodata (ucap_slot); see uploadcap.h for why.
+ * slot in .rodata (ucap_slot); see ucap_meter_abi.h for why.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
-#include "uploadcap.h"
+#include "ucap_meter_abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -4,7 +4,7 @@
  * counter is compared with what its netfilter egress hook let through.
  * Bytes a device reports sending beyond that left by a path past the hook
  * (XDP redirect or transmit, a tc redirect, pktgen, AF_XDP, a driver's
- * own queue): they are charged to the ledger, so that such traffic uses
+ * own queue): they are charged to the budget, so that such traffic uses
  * up the cap too, and drawn from the rate ceiling's bucket as debt. A
  * device is also audited one last time when it stops being guarded or
  * may stop counting (hook.c: going down, and gone down, leaving its
@@ -83,7 +83,7 @@
 #include <linux/stringify.h>
 #include <net/rtnetlink.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_log_abi.h"
 #include "ucap_params.h"
 
@@ -456,7 +456,7 @@ static unsigned int ucap_audit_delay_ms(void)
 {
 	unsigned int ms = audit_ms;
 
-	if (ucap_ledger_exact() || ucap_rate_in_debt())
+	if (ucap_budget_exact() || ucap_rate_in_debt())
 		ms = min_t(unsigned int, ms, UCAP_AUDIT_FINE_MS);
 	return ms;
 }

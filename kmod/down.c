@@ -31,7 +31,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 
 static char *on_exhaust = "drop";
 module_param(on_exhaust, charp, 0444);

@@ -42,7 +42,7 @@
 #include <net/net_namespace.h>
 #include <net/sch_generic.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_params.h"
 
 static char *exempt = "";

@@ -5,7 +5,7 @@
  */
 #include <linux/module.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_log_abi.h"
 
 static int __init ucap_init(void)
@@ -13,7 +13,7 @@ static int __init ucap_init(void)
 	u64 lease_bytes, cap_bytes, granted;
 	int err;
 
-	ucap_ledger_init();
+	ucap_budget_init();
 	err = ucap_reserve_init();
 	if (err)
 		return err;

@@ -60,7 +60,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 
 /* Largest credit chunk a CPU takes at a time. */
 #define UCAP_RATE_CHUNK		(64 * 1024)
@@ -99,7 +99,7 @@ static struct {
 	u64 capacity;		/* of the bucket: burst - CPUs * chunk */
 	s64 tokens;		/* below 0: in debt */
 	u64 last_ns;		/* of the last refill */
-	/* The sampler's: what the ledger had counted, and when. */
+	/* The sampler's: what the budget had counted, and when. */
 	u64 sample_used;
 	u64 sample_ns;
 	u64 current_rate;	/* read locklessly */
@@ -354,7 +354,7 @@ void ucap_read_rate(struct ucap_rate_totals *t)
 }
 
 /*
- * Once a second: the bytes the ledger counted since the last sample, per
+ * Once a second: the bytes the budget counted since the last sample, per
  * second of the time that actually passed (the work may run late).
  */
 static void ucap_rate_sample(struct work_struct *work);

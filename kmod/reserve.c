@@ -3,7 +3,7 @@
  * The management reserve's destinations: the prefixes (reserve_dst) that
  * traffic must go to for the reserve to let it through once the cap is
  * exhausted, and the match the egress hook asks. The reserve's bytes are
- * the ledger's (ledger.c): this file only says which packets may use them.
+ * the budget's (budget.c): this file only says which packets may use them.
  *
  * A packet matches when it is IPv4 or IPv6 to an address within one of
  * the prefixes, or is what reaching them takes on the link: ARP, and IPv6
@@ -39,7 +39,7 @@
 #include <net/ipv6.h>
 #include <net/ndisc.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_params.h"
 
 static char *reserve_dst;

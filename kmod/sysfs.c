@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/uploadcap/: the ledger's and the rate ceiling's figures, the
+ * /sys/kernel/uploadcap/: the budget's and the rate ceiling's figures, the
  * writable files (cap_bytes, rate_bytes_per_sec, rate_burst_bytes,
  * reserve_bytes, reserve_dst: arm, or lower), the devices table, and the
  * uevents that announce state changes.
@@ -16,7 +16,7 @@
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_tpm_abi.h"
 
 static struct kobject *ucap_kobj;

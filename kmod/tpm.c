@@ -21,7 +21,7 @@
  * policy's cap (or any lower one), moves the counter once and arms the
  * lease there.
  *
- * Raises run in process context, in raise_work, queued by the ledger's
+ * Raises run in process context, in raise_work, queued by the budget's
  * slow path once less than a quarter step of the lease is left: the
  * packet path never waits on the TPM. A failed increment leaves the lease
  * where it is (traffic stops at it) and is retried every second.
@@ -38,7 +38,7 @@
 #include <linux/tpm.h>
 #include <linux/workqueue.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_params.h"
 #include "ucap_tpm_abi.h"
 
@@ -519,7 +519,7 @@ static int ucap_tpm_anchor(u64 counter, const char **why)
 	ucap_tpm.ahead = ucap_tpm.step / 4;
 	/* The policy holds the reserve as it holds the cap: no more, no wider. */
 	ucap_reserve_hold_dst(ucap_tpm.reserve_dst);
-	ucap_ledger_anchor(ucap_tpm.floor, ucap_tpm.cap, ucap_tpm.reserve,
+	ucap_budget_anchor(ucap_tpm.floor, ucap_tpm.cap, ucap_tpm.reserve,
 			   min(lease, ucap_tpm.cap), ucap_tpm.ahead);
 	return 0;
 }
@@ -556,7 +556,7 @@ int ucap_tpm_init(void)
 		ucap_tpm.state = UCAP_TPM_FAILED;
 		pr_crit("TPM anchor failed: %s (%d): armed exhausted until an operator re-provisions it\n",
 			why, ret);
-		ucap_ledger_fail_closed();
+		ucap_budget_fail_closed();
 		goto put_chip;
 	}
 	ucap_tpm.state = UCAP_TPM_ANCHORED;

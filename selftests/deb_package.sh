@@ -27,7 +27,7 @@ check_eq "the configuration is a conffile" \
 	"$(dpkg-deb -f "$ctl" Package >/dev/null && dpkg-deb --ctrl-tarfile "$ctl" | tar -xO ./conffiles)" \
 	/etc/uploadcap/uploadcap.conf
 c=$(contents "$dkms_deb")
-for f in Kbuild dkms.conf VERSION kmod/main.c kmod/hook.c kmod/uploadcap.h kmod/ucap_log_abi.h; do
+for f in Kbuild dkms.conf VERSION kmod/main.c kmod/hook.c kmod/ucap_kmod.h kmod/ucap_log_abi.h; do
 	check "uploadcap-dkms ships /usr/src/uploadcap-$VERSION/$f" grep -qx "/usr/src/uploadcap-$VERSION/$f" <<<"$c"
 done
 check_eq "uploadcap-dkms depends on dkms" "$(dpkg-deb -f "$dkms_deb" Depends | grep -o 'dkms')" dkms

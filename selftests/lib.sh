@@ -317,7 +317,7 @@ status_field() {
 		jq -r --arg n "$2" --arg k "$3" '.interfaces[] | select(.name == $n) | .[$k]'
 }
 
-# --- the meter's two ways onto a device (bpf/uploadcap.h)
+# --- the meter's two ways onto a device (bpf/ucap_meter_abi.h)
 
 TCX_CTL=$BUILD/selftests/tcx_ctl
 

@@ -29,7 +29,7 @@
 #include <linux/types.h>
 
 #include "ucap_params.h"
-#include "uploadcap.h"
+#include "ucap_meter_abi.h"
 
 enum setting {
 	SETTING_EXEMPT,

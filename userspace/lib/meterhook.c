@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where the meter sits on a device (see bpf/uploadcap.h): its program in
+ * Where the meter sits on a device (see bpf/ucap_meter_abi.h): its program in
  * the device's tcx egress chain, on kernels that have tcx, or at
  * uploadcap's clsact position. Only queries and the pins of the tcx
  * links; attaching and detaching is uploadctl attach's.

@@ -17,7 +17,7 @@
 #include <linux/types.h>
 
 #include "ucap_params.h"
-#include "uploadcap.h"
+#include "ucap_meter_abi.h"
 
 /* ---- errors (error.c) ---- */
 
@@ -313,7 +313,7 @@ struct ucap_module_params {
 };
 int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir);
 
-/* The module's smallest rate burst (kmod/uploadcap.h). */
+/* The module's smallest rate burst (kmod/ucap_kmod.h). */
 #define UCAP_RATE_MIN_BURST (256 * 1024)
 
 /* ---- snapshot of every meter for the current namespace (snapshot.c) ---- */

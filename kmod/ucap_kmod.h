@@ -2,7 +2,7 @@
 /*
  * uploadcap.ko: what the parts of the module share.
  *
- *   ledger.c  the lifetime counter, the write-once cap and the state
+ *   budget.c  the lifetime counter, the write-once cap and the state
  *   rate.c    the write-once rate ceiling, checked before the cap
  *   reserve.c the management reserve's destinations: which packets may
  *             spend it once the cap is exhausted
@@ -17,8 +17,8 @@
  *   sysfs.c   /sys/kernel/uploadcap/ and the state uevents
  *   main.c    init and exit only
  */
-#ifndef _UCAP_UPLOADCAP_H
-#define _UCAP_UPLOADCAP_H
+#ifndef _UCAP_KMOD_H
+#define _UCAP_KMOD_H
 
 #include <linux/bits.h>
 #include <linux/cpumask.h>
@@ -34,7 +34,7 @@ enum ucap_state {
 	UCAP_EXHAUSTED,		/* the cap is used up: nothing more leaves */
 };
 
-/* What sysfs shows; a consistent snapshot taken under the ledger lock. */
+/* What sysfs shows; a consistent snapshot taken under the budget lock. */
 struct ucap_totals {
 	enum ucap_state state;
 	u64 cap_bytes;		/* 0 while unarmed */
@@ -99,7 +99,7 @@ static inline void ucap_drops_sum(struct ucap_drops __percpu *d, u64 *bytes, u64
 
 /*
  * What a guarded device's hook let through, as the audit reads it: the
- * wire length (what the ledger charged, GSO headers included), skb->len,
+ * wire length (what the budget charged, GSO headers included), skb->len,
  * and what a driver may count or not (see audit.c): the headers of the
  * segments of GSO packets the device takes whole, and on an Ethernet
  * device the padding of short frames to ETH_ZLEN and per segment an FCS
@@ -187,9 +187,9 @@ struct ucap_audit {
 	bool judged;		/* this quiet spell was judged */
 };
 
-/* ledger.c */
+/* budget.c */
 /* Takes the cap_bytes= and used_bytes= parameters; nothing to undo. */
-void ucap_ledger_init(void);
+void ucap_budget_init(void);
 bool ucap_charge(unsigned int len);
 /* Exhausted, and reserve.c matched the packet: charge it to the reserve. */
 bool ucap_charge_reserve(unsigned int len);
@@ -199,24 +199,24 @@ int ucap_set_reserve(u64 reserve);
 bool ucap_reserve_open(void);
 /* Count and log a refused change: what is e.g. "raise the cap". */
 void ucap_tamper(const char *what, const char *value);
-/* The lifetime count: what the ledger has let through (and restored). */
+/* The lifetime count: what the budget has let through (and restored). */
 u64 ucap_used_bytes(void);
 /* Process context: charge bytes a device sent past its hook. */
 u64 ucap_charge_unhooked(u64 bytes);
 /* Charging is exact: the cap is near, or reached (the audit runs finer). */
-bool ucap_ledger_exact(void);
+bool ucap_budget_exact(void);
 void ucap_read_totals(struct ucap_totals *t);
 int ucap_raise_lease(u64 lease_bytes);
 bool ucap_leasing(void);
-/* tpm.c's side of the ledger: see there. */
+/* tpm.c's side of the budget: see there. */
 int ucap_anchor_raise_lease(u64 lease_bytes);
 void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted);
-void ucap_ledger_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead);
-void ucap_ledger_fail_closed(void);
+void ucap_budget_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead);
+void ucap_budget_fail_closed(void);
 enum ucap_state ucap_state(void);
 const char *ucap_state_name(enum ucap_state state);
 
-/* reserve.c: which packets may spend the reserve (its bytes: ledger.c). */
+/* reserve.c: which packets may spend the reserve (its bytes: budget.c). */
 int ucap_reserve_init(void);
 void ucap_reserve_exit(void);
 struct sk_buff;
@@ -311,7 +311,7 @@ void ucap_down_hold(struct net_device *dev, struct ucap_audit *audit);
 void ucap_down_flush(void);
 
 /* tpm.c */
-/* After ucap_ledger_init(), before any hook; exit cancels the raises. */
+/* After ucap_budget_init(), before any hook; exit cancels the raises. */
 int ucap_tpm_init(void);
 void ucap_tpm_exit(void);
 /* Any context: less than a quarter step of the lease is left. */
@@ -331,4 +331,4 @@ void ucap_sysfs_exit(void);
 /* The state changed: queue the uevents (any context). */
 void ucap_sysfs_state_changed(void);
 
-#endif /* _UCAP_UPLOADCAP_H */
+#endif /* _UCAP_KMOD_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ledger: the host's lifetime upload counter and its write-once cap.
+ * The budget: the host's lifetime upload counter and its write-once cap.
  *
  * Invariant, at every instant and under any concurrency:
  *
@@ -28,7 +28,7 @@
  * Far from the cap, each CPU takes credit from the budget in chunks and
  * spends it with a cmpxchg on its own per-CPU word: no cache line is
  * shared between CPUs per packet. Near the cap (less than two chunks per
- * possible CPU left), the ledger takes every CPU's unspent credit back,
+ * possible CPU left), the budget takes every CPU's unspent credit back,
  * once, and from then on charges each packet exactly under the lock, so
  * the last bytes of the cap are not stranded on idle CPUs.
  *
@@ -42,7 +42,7 @@
  * takes at least once per chunk) asks tpm.c, once per raise, to move the
  * counter and raise it, from process context. sysfs may not raise it then.
  *
- * Locking: ucap_ledger.lock (a spinlock, taken with BHs off) protects the
+ * Locking: ucap_budget.lock (a spinlock, taken with BHs off) protects the
  * cap, the lease, granted, exact, state and the audit's two figures
  * (written under it, read locklessly: 64-bit words). Credit is atomic64
  * because the lock holder takes it back from other CPUs. charged and the
@@ -60,7 +60,7 @@
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 
-#include "uploadcap.h"
+#include "ucap_kmod.h"
 #include "ucap_log_abi.h"
 
 /* Credit a CPU takes from the budget at a time, far from the cap. */
@@ -115,8 +115,8 @@ static struct {
 	bool anchored;		/* the TPM anchor raises the lease */
 	u64 ahead;		/* anchored: ask for a raise this far from it */
 	bool asked;		/* anchored: asked since the last raise */
-} ucap_ledger = {
-	.lock = __SPIN_LOCK_UNLOCKED(ucap_ledger.lock),
+} ucap_budget = {
+	.lock = __SPIN_LOCK_UNLOCKED(ucap_budget.lock),
 	.cap = U64_MAX,
 	.lease = U64_MAX,
 };
@@ -136,18 +136,18 @@ const char *ucap_state_name(enum ucap_state state)
 
 enum ucap_state ucap_state(void)
 {
-	return READ_ONCE(ucap_ledger.state);
+	return READ_ONCE(ucap_budget.state);
 }
 
-bool ucap_ledger_exact(void)
+bool ucap_budget_exact(void)
 {
-	return READ_ONCE(ucap_ledger.exact);
+	return READ_ONCE(ucap_budget.exact);
 }
 
 /* A reserve is set and not yet spent (lockless: two words). */
 bool ucap_reserve_open(void)
 {
-	return READ_ONCE(ucap_ledger.reserve) && !READ_ONCE(ucap_ledger.reserve_out);
+	return READ_ONCE(ucap_budget.reserve) && !READ_ONCE(ucap_budget.reserve_out);
 }
 
 bool ucap_leasing(void)
@@ -157,7 +157,7 @@ bool ucap_leasing(void)
 
 u64 ucap_used_bytes(void)
 {
-	u64 sum = ucap_ledger.base + READ_ONCE(ucap_ledger.unhooked);
+	u64 sum = ucap_budget.base + READ_ONCE(ucap_budget.unhooked);
 	unsigned int start;
 	int cpu;
 
@@ -179,44 +179,44 @@ static void ucap_reclaim_credit(void)
 {
 	int cpu;
 
-	lockdep_assert_held(&ucap_ledger.lock);
+	lockdep_assert_held(&ucap_budget.lock);
 	for_each_possible_cpu(cpu)
-		ucap_ledger.granted -= atomic64_xchg(&per_cpu_ptr(&ucap_cpu, cpu)->credit, 0);
+		ucap_budget.granted -= atomic64_xchg(&per_cpu_ptr(&ucap_cpu, cpu)->credit, 0);
 }
 
 /* Lock held. Move to state s; returns true when it changed. */
 static bool ucap_set_state(enum ucap_state s)
 {
-	lockdep_assert_held(&ucap_ledger.lock);
-	if (ucap_ledger.state == s)
+	lockdep_assert_held(&ucap_budget.lock);
+	if (ucap_budget.state == s)
 		return false;
-	WRITE_ONCE(ucap_ledger.state, s);
+	WRITE_ONCE(ucap_budget.state, s);
 	return true;
 }
 
-/* Lock held. The most the ledger ever grants: the cap and the reserve. */
+/* Lock held. The most the budget ever grants: the cap and the reserve. */
 static u64 ucap_limit(void)
 {
-	lockdep_assert_held(&ucap_ledger.lock);
-	if (ucap_ledger.cap > U64_MAX - ucap_ledger.reserve)
+	lockdep_assert_held(&ucap_budget.lock);
+	if (ucap_budget.cap > U64_MAX - ucap_budget.reserve)
 		return U64_MAX;
-	return ucap_ledger.cap + ucap_ledger.reserve;
+	return ucap_budget.cap + ucap_budget.reserve;
 }
 
 /* Lock held. What is left below limit (granted may be past it: 0). */
 static u64 ucap_room(u64 limit)
 {
-	lockdep_assert_held(&ucap_ledger.lock);
-	return limit > ucap_ledger.granted ? limit - ucap_ledger.granted : 0;
+	lockdep_assert_held(&ucap_budget.lock);
+	return limit > ucap_budget.granted ? limit - ucap_budget.granted : 0;
 }
 
 /* Lock held. What the hooks may still let through: to the cap, or the lease. */
 static u64 ucap_left(void)
 {
-	u64 limit = min(ucap_ledger.cap, ucap_ledger.lease);
+	u64 limit = min(ucap_budget.cap, ucap_budget.lease);
 
-	lockdep_assert_held(&ucap_ledger.lock);
-	return limit > ucap_ledger.granted ? limit - ucap_ledger.granted : 0;
+	lockdep_assert_held(&ucap_budget.lock);
+	return limit > ucap_budget.granted ? limit - ucap_budget.granted : 0;
 }
 
 /*
@@ -228,8 +228,8 @@ static bool ucap_update_mode(void)
 {
 	u64 left = ucap_left();
 
-	WRITE_ONCE(ucap_ledger.exact, left < ucap_ledger.far);
-	if (ucap_ledger.granted >= ucap_ledger.cap)
+	WRITE_ONCE(ucap_budget.exact, left < ucap_budget.far);
+	if (ucap_budget.granted >= ucap_budget.cap)
 		return ucap_set_state(UCAP_EXHAUSTED);
 	return false;
 }
@@ -256,7 +256,7 @@ static void ucap_state_changed(void)
 /* Any context. The uevents follow from ucap_state_changed(). */
 static void ucap_log_exhausted(u64 used, u64 cap)
 {
-	u64 reserve = READ_ONCE(ucap_ledger.reserve);
+	u64 reserve = READ_ONCE(ucap_budget.reserve);
 
 	if (reserve)
 		pr_crit(UCAP_LOG_EXHAUSTED "; only the reserve (%llu bytes) to its destinations leaves this host through guarded devices\n",
@@ -272,12 +272,12 @@ static void ucap_log_exhausted(u64 used, u64 cap)
  */
 static bool ucap_ask_raise(void)
 {
-	lockdep_assert_held(&ucap_ledger.lock);
-	if (!ucap_ledger.anchored || ucap_ledger.asked ||
-	    ucap_ledger.lease >= ucap_limit() ||
-	    ucap_ledger.lease - min(ucap_ledger.granted, ucap_ledger.lease) >= ucap_ledger.ahead)
+	lockdep_assert_held(&ucap_budget.lock);
+	if (!ucap_budget.anchored || ucap_budget.asked ||
+	    ucap_budget.lease >= ucap_limit() ||
+	    ucap_budget.lease - min(ucap_budget.granted, ucap_budget.lease) >= ucap_budget.ahead)
 		return false;
-	ucap_ledger.asked = true;
+	ucap_budget.asked = true;
 	return true;
 }
 
@@ -294,43 +294,43 @@ static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 	bool exhausted = false, lease_out = false, ask = false;
 	u64 left, grant;
 
-	spin_lock(&ucap_ledger.lock);
-	if (ucap_ledger.state == UCAP_EXHAUSTED)
+	spin_lock(&ucap_budget.lock);
+	if (ucap_budget.state == UCAP_EXHAUSTED)
 		goto unlock;
 	ask = ucap_ask_raise();
 	left = ucap_left();
-	if (!ucap_ledger.exact) {
+	if (!ucap_budget.exact) {
 		grant = max_t(u64, len, UCAP_CHUNK);
-		if (left >= grant && left - grant >= ucap_ledger.far) {
+		if (left >= grant && left - grant >= ucap_budget.far) {
 			atomic64_add(grant, &c->credit);
-			ucap_ledger.granted += grant;
+			ucap_budget.granted += grant;
 			ret = UCAP_GRANT_CREDIT;
 			goto unlock;
 		}
 		ucap_reclaim_credit();
-		WRITE_ONCE(ucap_ledger.exact, true);
+		WRITE_ONCE(ucap_budget.exact, true);
 		left = ucap_left();
 	}
 	if (left >= len) {
-		ucap_ledger.granted += len;
+		ucap_budget.granted += len;
 		ret = UCAP_GRANT_CHARGED;
-		if (ucap_ledger.granted == ucap_ledger.cap)
+		if (ucap_budget.granted == ucap_budget.cap)
 			exhausted = ucap_set_state(UCAP_EXHAUSTED);
-	} else if (ucap_ledger.cap - ucap_ledger.granted < len) {
+	} else if (ucap_budget.cap - ucap_budget.granted < len) {
 		/* This packet does not fit: the cap has stopped traffic. */
 		exhausted = ucap_set_state(UCAP_EXHAUSTED);
-	} else if (!ucap_ledger.lease_out) {
+	} else if (!ucap_budget.lease_out) {
 		/* It fits the cap, not the lease: wait for the next raise. */
-		ucap_ledger.lease_out = true;
+		ucap_budget.lease_out = true;
 		lease_out = true;
 	}
 unlock:
 	/* Exact mode: granted is what was used. */
 	if (exhausted)
-		ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
+		ucap_log_exhausted(ucap_budget.granted, ucap_budget.cap);
 	if (lease_out)
-		ucap_log_lease_out(ucap_ledger.lease);
-	spin_unlock(&ucap_ledger.lock);
+		ucap_log_lease_out(ucap_budget.lease);
+	spin_unlock(&ucap_budget.lock);
 	if (exhausted)
 		ucap_state_changed();
 	if (ask)
@@ -361,7 +361,7 @@ bool ucap_charge(unsigned int len)
 	struct ucap_cpu *c = this_cpu_ptr(&ucap_cpu);
 	s64 credit;
 
-	if (unlikely(READ_ONCE(ucap_ledger.state) == UCAP_EXHAUSTED))
+	if (unlikely(READ_ONCE(ucap_budget.state) == UCAP_EXHAUSTED))
 		goto drop;
 	credit = atomic64_read(&c->credit);
 	for (;;) {
@@ -397,27 +397,27 @@ bool ucap_charge_reserve(unsigned int len)
 	struct ucap_cpu *c = this_cpu_ptr(&ucap_cpu);
 	bool pass = false, spent = false, lease_out = false, ask = false;
 
-	spin_lock(&ucap_ledger.lock);
-	if (ucap_ledger.state != UCAP_EXHAUSTED || !ucap_ledger.reserve)
+	spin_lock(&ucap_budget.lock);
+	if (ucap_budget.state != UCAP_EXHAUSTED || !ucap_budget.reserve)
 		goto unlock;
 	ask = ucap_ask_raise();
-	if (ucap_room(min(ucap_limit(), ucap_ledger.lease)) >= len) {
-		ucap_ledger.granted += len;
+	if (ucap_room(min(ucap_limit(), ucap_budget.lease)) >= len) {
+		ucap_budget.granted += len;
 		pass = true;
 	} else if (ucap_room(ucap_limit()) < len) {
-		spent = !ucap_ledger.reserve_out;
-		WRITE_ONCE(ucap_ledger.reserve_out, true);
-	} else if (!ucap_ledger.lease_out) {
-		ucap_ledger.lease_out = true;
+		spent = !ucap_budget.reserve_out;
+		WRITE_ONCE(ucap_budget.reserve_out, true);
+	} else if (!ucap_budget.lease_out) {
+		ucap_budget.lease_out = true;
 		lease_out = true;
 	}
 unlock:
 	if (spent)
 		pr_crit(UCAP_LOG_RESERVE_SPENT "; nothing more leaves this host through guarded devices\n",
-			ucap_ledger.granted, ucap_ledger.cap, ucap_ledger.reserve);
+			ucap_budget.granted, ucap_budget.cap, ucap_budget.reserve);
 	if (lease_out)
-		ucap_log_lease_out(ucap_ledger.lease);
-	spin_unlock(&ucap_ledger.lock);
+		ucap_log_lease_out(ucap_budget.lease);
+	spin_unlock(&ucap_budget.lock);
 	if (spent)
 		ucap_state_changed();	/* on_exhaust=down waited for this */
 	if (ask)
@@ -427,7 +427,7 @@ unlock:
 
 void ucap_tamper(const char *what, const char *value)
 {
-	atomic64_inc(&ucap_ledger.tamper);
+	atomic64_inc(&ucap_budget.tamper);
 	pr_warn_ratelimited("refused to %s (%s) for %s[%d]\n", what, value,
 			    current->comm, task_pid_nr(current));
 }
@@ -442,16 +442,16 @@ static bool ucap_apply_cap(u64 cap)
 	bool changed = false;
 
 	ucap_reclaim_credit();	/* now granted == used */
-	if (cap < ucap_ledger.granted && ucap_ledger.reserve) {
+	if (cap < ucap_budget.granted && ucap_budget.reserve) {
 		pr_notice("cap %llu is below the %llu bytes already used: %llu of the reserve's %llu spent\n",
-			  cap, ucap_ledger.granted, ucap_ledger.granted - cap, ucap_ledger.reserve);
-	} else if (cap < ucap_ledger.granted) {
+			  cap, ucap_budget.granted, ucap_budget.granted - cap, ucap_budget.reserve);
+	} else if (cap < ucap_budget.granted) {
 		pr_notice("cap %llu is below the %llu bytes already used: cap set to %llu\n",
-			  cap, ucap_ledger.granted, ucap_ledger.granted);
-		cap = ucap_ledger.granted;
+			  cap, ucap_budget.granted, ucap_budget.granted);
+		cap = ucap_budget.granted;
 	}
-	ucap_ledger.cap = cap;
-	if (ucap_ledger.state == UCAP_UNARMED) {
+	ucap_budget.cap = cap;
+	if (ucap_budget.state == UCAP_UNARMED) {
 		ucap_set_state(UCAP_ARMED);
 		/* Armed for good: the module stays until reboot. */
 		__module_get(THIS_MODULE);
@@ -472,22 +472,22 @@ int ucap_set_cap(u64 cap)
 		ucap_tamper("clear the cap", value);
 		return -EPERM;
 	}
-	spin_lock_bh(&ucap_ledger.lock);
-	before = ucap_ledger.state;
-	old = ucap_ledger.cap;
+	spin_lock_bh(&ucap_budget.lock);
+	before = ucap_budget.state;
+	old = ucap_budget.cap;
 	if (before != UCAP_UNARMED && cap > old) {
-		spin_unlock_bh(&ucap_ledger.lock);
+		spin_unlock_bh(&ucap_budget.lock);
 		ucap_tamper("raise the cap", value);
 		return -EPERM;
 	}
 	if (before != UCAP_UNARMED && cap == old) {
-		spin_unlock_bh(&ucap_ledger.lock);
+		spin_unlock_bh(&ucap_budget.lock);
 		return 0;
 	}
 	changed = ucap_apply_cap(cap);
-	after = ucap_ledger.state;
-	cap = ucap_ledger.cap;
-	spin_unlock_bh(&ucap_ledger.lock);
+	after = ucap_budget.state;
+	cap = ucap_budget.cap;
+	spin_unlock_bh(&ucap_budget.lock);
 
 	if (before == UCAP_UNARMED)
 		ucap_log_armed(cap, ucap_used_bytes());
@@ -511,15 +511,15 @@ int ucap_set_reserve(u64 reserve)
 	u64 old;
 
 	snprintf(value, sizeof(value), "%llu", reserve);
-	spin_lock_bh(&ucap_ledger.lock);
-	old = ucap_ledger.reserve;
-	if (ucap_ledger.state != UCAP_UNARMED && reserve > old) {
-		spin_unlock_bh(&ucap_ledger.lock);
+	spin_lock_bh(&ucap_budget.lock);
+	old = ucap_budget.reserve;
+	if (ucap_budget.state != UCAP_UNARMED && reserve > old) {
+		spin_unlock_bh(&ucap_budget.lock);
 		ucap_tamper("raise the reserve", value);
 		return -EPERM;
 	}
-	ucap_ledger.reserve = reserve;
-	spin_unlock_bh(&ucap_ledger.lock);
+	ucap_budget.reserve = reserve;
+	spin_unlock_bh(&ucap_budget.lock);
 	if (reserve != old) {
 		pr_notice(UCAP_LOG_RESERVE_SET "\n", old, reserve);
 		ucap_state_changed();	/* none left: on_exhaust=down acts */
@@ -538,9 +538,9 @@ u64 ucap_charge_unhooked(u64 bytes)
 	bool exhausted = false, ask = false;
 	u64 take = 0;
 
-	spin_lock_bh(&ucap_ledger.lock);
-	WRITE_ONCE(ucap_ledger.bypass, ucap_ledger.bypass + bytes);
-	if (ucap_ledger.state == UCAP_EXHAUSTED && !ucap_ledger.reserve)
+	spin_lock_bh(&ucap_budget.lock);
+	WRITE_ONCE(ucap_budget.bypass, ucap_budget.bypass + bytes);
+	if (ucap_budget.state == UCAP_EXHAUSTED && !ucap_budget.reserve)
 		goto unlock;
 	/* Rare: take the CPUs' credit back so that the budget is exact. */
 	ucap_reclaim_credit();
@@ -550,14 +550,14 @@ u64 ucap_charge_unhooked(u64 bytes)
 	 * it was meant for), past the lease if need be.
 	 */
 	take = min(bytes, ucap_room(ucap_limit()));
-	ucap_ledger.granted += take;
-	WRITE_ONCE(ucap_ledger.unhooked, ucap_ledger.unhooked + take);
+	ucap_budget.granted += take;
+	WRITE_ONCE(ucap_budget.unhooked, ucap_budget.unhooked + take);
 	exhausted = ucap_update_mode();
 	ask = ucap_ask_raise();
 unlock:
-	spin_unlock_bh(&ucap_ledger.lock);
+	spin_unlock_bh(&ucap_budget.lock);
 	if (exhausted) {
-		ucap_log_exhausted(ucap_used_bytes(), READ_ONCE(ucap_ledger.cap));
+		ucap_log_exhausted(ucap_used_bytes(), READ_ONCE(ucap_budget.cap));
 		ucap_state_changed();
 	}
 	if (ask)
@@ -572,24 +572,24 @@ static int ucap_lease_raise(u64 lease_bytes, const char *by)
 	u64 old, used;
 
 	snprintf(value, sizeof(value), "%llu", lease_bytes);
-	spin_lock_bh(&ucap_ledger.lock);
-	old = ucap_ledger.lease;
+	spin_lock_bh(&ucap_budget.lock);
+	old = ucap_budget.lease;
 	if (lease_bytes < old) {
-		spin_unlock_bh(&ucap_ledger.lock);
+		spin_unlock_bh(&ucap_budget.lock);
 		ucap_tamper("lower the lease", value);
 		return -EPERM;
 	}
 	if (lease_bytes == old) {
-		spin_unlock_bh(&ucap_ledger.lock);
+		spin_unlock_bh(&ucap_budget.lock);
 		return 0;
 	}
-	ucap_ledger.lease = lease_bytes;
-	ucap_ledger.lease_out = false;
-	ucap_ledger.asked = false;
+	ucap_budget.lease = lease_bytes;
+	ucap_budget.lease_out = false;
+	ucap_budget.asked = false;
 	ucap_reclaim_credit();	/* granted == used: exact or not, anew */
-	used = ucap_ledger.granted;
+	used = ucap_budget.granted;
 	ucap_update_mode();
-	spin_unlock_bh(&ucap_ledger.lock);
+	spin_unlock_bh(&ucap_budget.lock);
 	pr_notice(UCAP_LOG_LEASE_RAISED "%s\n", old, lease_bytes, used, by);
 	return 0;
 }
@@ -608,7 +608,7 @@ int ucap_raise_lease(u64 lease_bytes)
 		ucap_tamper("set a lease the module was not loaded with", value);
 		return -EPERM;
 	}
-	if (READ_ONCE(ucap_ledger.anchored)) {
+	if (READ_ONCE(ucap_budget.anchored)) {
 		ucap_tamper("raise the lease the TPM anchor keeps", value);
 		return -EPERM;
 	}
@@ -629,11 +629,11 @@ int ucap_anchor_raise_lease(u64 lease_bytes)
  */
 void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted)
 {
-	spin_lock_bh(&ucap_ledger.lock);
-	*lease_bytes = ucap_ledger.lease;
-	*cap_bytes = ucap_ledger.cap;
-	*granted = ucap_ledger.granted;
-	spin_unlock_bh(&ucap_ledger.lock);
+	spin_lock_bh(&ucap_budget.lock);
+	*lease_bytes = ucap_budget.lease;
+	*cap_bytes = ucap_budget.cap;
+	*granted = ucap_budget.granted;
+	spin_unlock_bh(&ucap_budget.lock);
 }
 
 /*
@@ -643,82 +643,82 @@ void ucap_read_lease(u64 *lease_bytes, u64 *cap_bytes, u64 *granted)
  * keep a lease at lease, raised from now on by tpm.c when less than ahead
  * of it is left.
  */
-void ucap_ledger_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead)
+void ucap_budget_anchor(u64 floor, u64 cap, u64 reserve, u64 lease_bytes, u64 ahead)
 {
 	bool armed;
 
-	spin_lock_bh(&ucap_ledger.lock);
-	if (floor > ucap_ledger.granted) {
+	spin_lock_bh(&ucap_budget.lock);
+	if (floor > ucap_budget.granted) {
 		pr_notice("TPM floor %llu bytes is above the %llu restored: restored %llu\n",
-			  floor, ucap_ledger.base, floor);
-		ucap_ledger.granted += floor - ucap_ledger.base;
-		ucap_ledger.base = floor;
+			  floor, ucap_budget.base, floor);
+		ucap_budget.granted += floor - ucap_budget.base;
+		ucap_budget.base = floor;
 	}
-	if (ucap_ledger.reserve > reserve) {
+	if (ucap_budget.reserve > reserve) {
 		pr_warn("TPM anchor: reserve_bytes=%llu is above the policy's %llu: %llu applies\n",
-			ucap_ledger.reserve, reserve, reserve);
-		ucap_ledger.reserve = reserve;
+			ucap_budget.reserve, reserve, reserve);
+		ucap_budget.reserve = reserve;
 	}
 	lease = true;
-	ucap_ledger.anchored = true;
-	ucap_ledger.ahead = ahead;
-	ucap_ledger.lease = lease_bytes;
-	ucap_ledger.lease_out = false;
-	WRITE_ONCE(ucap_ledger.exact, true);
-	armed = ucap_ledger.state != UCAP_UNARMED;
-	if (!armed || cap < ucap_ledger.cap)
+	ucap_budget.anchored = true;
+	ucap_budget.ahead = ahead;
+	ucap_budget.lease = lease_bytes;
+	ucap_budget.lease_out = false;
+	WRITE_ONCE(ucap_budget.exact, true);
+	armed = ucap_budget.state != UCAP_UNARMED;
+	if (!armed || cap < ucap_budget.cap)
 		ucap_apply_cap(cap);
 	ucap_update_mode();
-	spin_unlock_bh(&ucap_ledger.lock);
-	pr_notice("TPM anchor: %llu bytes used, cap %llu, lease %llu\n", ucap_ledger.base,
-		  ucap_ledger.cap, lease_bytes);
+	spin_unlock_bh(&ucap_budget.lock);
+	pr_notice("TPM anchor: %llu bytes used, cap %llu, lease %llu\n", ucap_budget.base,
+		  ucap_budget.cap, lease_bytes);
 	if (!armed)
-		ucap_log_armed(ucap_ledger.cap, ucap_ledger.base);
-	if (ucap_ledger.state == UCAP_EXHAUSTED)
-		ucap_log_exhausted(ucap_used_bytes(), ucap_ledger.cap);
+		ucap_log_armed(ucap_budget.cap, ucap_budget.base);
+	if (ucap_budget.state == UCAP_EXHAUSTED)
+		ucap_log_exhausted(ucap_used_bytes(), ucap_budget.cap);
 }
 
 /*
  * At load, before any hook: the TPM anchor is provisioned but cannot be
  * trusted. Nothing leaves: armed with a cap of what is used, exhausted.
  */
-void ucap_ledger_fail_closed(void)
+void ucap_budget_fail_closed(void)
 {
 	u64 reserve;
 
-	spin_lock_bh(&ucap_ledger.lock);
+	spin_lock_bh(&ucap_budget.lock);
 	/*
 	 * No reserve either: its cap moves up to what is used at every such
 	 * boot, so a reserve would let that much more out each time.
 	 */
-	reserve = ucap_ledger.reserve;
-	ucap_ledger.reserve = 0;
-	ucap_apply_cap(ucap_ledger.granted);
-	spin_unlock_bh(&ucap_ledger.lock);
+	reserve = ucap_budget.reserve;
+	ucap_budget.reserve = 0;
+	ucap_apply_cap(ucap_budget.granted);
+	spin_unlock_bh(&ucap_budget.lock);
 	if (reserve)
 		pr_warn("TPM anchor failed: reserve of %llu bytes off\n", reserve);
-	ucap_log_exhausted(ucap_ledger.granted, ucap_ledger.cap);
+	ucap_log_exhausted(ucap_budget.granted, ucap_budget.cap);
 }
 
 void ucap_read_totals(struct ucap_totals *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->state = READ_ONCE(ucap_ledger.state);
-	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_ledger.cap);
+	t->state = READ_ONCE(ucap_budget.state);
+	t->cap_bytes = t->state == UCAP_UNARMED ? 0 : READ_ONCE(ucap_budget.cap);
 	t->used_bytes = ucap_used_bytes();
-	t->tamper_attempts = atomic64_read(&ucap_ledger.tamper);
-	t->bypass_bytes = READ_ONCE(ucap_ledger.bypass);
-	t->audit_charged_bytes = READ_ONCE(ucap_ledger.unhooked);
-	t->restored_bytes = ucap_ledger.base;
-	t->lease_bytes = lease ? READ_ONCE(ucap_ledger.lease) : 0;
-	t->reserve_bytes = READ_ONCE(ucap_ledger.reserve);
+	t->tamper_attempts = atomic64_read(&ucap_budget.tamper);
+	t->bypass_bytes = READ_ONCE(ucap_budget.bypass);
+	t->audit_charged_bytes = READ_ONCE(ucap_budget.unhooked);
+	t->restored_bytes = ucap_budget.base;
+	t->lease_bytes = lease ? READ_ONCE(ucap_budget.lease) : 0;
+	t->reserve_bytes = READ_ONCE(ucap_budget.reserve);
 	/* Used past the cap: the reserve spent (0 while unarmed). */
 	t->reserve_used_bytes = t->state != UCAP_UNARMED && t->used_bytes > t->cap_bytes ?
 				t->used_bytes - t->cap_bytes : 0;
 	ucap_drops_sum(&ucap_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
 }
 
-void ucap_ledger_init(void)
+void ucap_budget_init(void)
 {
 	int cpu;
 
@@ -727,26 +727,26 @@ void ucap_ledger_init(void)
 	ucap_drops_init(&ucap_cpu.drops);
 
 	/* Two chunks per possible CPU: what the CPUs may hold between them. */
-	ucap_ledger.far = 2ULL * UCAP_CHUNK * num_possible_cpus();
-	ucap_ledger.base = used_bytes;
-	ucap_ledger.granted = used_bytes;
+	ucap_budget.far = 2ULL * UCAP_CHUNK * num_possible_cpus();
+	ucap_budget.base = used_bytes;
+	ucap_budget.granted = used_bytes;
 	if (used_bytes)
 		pr_info("restored %llu bytes used\n", used_bytes);
 	if (lease) {
-		ucap_ledger.lease = used_bytes;
-		WRITE_ONCE(ucap_ledger.exact, true);
+		ucap_budget.lease = used_bytes;
+		WRITE_ONCE(ucap_budget.exact, true);
 		pr_notice("write-ahead lease at %llu bytes: nothing leaves until it is raised\n",
 			  used_bytes);
 	}
-	ucap_ledger.reserve = reserve_bytes;
+	ucap_budget.reserve = reserve_bytes;
 	if (reserve_bytes)
 		pr_notice(UCAP_LOG_RESERVE_SET "\n", 0ULL, reserve_bytes);
 	if (cap_bytes) {
-		spin_lock_bh(&ucap_ledger.lock);
+		spin_lock_bh(&ucap_budget.lock);
 		ucap_apply_cap(cap_bytes);
-		spin_unlock_bh(&ucap_ledger.lock);
-		ucap_log_armed(ucap_ledger.cap, used_bytes);
-		if (ucap_ledger.state == UCAP_EXHAUSTED)
-			ucap_log_exhausted(used_bytes, ucap_ledger.cap);
+		spin_unlock_bh(&ucap_budget.lock);
+		ucap_log_armed(ucap_budget.cap, used_bytes);
+		if (ucap_budget.state == UCAP_EXHAUSTED)
+			ucap_log_exhausted(used_bytes, ucap_budget.cap);
 	}
 }
