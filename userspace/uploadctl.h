@@ -54,7 +54,7 @@ int uctl_bad_option(int c, char **argv, const char *cmd);
 /* Human size with the exact figure: "4202790 (4.01 MiB)". */
 const char *uctl_size(__u64 v, char *buf, size_t len);
 
-/* Presentation of the module's figures, shared by status and cap show. */
+/* Presentation of the module's figures, shared by status, cap show and rate show (modview.c). */
 #define UCTL_BAR_WIDTH 40
 struct json_object;
 struct json_object *uctl_json_u64(__u64 v);
@@ -84,7 +84,7 @@ int uctl_prom_textfile(const char *path, const struct ucap_snapshot *s, __u64 la
 /* Run argv[1] of a command table ("uploadctl cap set ..."). */
 int uctl_subcommand(const char *object, const struct uctl_cmd *cmds, size_t n,
 		    const char *help, int argc, char **argv);
-/* kernel.modules_disabled=1: one-way until reboot. */
+/* kernel.modules_disabled=1: one-way until reboot (modlock.c). */
 int uctl_lock_modules(void);
 
 int cmd_agent(int argc, char **argv);

@@ -4,7 +4,7 @@
  * current network namespace and take it off again.
  *
  * Each attached device runs its own copy of the program with its slot in
- * .rodata (see bpf/uploadcap.h). Where the kernel has tcx, the program
+ * .rodata (see bpf/ucap_meter_abi.h). Where the kernel has tcx, the program
  * runs in a tcx link put first in the device's egress chain and pinned in
  * the pin directory; detach detaches that link only. Elsewhere it is a
  * filter on the clsact egress hook at priority UCAP_TC_PRIO with handle
