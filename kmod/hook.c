@@ -436,27 +436,86 @@ void ucap_devs_walk_rtnl(ucap_dev_fn fn, void *arg)
 		fn(ud->dev, ud, &ud->audit, arg);
 }
 
-/* Format ud's line of the devices table, or the header for NULL. */
+enum ucap_dev_col {
+#define X(id, name, width) UCAP_DEV_COL_##id,
+	UCAP_DEV_COLUMNS(X)
+#undef X
+	UCAP_DEV_NCOLS
+};
+
+static const struct {
+	const char *name;
+	int width;
+} ucap_dev_cols[UCAP_DEV_NCOLS] = {
+#define X(id, name, width) [UCAP_DEV_COL_##id] = { name, width },
+	UCAP_DEV_COLUMNS(X)
+#undef X
+};
+
+/* Column c of ud's line, or of the header for NULL, at line + n. */
+static int ucap_dev_cell(char *line, int n, const struct ucap_dev *ud,
+			 const struct ucap_dev_sums *sum, enum ucap_dev_col c)
+{
+	int w = ucap_dev_cols[c].width;
+	size_t room = UCAP_DEV_LINE - n;
+	u64 v;
+
+	if (!ud)
+		return scnprintf(line + n, room, "%*s", w, ucap_dev_cols[c].name);
+	switch (c) {
+	case UCAP_DEV_COL_NETNS:
+		v = ud->netns_ino;
+		break;
+	case UCAP_DEV_COL_IFINDEX:
+		v = ud->ifindex;
+		break;
+	case UCAP_DEV_COL_NAME:
+		return scnprintf(line + n, room, "%*s", w, ud->name);
+	case UCAP_DEV_COL_BYTES:
+		v = sum->hook.bytes;
+		break;
+	case UCAP_DEV_COL_PACKETS:
+		v = sum->hook.packets;
+		break;
+	case UCAP_DEV_COL_DROPPED_PACKETS:
+		v = sum->dropped_packets;
+		break;
+	case UCAP_DEV_COL_DROPPED_BYTES:
+		v = sum->dropped_bytes;
+		break;
+	case UCAP_DEV_COL_LEN_BYTES:
+		v = sum->hook.len_bytes;
+		break;
+	case UCAP_DEV_COL_BYPASS_BYTES:
+		v = ud->audit.bypass_bytes;
+		break;
+	case UCAP_DEV_COL_HELD:
+		v = ud->audit.held;
+		break;
+	case UCAP_DEV_COL_COUNTS:
+	default:
+		return scnprintf(line + n, room, "%*s", w, ucap_audit_counts_name(&ud->audit));
+	}
+	return scnprintf(line + n, room, "%*llu", w, v);
+}
+
+/*
+ * Format ud's line of the devices table, or the header for NULL: the
+ * columns of UCAP_DEV_COLUMNS, one space apart. The audit's figures are
+ * read under the list's mutex, as here.
+ */
 static void ucap_dev_line(char *line, const struct ucap_dev *ud)
 {
 	struct ucap_dev_sums sum;
-	int n;
+	enum ucap_dev_col c;
+	int n = 0;
 
-	if (!ud) {
-		n = scnprintf(line, UCAP_DEV_LINE,
-			      "%-10s %-10s %-15s %20s %20s %20s %20s %20s %20s %5s %-17s",
-			      "netns", "ifindex", "name", "bytes", "packets",
-			      "dropped_packets", "dropped_bytes", "len_bytes", "bypass_bytes",
-			      "held", "counts");
-	} else {
+	if (ud)
 		ucap_dev_sum(ud, &sum);
-		/* The audit's figures: under the list's mutex, as here. */
-		n = scnprintf(line, UCAP_DEV_LINE,
-			      "%-10u %-10d %-15s %20llu %20llu %20llu %20llu %20llu %20llu %5d %-17s",
-			      ud->netns_ino, ud->ifindex, ud->name, sum.hook.bytes,
-			      sum.hook.packets, sum.dropped_packets, sum.dropped_bytes,
-			      sum.hook.len_bytes, ud->audit.bypass_bytes, ud->audit.held,
-			      ucap_audit_counts_name(&ud->audit));
+	for (c = 0; c < UCAP_DEV_NCOLS; c++) {
+		if (c)
+			n += scnprintf(line + n, UCAP_DEV_LINE - n, " ");
+		n += ucap_dev_cell(line, n, ud, &sum, c);
 	}
 	/* Pad to the fixed width so that line i always starts at i * width. */
 	memset(line + n, ' ', UCAP_DEV_LINE - 1 - n);

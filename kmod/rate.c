@@ -343,14 +343,14 @@ void ucap_read_rate(struct ucap_rate_totals *t)
 	memset(t, 0, sizeof(*t));
 	spin_lock_bh(&ucap_rate.lock);
 	t->rate_bytes_per_sec = ucap_rate.rate;
-	t->burst_bytes = ucap_rate.burst ? ucap_rate.burst :
+	t->rate_burst_bytes = ucap_rate.burst ? ucap_rate.burst :
 			 ucap_rate_default_burst(ucap_rate.rate);
 	if (ucap_rate_cfg.armed)
 		ucap_rate_refill(ktime_get_raw_fast_ns());
-	t->debt_bytes = ucap_rate.tokens < 0 ? -ucap_rate.tokens : 0;
+	t->rate_debt_bytes = ucap_rate.tokens < 0 ? -ucap_rate.tokens : 0;
 	spin_unlock_bh(&ucap_rate.lock);
-	t->current_bytes_per_sec = READ_ONCE(ucap_rate.current_rate);
-	ucap_drops_sum(&ucap_rate_cpu.drops, &t->dropped_bytes, &t->dropped_packets);
+	t->rate_current_bytes_per_sec = READ_ONCE(ucap_rate.current_rate);
+	ucap_drops_sum(&ucap_rate_cpu.drops, &t->rate_dropped_bytes, &t->rate_dropped_packets);
 }
 
 /*

@@ -52,26 +52,26 @@ void ucap_sysfs_state_changed(void)
 		schedule_work(&ucap_state_wk);
 }
 
-#define UCAP_SHOW_U64(field)						\
-static ssize_t field##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
+/*
+ * One show function per figure of UCAP_FIGURES, by where it comes from;
+ * DERIVED ones are written out below.
+ */
+#define UCAP_SHOW_FROM(name, type, read)				\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
 {									\
-	struct ucap_totals t;						\
+	struct type t;							\
 									\
-	ucap_read_totals(&t);						\
-	return sysfs_emit(buf, "%llu\n", t.field);			\
+	read(&t);							\
+	return sysfs_emit(buf, "%llu\n", t.name);			\
 }
-
-UCAP_SHOW_U64(cap_bytes)
-UCAP_SHOW_U64(used_bytes)
-UCAP_SHOW_U64(dropped_bytes)
-UCAP_SHOW_U64(dropped_packets)
-UCAP_SHOW_U64(tamper_attempts)
-UCAP_SHOW_U64(bypass_bytes)
-UCAP_SHOW_U64(audit_charged_bytes)
-UCAP_SHOW_U64(restored_bytes)
-UCAP_SHOW_U64(reserve_bytes)
-UCAP_SHOW_U64(reserve_used_bytes)
+#define UCAP_SHOW_BUDGET(name)	UCAP_SHOW_FROM(name, ucap_totals, ucap_read_totals)
+#define UCAP_SHOW_RATE(name)	UCAP_SHOW_FROM(name, ucap_rate_totals, ucap_read_rate)
+#define UCAP_SHOW_TPM(name)	UCAP_SHOW_FROM(name, ucap_tpm_totals, ucap_read_tpm)
+#define UCAP_SHOW_DERIVED(name)
+#define X(name, src, mode, when, prom, type, help) UCAP_SHOW_##src(name)
+UCAP_FIGURES(X)
+#undef X
 
 /*
  * The writable files take one decimal number; anything else is refused
@@ -123,23 +123,6 @@ static ssize_t cap_bytes_store(struct kobject *kobj, struct kobj_attribute *attr
 	return ucap_store_u64(buf, count, "set the cap", ucap_set_cap);
 }
 
-#define UCAP_SHOW_RATE(name, field)					\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf)	\
-{									\
-	struct ucap_rate_totals t;					\
-									\
-	ucap_read_rate(&t);						\
-	return sysfs_emit(buf, "%llu\n", t.field);			\
-}
-
-UCAP_SHOW_RATE(rate_bytes_per_sec, rate_bytes_per_sec)
-UCAP_SHOW_RATE(rate_burst_bytes, burst_bytes)
-UCAP_SHOW_RATE(rate_current_bytes_per_sec, current_bytes_per_sec)
-UCAP_SHOW_RATE(rate_dropped_bytes, dropped_bytes)
-UCAP_SHOW_RATE(rate_dropped_packets, dropped_packets)
-UCAP_SHOW_RATE(rate_debt_bytes, debt_bytes)
-
 static ssize_t rate_bytes_per_sec_store(struct kobject *kobj, struct kobj_attribute *attr,
 					const char *buf, size_t count)
 {
@@ -151,8 +134,6 @@ static ssize_t rate_burst_bytes_store(struct kobject *kobj, struct kobj_attribut
 {
 	return ucap_store_u64(buf, count, "set the rate burst", ucap_set_rate_burst);
 }
-
-UCAP_SHOW_U64(lease_bytes)
 
 static ssize_t lease_bytes_store(struct kobject *kobj, struct kobj_attribute *attr,
 				 const char *buf, size_t count)
@@ -182,16 +163,6 @@ static ssize_t tpm_state_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", ucap_tpm_state_name());
 }
 
-static ssize_t tpm_floor_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", ucap_tpm_floor());
-}
-
-static ssize_t lease_step_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", ucap_tpm_step());
-}
-
 #define UCAP_ATTR_RO_NAMED(_name, _show) {				\
 	.attr = { .name = _name, .mode = 0444 },			\
 	.show = _show,							\
@@ -199,31 +170,19 @@ static ssize_t lease_step_show(struct kobject *kobj, struct kobj_attribute *attr
 
 static struct kobj_attribute ucap_tpm_state_attr =
 	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_TPM_STATE, tpm_state_show);
-static struct kobj_attribute ucap_tpm_floor_attr =
-	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_TPM_FLOOR, tpm_floor_show);
-static struct kobj_attribute ucap_lease_step_attr =
-	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_LEASE_STEP, lease_step_show);
 
-static struct kobj_attribute ucap_cap_attr = __ATTR_RW_MODE(cap_bytes, 0644);
-static struct kobj_attribute ucap_used_attr = __ATTR_RO(used_bytes);
-static struct kobj_attribute ucap_remaining_attr = __ATTR_RO(remaining_bytes);
-static struct kobj_attribute ucap_state_attr = __ATTR_RO(state);
-static struct kobj_attribute ucap_dropped_bytes_attr = __ATTR_RO(dropped_bytes);
-static struct kobj_attribute ucap_dropped_packets_attr = __ATTR_RO(dropped_packets);
-static struct kobj_attribute ucap_tamper_attr = __ATTR_RO(tamper_attempts);
-static struct kobj_attribute ucap_bypass_attr = __ATTR_RO(bypass_bytes);
-static struct kobj_attribute ucap_audit_charged_attr = __ATTR_RO(audit_charged_bytes);
-static struct kobj_attribute ucap_restored_attr = __ATTR_RO(restored_bytes);
-static struct kobj_attribute ucap_rate_attr = __ATTR_RW_MODE(rate_bytes_per_sec, 0644);
-static struct kobj_attribute ucap_burst_attr = __ATTR_RW_MODE(rate_burst_bytes, 0644);
-static struct kobj_attribute ucap_rate_current_attr = __ATTR_RO(rate_current_bytes_per_sec);
-static struct kobj_attribute ucap_rate_dropped_bytes_attr = __ATTR_RO(rate_dropped_bytes);
-static struct kobj_attribute ucap_rate_dropped_packets_attr = __ATTR_RO(rate_dropped_packets);
-static struct kobj_attribute ucap_rate_debt_attr = __ATTR_RO(rate_debt_bytes);
-static struct kobj_attribute ucap_lease_attr = __ATTR_RW_MODE(lease_bytes, 0644);
-static struct kobj_attribute ucap_reserve_attr = __ATTR_RW_MODE(reserve_bytes, 0644);
-static struct kobj_attribute ucap_reserve_used_attr = __ATTR_RO(reserve_used_bytes);
-static struct kobj_attribute ucap_reserve_dst_attr = __ATTR_RW_MODE(reserve_dst, 0644);
+#define UCAP_ATTR_RO(name)	__ATTR_RO(name)
+#define UCAP_ATTR_RW(name)	__ATTR_RW_MODE(name, 0644)
+#define X(name, src, mode, when, prom, type, help)			\
+static struct kobj_attribute ucap_##name##_attr = UCAP_ATTR_##mode(name);
+UCAP_FIGURES(X)
+#undef X
+static struct kobj_attribute ucap_state_attr = UCAP_ATTR_RO_NAMED(UCAP_SYSFS_STATE, state_show);
+static struct kobj_attribute ucap_reserve_dst_attr = {
+	.attr = { .name = UCAP_SYSFS_RESERVE_DST, .mode = 0644 },
+	.show = reserve_dst_show,
+	.store = reserve_dst_store,
+};
 
 static ssize_t devices_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off, size_t count)
@@ -232,33 +191,16 @@ static ssize_t devices_read(struct file *file, struct kobject *kobj,
 }
 
 static struct bin_attribute ucap_devices_attr = {
-	.attr = { .name = "devices", .mode = 0444 },
+	.attr = { .name = UCAP_SYSFS_DEVICES, .mode = 0444 },
 	.read = devices_read,
 };
 
 static struct attribute *ucap_attrs[] = {
-	&ucap_cap_attr.attr,
-	&ucap_used_attr.attr,
-	&ucap_remaining_attr.attr,
+#define X(name, src, mode, when, prom, type, help) &ucap_##name##_attr.attr,
+	UCAP_FIGURES(X)
+#undef X
 	&ucap_state_attr.attr,
-	&ucap_dropped_bytes_attr.attr,
-	&ucap_dropped_packets_attr.attr,
-	&ucap_tamper_attr.attr,
-	&ucap_bypass_attr.attr,
-	&ucap_audit_charged_attr.attr,
-	&ucap_restored_attr.attr,
-	&ucap_rate_attr.attr,
-	&ucap_burst_attr.attr,
-	&ucap_rate_current_attr.attr,
-	&ucap_rate_dropped_bytes_attr.attr,
-	&ucap_rate_dropped_packets_attr.attr,
-	&ucap_rate_debt_attr.attr,
-	&ucap_lease_attr.attr,
 	&ucap_tpm_state_attr.attr,
-	&ucap_tpm_floor_attr.attr,
-	&ucap_lease_step_attr.attr,
-	&ucap_reserve_attr.attr,
-	&ucap_reserve_used_attr.attr,
 	&ucap_reserve_dst_attr.attr,
 	NULL,
 };
@@ -266,7 +208,7 @@ static struct attribute *ucap_attrs[] = {
 /* lease_bytes is there only with a lease: its absence says there is none. */
 static umode_t ucap_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
 {
-	if (attr == &ucap_lease_attr.attr && !ucap_leasing())
+	if (attr == &ucap_lease_bytes_attr.attr && !ucap_leasing())
 		return 0;
 	return attr->mode;
 }

@@ -604,14 +604,12 @@ bool ucap_tpm_anchored(void)
 	return ucap_tpm.state == UCAP_TPM_ANCHORED;
 }
 
-u64 ucap_tpm_floor(void)
+void ucap_read_tpm(struct ucap_tpm_totals *t)
 {
-	return ucap_tpm_anchored() ? ucap_tpm.floor : 0;
-}
+	bool anchored = ucap_tpm_anchored();
 
-u64 ucap_tpm_step(void)
-{
-	return ucap_tpm_anchored() ? ucap_tpm.step : 0;
+	t->tpm_floor_bytes = anchored ? ucap_tpm.floor : 0;
+	t->lease_step_bytes = anchored ? ucap_tpm.step : 0;
 }
 
 unsigned int ucap_tpm_audit_ms(unsigned int audit_ms)

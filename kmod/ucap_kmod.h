@@ -27,6 +27,7 @@
 #include <linux/u64_stats_sync.h>
 
 #include "ucap_params.h"
+#include "ucap_sysfs_abi.h"
 
 enum ucap_state {
 	UCAP_UNARMED,		/* no cap yet: counting only */
@@ -232,11 +233,11 @@ ssize_t ucap_reserve_show_dst(char *buf);
 
 struct ucap_rate_totals {
 	u64 rate_bytes_per_sec;	/* 0: no ceiling */
-	u64 burst_bytes;	/* the burst in force, or the one it will have */
-	u64 current_bytes_per_sec;	/* let through over the last second */
-	u64 dropped_bytes;
-	u64 dropped_packets;
-	u64 debt_bytes;		/* past-hook bytes the refill has not paid yet */
+	u64 rate_burst_bytes;	/* the burst in force, or the one it will have */
+	u64 rate_current_bytes_per_sec;	/* let through over the last second */
+	u64 rate_dropped_bytes;
+	u64 rate_dropped_packets;
+	u64 rate_debt_bytes;	/* past-hook bytes the refill has not paid yet */
 };
 
 /* Takes the rate_ parameters and starts the sampler; exit stops it. */
@@ -261,7 +262,6 @@ void ucap_hook_exit(void);
  * Fill buf with the devices table, fixed-width lines of UCAP_DEV_LINE
  * bytes (header first), from byte offset off; returns bytes written.
  */
-#define UCAP_DEV_LINE 194
 ssize_t ucap_devices_read(char *buf, loff_t off, size_t count);
 struct net_device;
 struct ucap_dev;
@@ -318,8 +318,13 @@ void ucap_tpm_exit(void);
 void ucap_tpm_lease_low(void);
 const char *ucap_tpm_state_name(void);
 bool ucap_tpm_anchored(void);
-u64 ucap_tpm_floor(void);	/* 0 unless anchored */
-u64 ucap_tpm_step(void);	/* 0 unless anchored */
+/* The anchor's figures as sysfs shows them: 0 unless anchored. */
+struct ucap_tpm_totals {
+	u64 tpm_floor_bytes;	/* used, as the counter showed it at load */
+	u64 lease_step_bytes;	/* bytes per counter increment */
+};
+
+void ucap_read_tpm(struct ucap_tpm_totals *t);
 /* The boot settings, held to the TPM policy when anchored. */
 unsigned int ucap_tpm_audit_ms(unsigned int audit_ms);
 bool ucap_tpm_down(bool down);

@@ -94,10 +94,11 @@
 /* The smallest step a policy may hold: each is one NV write. */
 #define UCAP_TPM_STEP_MIN	(1024ULL * 1024)
 
-/* /sys/kernel/uploadcap/: the anchor as the module found it at load. */
+/*
+ * /sys/kernel/uploadcap/: the anchor as the module found it at load (its
+ * figures, tpm_floor_bytes and lease_step_bytes: ucap_sysfs_abi.h).
+ */
 #define UCAP_SYSFS_TPM_STATE	"tpm_state"
-#define UCAP_SYSFS_TPM_FLOOR	"tpm_floor_bytes"
-#define UCAP_SYSFS_LEASE_STEP	"lease_step_bytes"
 
 /* tpm_state: no TPM 2.0 seen; one, not provisioned; anchored; failed. */
 #define UCAP_TPM_STATE_ABSENT		"absent"

@@ -35,7 +35,7 @@ check_eq "each rule has a scenario where it fires" "$(missing fires $alerts)" ""
 # shellcheck disable=SC2086
 check_eq "each rule is checked silent on the healthy host" "$(missing silent $alerts)" ""
 families=$(grep -o 'uploadcap_[a-z_]*' "$RULES" | sort -u)
-prom=$("$UPLOADCTL" status --format prometheus 2>/dev/null; grep -o '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c")
+prom=$("$UPLOADCTL" status --format prometheus 2>/dev/null; grep -ho '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c" "$TOP/kmod/ucap_sysfs_abi.h")
 written() { grep -q "$1" <<<"$prom"; }
 named() { grep -q "$1" "$TOP/README.md"; }
 # shellcheck disable=SC2086

@@ -47,7 +47,7 @@ check_run "cap set '5 GiB' lowers" 0 "^cap lowered from 10000000000 \(9.31 GiB\)
 	"$U" cap set "5 GiB"
 check_run "cap set 5gib again: unchanged" 0 "^cap unchanged: 5368709120" "$U" cap set 5gib
 check_eq "cap show --json" "$("$U" cap show --json | jq -c .)" \
-	'{"state":"armed","cap_bytes":5368709120,"used_bytes":1000,"remaining_bytes":5368708120,"dropped_bytes":0,"dropped_packets":0,"tamper_attempts":1,"bypass_bytes":0,"lease_bytes":null,"reserve_bytes":0,"reserve_used_bytes":0,"reserve_dst":"","tpm_state":"absent","tpm_floor_bytes":null,"lease_step_bytes":null,"rate_bytes_per_sec":null,"rate_burst_bytes":null,"rate_current_bytes_per_sec":0,"rate_dropped_bytes":0,"rate_dropped_packets":0,"version":"'"$(make -s -C "$TOP" print-version)"'","version_next_boot":null}'
+	'{"state":"armed","cap_bytes":5368709120,"used_bytes":1000,"remaining_bytes":5368708120,"dropped_bytes":0,"dropped_packets":0,"tamper_attempts":1,"bypass_bytes":0,"lease_bytes":null,"reserve_bytes":0,"reserve_used_bytes":0,"tpm_floor_bytes":null,"lease_step_bytes":null,"rate_bytes_per_sec":null,"rate_burst_bytes":null,"rate_current_bytes_per_sec":0,"rate_dropped_bytes":0,"rate_dropped_packets":0,"audit_charged_bytes":0,"restored_bytes":1000,"rate_debt_bytes":0,"reserve_dst":"","tpm_state":"absent","version":"'"$(make -s -C "$TOP" print-version)"'","version_next_boot":null}'
 check_eq "status --json carries the same module object" \
 	"$("$U" --pin-dir "$PIN_DIR" status --json | jq -c .module)" "$("$U" cap show --json | jq -c .)"
 check_run "cap show: the bar" 0 "used 1000 \(1000 B\) \[\.{40}\] 0\.00%" "$U" cap show

@@ -44,7 +44,7 @@ for e in $(sed -n '/alarm_events\[\] = {/,/NULL/p' "$TOP/userspace/alarm.c" | gr
 done
 check_eq "every alarm is in ALARMS with its severity" "$missing" ""
 missing=
-for f in $(grep -o '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c" | tr -d '"' | sort -u); do
+for f in $(grep -ho '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c" "$TOP/kmod/ucap_sysfs_abi.h" | tr -d '"' | sort -u); do
 	grep -q "$f" <<<"$text8" || missing+=" $f"
 done
 check_eq "every metric family is in METRICS" "$missing" ""
@@ -58,7 +58,9 @@ for p in $(grep -o 'module_param([a-z_]*' "$TOP"/kmod/*.c | sed 's/.*(//'); do
 done
 check_eq "every module parameter is in uploadcap(4)" "$missing" ""
 missing=
-for a in $(grep -oE '__ATTR_(RO|RW_MODE)\([a-z_]*' "$TOP/kmod/sysfs.c" | sed 's/.*(//') devices; do
+# The figures of UCAP_FIGURES and the files named UCAP_SYSFS_* (the ABI headers).
+for a in $(sed -n 's/^[[:space:]]*X(\([a-z_]*\), [A-Z]*, R[OW], .*/\1/p' "$TOP/kmod/ucap_sysfs_abi.h") \
+	 $(sed -n 's/^#define UCAP_SYSFS_[A-Z_]*[[:space:]]*"\([a-z_]*\)"$/\1/p' "$TOP"/kmod/ucap_*_abi.h); do
 	grep -qE "^       ([a-z_]+, )*$a[ ,]" <<<"$(sed -n '/^SYSFS/,/^DIAGNOSTICS/p' <<<"$text4")" ||
 		missing+=" $a"
 done

@@ -67,31 +67,25 @@ static void version_text(const struct ucap_module *m)
 		printf("            version %s runs; the next boot loads %s\n", v, next);
 }
 
+/*
+ * The "module" object: its state, then every figure of UCAP_FIGURES in
+ * that order (null while it holds no value), then the text files and the
+ * versions.
+ */
 static void module_json_fill(json_object *o, const struct ucap_module *m)
 {
-	bool armed = m->state != UCAP_MOD_UNARMED;
+	size_t i;
 
 	json_object_object_add(o, "state", json_object_new_string(ucap_mod_state_name(m->state)));
-	json_object_object_add(o, "cap_bytes", armed ? uctl_json_u64(m->cap_bytes) : NULL);
-	json_object_object_add(o, "used_bytes", uctl_json_u64(m->used_bytes));
-	json_object_object_add(o, "remaining_bytes", armed ? uctl_json_u64(m->remaining_bytes) : NULL);
-	json_object_object_add(o, "dropped_bytes", uctl_json_u64(m->dropped_bytes));
-	json_object_object_add(o, "dropped_packets", uctl_json_u64(m->dropped_packets));
-	json_object_object_add(o, "tamper_attempts", uctl_json_u64(m->tamper_attempts));
-	json_object_object_add(o, "bypass_bytes", uctl_json_u64(m->bypass_bytes));
-	json_object_object_add(o, "lease_bytes", m->lease ? uctl_json_u64(m->lease_bytes) : NULL);
-	json_object_object_add(o, "reserve_bytes",
-			       m->reserve_known ? uctl_json_u64(m->reserve_bytes) : NULL);
-	json_object_object_add(o, "reserve_used_bytes",
-			       m->reserve_known ? uctl_json_u64(m->reserve_used_bytes) : NULL);
+	for (i = 0; i < ucap_nfigures; i++) {
+		const struct ucap_figure *f = &ucap_figures[i];
+
+		json_object_object_add(o, f->name, ucap_module_has(m, f, false) ?
+				       uctl_json_u64(ucap_figure_value(m, f)) : NULL);
+	}
 	json_object_object_add(o, "reserve_dst",
 			       m->reserve_known ? json_object_new_string(m->reserve_dst) : NULL);
 	json_object_object_add(o, "tpm_state", json_object_new_string(m->tpm_state));
-	json_object_object_add(o, "tpm_floor_bytes",
-			       m->anchored ? uctl_json_u64(m->tpm_floor_bytes) : NULL);
-	json_object_object_add(o, "lease_step_bytes",
-			       m->anchored ? uctl_json_u64(m->lease_step_bytes) : NULL);
-	uctl_rate_json(o, m);
 	version_json(o, m);
 }
 
@@ -103,18 +97,19 @@ json_object *uctl_module_json(const struct ucap_module *m)
 	return o;
 }
 
+/* rate show --json: the figures of UCAP_FIGURES named rate_ that JSON shows. */
 void uctl_rate_json(json_object *o, const struct ucap_module *m)
 {
-	bool ceiling = m->rate_bytes_per_sec != 0;
+	size_t i;
 
-	json_object_object_add(o, "rate_bytes_per_sec",
-			       ceiling ? uctl_json_u64(m->rate_bytes_per_sec) : NULL);
-	json_object_object_add(o, "rate_burst_bytes",
-			       ceiling ? uctl_json_u64(m->rate_burst_bytes) : NULL);
-	json_object_object_add(o, "rate_current_bytes_per_sec",
-			       uctl_json_u64(m->rate_current_bytes_per_sec));
-	json_object_object_add(o, "rate_dropped_bytes", uctl_json_u64(m->rate_dropped_bytes));
-	json_object_object_add(o, "rate_dropped_packets", uctl_json_u64(m->rate_dropped_packets));
+	for (i = 0; i < ucap_nfigures; i++) {
+		const struct ucap_figure *f = &ucap_figures[i];
+
+		if (strncmp(f->name, "rate_", 5))
+			continue;
+		json_object_object_add(o, f->name, ucap_module_has(m, f, false) ?
+				       uctl_json_u64(ucap_figure_value(m, f)) : NULL);
+	}
 }
 
 void uctl_rate_text(const struct ucap_module *m)

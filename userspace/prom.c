@@ -39,40 +39,6 @@ static void label_value(FILE *f, const char *v)
 	}
 }
 
-/*
- * Families of one sample each from the module, in this order; no sample
- * while it is not loaded.
- */
-static const struct {
-	const char *name, *type, *help;
-	size_t offset;		/* of the __u64 in struct ucap_module */
-} figures[] = {
-	{ "uploadcap_used_bytes_total", "counter",
-	  "Bytes charged against the lifetime cap, all boots included: it never falls.",
-	  offsetof(struct ucap_module, used_bytes) },
-	{ "uploadcap_dropped_bytes_total", "counter",
-	  "Bytes uploadcap.ko dropped at the cap since it was loaded.",
-	  offsetof(struct ucap_module, dropped_bytes) },
-	{ "uploadcap_dropped_packets_total", "counter",
-	  "Packets uploadcap.ko dropped at the cap since it was loaded.",
-	  offsetof(struct ucap_module, dropped_packets) },
-	{ "uploadcap_bypass_bytes_total", "counter",
-	  "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.",
-	  offsetof(struct ucap_module, bypass_bytes) },
-	{ "uploadcap_tamper_attempts_total", "counter",
-	  "Refused attempts to raise or clear the cap or the rate ceiling since uploadcap.ko was loaded.",
-	  offsetof(struct ucap_module, tamper_attempts) },
-	{ "uploadcap_rate_current_bytes_per_second", "gauge",
-	  "Bytes charged against the cap over the last second.",
-	  offsetof(struct ucap_module, rate_current_bytes_per_sec) },
-	{ "uploadcap_rate_dropped_bytes_total", "counter",
-	  "Bytes the rate ceiling dropped (not charged to the cap) since uploadcap.ko was loaded.",
-	  offsetof(struct ucap_module, rate_dropped_bytes) },
-	{ "uploadcap_rate_dropped_packets_total", "counter",
-	  "Packets the rate ceiling dropped since uploadcap.ko was loaded.",
-	  offsetof(struct ucap_module, rate_dropped_packets) },
-};
-
 /* name{device="dev"} v: node_exporter's label for a network device. */
 static void device_sample(FILE *f, const char *name, const char *dev, __u64 v)
 {
@@ -121,7 +87,6 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 		UCAP_TPM_STATE_FAILED,
 	};
 	const struct ucap_module *m = &s->module;
-	bool armed = s->module_present && m->state != UCAP_MOD_UNARMED;
 	const char *state = "not_loaded";
 	size_t i, k;
 	__u64 v;
@@ -139,60 +104,23 @@ void uctl_prom_snapshot(FILE *f, const struct ucap_snapshot *s, const bool *show
 		fprintf(f, "uploadcap_state{state=\"%s\"} %d\n", states[i],
 			!strcmp(states[i], state));
 
-	family(f, "uploadcap_cap_bytes", "gauge",
-	       "The write-once lifetime cap on bytes sent; absent while unarmed.");
-	if (armed)
-		fprintf(f, "uploadcap_cap_bytes %llu\n", (unsigned long long)m->cap_bytes);
-	family(f, "uploadcap_remaining_bytes", "gauge",
-	       "Bytes the cap still allows; absent while unarmed.");
-	if (armed)
-		fprintf(f, "uploadcap_remaining_bytes %llu\n",
-			(unsigned long long)m->remaining_bytes);
-	family(f, "uploadcap_lease_bytes", "gauge",
-	       "The write-ahead lease: bytes the hooks may let through before the next reservation; absent without a lease.");
-	if (s->module_present && m->lease)
-		fprintf(f, "uploadcap_lease_bytes %llu\n", (unsigned long long)m->lease_bytes);
-	family(f, "uploadcap_reserve_bytes", "gauge",
-	       "The management reserve: bytes that may leave past the cap, to its destinations only; absent without one.");
-	if (s->module_present && m->reserve_bytes)
-		fprintf(f, "uploadcap_reserve_bytes %llu\n", (unsigned long long)m->reserve_bytes);
-	family(f, "uploadcap_reserve_used_bytes_total", "counter",
-	       "Of the reserve, spent: bytes used past the cap (part of uploadcap_used_bytes_total).");
-	if (s->module_present && m->reserve_bytes)
-		fprintf(f, "uploadcap_reserve_used_bytes_total %llu\n",
-			(unsigned long long)m->reserve_used_bytes);
+	/* The module's figures (UCAP_FIGURES): no sample while it has none. */
+	for (i = 0; i < ucap_nfigures; i++) {
+		const struct ucap_figure *fig = &ucap_figures[i];
+
+		if (!fig->prom)
+			continue;
+		family(f, fig->prom, fig->prom_type, fig->help);
+		if (s->module_present && ucap_module_has(m, fig, true))
+			fprintf(f, "%s %llu\n", fig->prom,
+				(unsigned long long)ucap_figure_value(m, fig));
+	}
 	family(f, "uploadcap_tpm_anchor", "gauge",
 	       "The TPM anchor as the module found it at load: 1 for its state (absent, unprovisioned, anchored, failed).");
 	if (s->module_present)
 		for (i = 0; i < sizeof(tpm_states) / sizeof(tpm_states[0]); i++)
 			fprintf(f, "uploadcap_tpm_anchor{state=\"%s\"} %d\n", tpm_states[i],
 				!strcmp(tpm_states[i], m->tpm_state));
-	family(f, "uploadcap_tpm_floor_bytes", "gauge",
-	       "Bytes used as the TPM counter showed them at load; absent unless anchored.");
-	if (s->module_present && m->anchored)
-		fprintf(f, "uploadcap_tpm_floor_bytes %llu\n",
-			(unsigned long long)m->tpm_floor_bytes);
-	family(f, "uploadcap_lease_step_bytes", "gauge",
-	       "Bytes the lease rises per TPM counter increment; absent unless anchored.");
-	if (s->module_present && m->anchored)
-		fprintf(f, "uploadcap_lease_step_bytes %llu\n",
-			(unsigned long long)m->lease_step_bytes);
-	family(f, "uploadcap_rate_ceiling_bytes_per_second", "gauge",
-	       "The write-once upload rate ceiling; absent while there is none.");
-	if (s->module_present && m->rate_bytes_per_sec)
-		fprintf(f, "uploadcap_rate_ceiling_bytes_per_second %llu\n",
-			(unsigned long long)m->rate_bytes_per_sec);
-	family(f, "uploadcap_rate_burst_bytes", "gauge",
-	       "The rate ceiling's burst allowance; absent while there is no ceiling.");
-	if (s->module_present && m->rate_bytes_per_sec)
-		fprintf(f, "uploadcap_rate_burst_bytes %llu\n",
-			(unsigned long long)m->rate_burst_bytes);
-	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
-		family(f, figures[i].name, figures[i].type, figures[i].help);
-		if (s->module_present)
-			fprintf(f, "%s %llu\n", figures[i].name, (unsigned long long)
-				*(const __u64 *)((const char *)m + figures[i].offset));
-	}
 
 	/* The three meters, one family each: they count different things. */
 	for (k = 0; k < sizeof(device_families) / sizeof(device_families[0]); k++) {

@@ -164,16 +164,22 @@ static int read_u64(const char *dir, const char *name, __u64 *v)
 }
 
 /*
- * The devices table: a header naming the columns, then one line each. The
- * columns after dropped_bytes came later and may be absent (0).
+ * The devices table (UCAP_DEV_COLUMNS): a header naming the columns, then
+ * one line each. The columns after the required ones came later and may
+ * be absent (0); counts is the audit's, for people.
  */
 int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what)
 {
-	enum { NETNS, IFINDEX, NAME, BYTES, PACKETS, DPACKETS, DBYTES, NREQUIRED,
-	       LBYTES = NREQUIRED, BYPASS, HELD, NCOLS };
+	enum {
+#define X(id, name, width) id,
+		UCAP_DEV_COLUMNS(X)
+#undef X
+		NCOLS
+	};
 	static const char *const names[NCOLS] = {
-		"netns", "ifindex", "name", "bytes", "packets", "dropped_packets", "dropped_bytes",
-		"len_bytes", "bypass_bytes", "held",
+#define X(id, name, width) [id] = name,
+		UCAP_DEV_COLUMNS(X)
+#undef X
 	};
 	int col[NCOLS], ncol = 0, i, ret = 0;
 	char *line = NULL, *tok, *save;
@@ -189,7 +195,7 @@ int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what
 		for (i = 0; i < NCOLS; i++)
 			if (!strcmp(tok, names[i]) && col[i] < 0)
 				col[i] = ncol;
-	for (i = 0; i < NREQUIRED; i++)
+	for (i = 0; i < UCAP_DEV_COLUMNS_REQUIRED; i++)
 		if (col[i] < 0) {
 			ret = ucap_fail(EPROTO, "%s: no column '%s' in the header", what, names[i]);
 			goto out;
@@ -216,10 +222,10 @@ int ucap_module_parse_devices(struct ucap_module *mod, FILE *f, const char *what
 		     ucap_parse_u64(field[col[IFINDEX]], &ifindex) && ifindex <= UINT32_MAX &&
 		     ucap_parse_u64(field[col[BYTES]], &d.bytes) &&
 		     ucap_parse_u64(field[col[PACKETS]], &d.packets) &&
-		     ucap_parse_u64(field[col[DPACKETS]], &d.dropped_packets) &&
-		     ucap_parse_u64(field[col[DBYTES]], &d.dropped_bytes) &&
-		     (col[LBYTES] < 0 || ucap_parse_u64(field[col[LBYTES]], &d.len_bytes)) &&
-		     (col[BYPASS] < 0 || ucap_parse_u64(field[col[BYPASS]], &d.bypass_bytes)) &&
+		     ucap_parse_u64(field[col[DROPPED_PACKETS]], &d.dropped_packets) &&
+		     ucap_parse_u64(field[col[DROPPED_BYTES]], &d.dropped_bytes) &&
+		     (col[LEN_BYTES] < 0 || ucap_parse_u64(field[col[LEN_BYTES]], &d.len_bytes)) &&
+		     (col[BYPASS_BYTES] < 0 || ucap_parse_u64(field[col[BYPASS_BYTES]], &d.bypass_bytes)) &&
 		     (col[HELD] < 0 || (ucap_parse_u64(field[col[HELD]], &held) && held <= 1)) &&
 		     strlen(field[col[NAME]]) < sizeof(d.name);
 		if (!ok) {
@@ -248,7 +254,7 @@ int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
 	FILE *f;
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%s/devices", dir);
+	snprintf(path, sizeof(path), "%s/" UCAP_SYSFS_DEVICES, dir);
 	fd = open_sysfs(path);
 	if (fd < 0)
 		return fd;
@@ -263,9 +269,46 @@ int ucap_module_read_devices(struct ucap_module *mod, const char *dir)
 	return ret;
 }
 
+const struct ucap_figure ucap_figures[] = {
+#define X(name, src, mode, when, prom, type, help)			\
+	{ #name, offsetof(struct ucap_module, name), UCAP_WHEN_##when,		\
+	  UCAP_SRC_##src, prom, #type, help },
+#define UCAP_SRC_BUDGET false
+#define UCAP_SRC_RATE false
+#define UCAP_SRC_TPM false
+#define UCAP_SRC_DERIVED true
+	UCAP_FIGURES(X)
+#undef X
+#undef UCAP_SRC_BUDGET
+#undef UCAP_SRC_RATE
+#undef UCAP_SRC_TPM
+#undef UCAP_SRC_DERIVED
+};
+const size_t ucap_nfigures = sizeof(ucap_figures) / sizeof(ucap_figures[0]);
+
+bool ucap_module_has(const struct ucap_module *m, const struct ucap_figure *f, bool for_prom)
+{
+	switch (f->when) {
+	case UCAP_WHEN_ARMED:
+		return m->state != UCAP_MOD_UNARMED;
+	case UCAP_WHEN_LEASE:
+		return m->lease;
+	case UCAP_WHEN_RESERVE:
+		return for_prom ? m->reserve_bytes != 0 : m->reserve_known;
+	case UCAP_WHEN_ANCHORED:
+		return m->anchored;
+	case UCAP_WHEN_CEILING:
+		return m->rate_bytes_per_sec != 0;
+	case UCAP_WHEN_ALWAYS:
+	default:
+		return true;
+	}
+}
+
 int ucap_module_read(struct ucap_module *mod, const char *dir)
 {
 	char state[32];
+	size_t i;
 	int ret;
 
 	memset(mod, 0, sizeof(*mod));
@@ -274,7 +317,7 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 	ret = check_no_mounts(dir);
 	if (ret)
 		return ret;
-	ret = read_text(dir, "state", state, sizeof(state));
+	ret = read_text(dir, UCAP_SYSFS_STATE, state, sizeof(state));
 	if (ret)
 		return ret;
 	if (!strcmp(state, "unarmed"))
@@ -292,51 +335,23 @@ int ucap_module_read(struct ucap_module *mod, const char *dir)
 		ucap_clear_why();
 	}
 
-	/* used_bytes last: what it says is then at least what the rest saw. */
-	ret = read_u64(dir, "cap_bytes", &mod->cap_bytes);
-	if (!ret)
-		ret = read_u64(dir, "dropped_bytes", &mod->dropped_bytes);
-	if (!ret)
-		ret = read_u64(dir, "dropped_packets", &mod->dropped_packets);
-	if (!ret)
-		ret = read_u64(dir, "tamper_attempts", &mod->tamper_attempts);
-	if (!ret)
-		ret = read_u64(dir, "bypass_bytes", &mod->bypass_bytes);
-	if (!ret)
-		ret = read_u64(dir, "audit_charged_bytes", &mod->audit_charged_bytes);
-	if (!ret)
-		ret = read_u64(dir, "restored_bytes", &mod->restored_bytes);
-	if (!ret)
-		ret = read_u64(dir, "rate_debt_bytes", &mod->rate_debt_bytes);
-	if (!ret)
-		ret = read_u64(dir, "rate_bytes_per_sec", &mod->rate_bytes_per_sec);
-	if (!ret)
-		ret = read_u64(dir, "rate_burst_bytes", &mod->rate_burst_bytes);
-	if (!ret)
-		ret = read_u64(dir, "rate_current_bytes_per_sec", &mod->rate_current_bytes_per_sec);
-	if (!ret)
-		ret = read_u64(dir, "rate_dropped_bytes", &mod->rate_dropped_bytes);
-	if (!ret)
-		ret = read_u64(dir, "rate_dropped_packets", &mod->rate_dropped_packets);
-	/* lease_bytes is there only when the module was loaded with lease=1. */
 	mod->lease = !access_in(dir, "lease_bytes");
-	if (!ret && mod->lease)
-		ret = read_u64(dir, "lease_bytes", &mod->lease_bytes);
 	/* The reserve's files are there from the module that has it on. */
-	mod->reserve_known = !access_in(dir, UCAP_PARAM_RESERVE_BYTES);
-	if (!ret && mod->reserve_known)
-		ret = read_u64(dir, UCAP_PARAM_RESERVE_BYTES, &mod->reserve_bytes);
-	if (!ret && mod->reserve_known)
-		ret = read_u64(dir, "reserve_used_bytes", &mod->reserve_used_bytes);
-	if (!ret && mod->reserve_known)
-		ret = read_text(dir, UCAP_PARAM_RESERVE_DST, mod->reserve_dst, sizeof(mod->reserve_dst));
-	if (!ret)
-		ret = read_text(dir, UCAP_SYSFS_TPM_STATE, mod->tpm_state, sizeof(mod->tpm_state));
+	mod->reserve_known = !access_in(dir, "reserve_bytes");
+	ret = read_text(dir, UCAP_SYSFS_TPM_STATE, mod->tpm_state, sizeof(mod->tpm_state));
 	mod->anchored = !strcmp(mod->tpm_state, UCAP_TPM_STATE_ANCHORED);
-	if (!ret)
-		ret = read_u64(dir, UCAP_SYSFS_TPM_FLOOR, &mod->tpm_floor_bytes);
-	if (!ret)
-		ret = read_u64(dir, UCAP_SYSFS_LEASE_STEP, &mod->lease_step_bytes);
+	/* used_bytes last: what it says is then at least what the rest saw. */
+	for (i = 0; !ret && i < ucap_nfigures; i++) {
+		const struct ucap_figure *fig = &ucap_figures[i];
+
+		if (fig->derived || fig->offset == offsetof(struct ucap_module, used_bytes) ||
+		    (fig->when == UCAP_WHEN_LEASE && !mod->lease) ||
+		    (fig->when == UCAP_WHEN_RESERVE && !mod->reserve_known))
+			continue;
+		ret = read_u64(dir, fig->name, (__u64 *)((char *)mod + fig->offset));
+	}
+	if (!ret && mod->reserve_known)
+		ret = read_text(dir, UCAP_SYSFS_RESERVE_DST, mod->reserve_dst, sizeof(mod->reserve_dst));
 	if (!ret)
 		ret = ucap_module_read_devices(mod, dir);
 	if (!ret)

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 #include "ucap_params.h"
+#include "ucap_sysfs_abi.h"
 #include "ucap_meter_abi.h"
 
 /* ---- errors (error.c) ---- */
@@ -205,8 +206,6 @@ int ucap_tcx_link_dead(const struct ucap_iface *ifc);
 
 /* ---- uploadcap.ko, through /sys/kernel/uploadcap (modmeter.c) ---- */
 
-#define UCAP_SYSFS_DIR "/sys/kernel/uploadcap"
-
 enum ucap_mod_state { UCAP_MOD_UNARMED, UCAP_MOD_ARMED, UCAP_MOD_EXHAUSTED };
 
 /* One line of the module's devices table. */
@@ -223,43 +222,58 @@ struct ucap_mod_dev {
 	bool held;		/* taken down: it sent past its hook */
 };
 
+/*
+ * The module's figures, from kmod/ucap_sysfs_abi.h: one __u64 per entry of
+ * UCAP_FIGURES, named as its sysfs file; a figure whose `when` does not
+ * hold reads as 0 (ucap_module_has() says which hold).
+ */
 struct ucap_module {
 	enum ucap_mod_state state;
-	__u64 cap_bytes;	/* 0 while unarmed */
-	__u64 used_bytes;
-	__u64 remaining_bytes;
-	__u64 dropped_bytes;
-	__u64 dropped_packets;
-	__u64 tamper_attempts;
-	__u64 bypass_bytes;	/* devices sent past their hooks, charged or not */
-	__u64 audit_charged_bytes;	/* of those, charged: part of used_bytes */
-	__u64 restored_bytes;	/* restored at load: part of used_bytes */
-	__u64 rate_debt_bytes;	/* past-hook bytes the ceiling has not refilled */
-	__u64 rate_bytes_per_sec;	/* the rate ceiling; 0: none */
-	__u64 rate_burst_bytes;
-	__u64 rate_current_bytes_per_sec;
-	__u64 rate_dropped_bytes;	/* refused by the ceiling, not charged */
-	__u64 rate_dropped_packets;
+#define X(name, src, mode, when, prom, type, help) __u64 name;
+	UCAP_FIGURES(X)
+#undef X
 	bool lease;		/* loaded with the write-ahead lease (lease=1) */
-	__u64 lease_bytes;	/* the lease: what the hooks may let through */
-	/*
-	 * The management reserve; a module older than it has no such files:
-	 * reserve_known false, the figures 0.
-	 */
+	/* The management reserve: a module older than it has no such files. */
 	bool reserve_known;
-	__u64 reserve_bytes;	/* 0: none */
-	__u64 reserve_used_bytes;	/* used past the cap: part of used_bytes */
 	char reserve_dst[UCAP_RESERVE_MAX_DST * 48];	/* "" for none */
 	/* The TPM anchor (kmod/ucap_tpm_abi.h): UCAP_TPM_STATE_*, as at load. */
 	char tpm_state[16];
 	/* MODULE_VERSION of the module that runs; "" when it has none. */
 	char version[32];
 	bool anchored;		/* tpm_state is "anchored": the module raises the lease */
-	__u64 tpm_floor_bytes;	/* what the TPM counter showed used at load */
-	__u64 lease_step_bytes;	/* anchored: bytes per counter increment */
 	struct ucap_mod_dev *devs;
 	size_t ndevs;
 };
+
+/* A figure's `when` of UCAP_FIGURES, as a value. */
+enum ucap_figure_when {
+	UCAP_WHEN_ALWAYS, UCAP_WHEN_ARMED, UCAP_WHEN_LEASE, UCAP_WHEN_RESERVE,
+	UCAP_WHEN_ANCHORED, UCAP_WHEN_CEILING,
+};
+
+/* UCAP_FIGURES as a table, in its order. */
+struct ucap_figure {
+	const char *name;	/* sysfs file, JSON key */
+	size_t offset;		/* of its __u64 in struct ucap_module */
+	enum ucap_figure_when when;
+	bool derived;		/* computed, not read */
+	const char *prom;	/* Prometheus family, NULL: not exported */
+	const char *prom_type;
+	const char *help;
+};
+extern const struct ucap_figure ucap_figures[];
+extern const size_t ucap_nfigures;
+
+static inline __u64 ucap_figure_value(const struct ucap_module *m, const struct ucap_figure *f)
+{
+	return *(const __u64 *)((const char *)m + f->offset);
+}
+
+/*
+ * Does the figure hold a value (else JSON null, no Prometheus sample)?
+ * for_prom: the reserve's figures count only while one is set.
+ */
+bool ucap_module_has(const struct ucap_module *m, const struct ucap_figure *f, bool for_prom);
 
 /*
  * Read the module's figures from sysfs_dir (UCAP_SYSFS_DIR), each file
