@@ -149,6 +149,12 @@ $(BUILD)/selftests/compare_test: selftests/compare_test.c selftests/tap.h usersp
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iselftests -Iuserspace $< userspace/compare.c -o $@
 
+# The module's pure arithmetic (kmod/ucap_arith.h), compiled in userspace.
+$(BUILD)/selftests/arith_test: selftests/arith_test.c selftests/tap.h kmod/ucap_arith.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iselftests -Ikmod $< -o $@
+
 $(BUILD)/selftests/nobpf: selftests/nobpf.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

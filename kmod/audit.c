@@ -357,7 +357,7 @@ static void ucap_audit_log(struct net_device *dev, struct ucap_audit *a, const c
 static void ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct ucap_audit *a)
 {
 	struct ucap_hook_sums hook, d;
-	u64 now, now_packets, sent, allowance, avail, excess, charged, waited;
+	u64 now, now_packets, sent, allowance, excess, charged, waited;
 	bool episode;
 
 	/*
@@ -409,10 +409,8 @@ static void ucap_audit_one(struct net_device *dev, struct ucap_dev *ud, struct u
 			a->carry = 0;
 		a->moved = jiffies;
 		allowance += waited;
-		avail = allowance + a->carry;
 		/* Unused, what is left of this interval's allowance carries. */
-		excess = sent > avail ? sent - avail : 0;
-		a->carry = excess ? 0 : min(avail - sent, allowance);
+		excess = ucap_audit_settle(sent, allowance, &a->carry);
 		a->ev_dev += sent - excess;
 		if (excess)
 			a->ev_tainted = true;

@@ -198,25 +198,20 @@ static bool ucap_set_state(enum ucap_state s)
 static u64 ucap_limit(void)
 {
 	lockdep_assert_held(&ucap_budget.lock);
-	if (ucap_budget.cap > U64_MAX - ucap_budget.reserve)
-		return U64_MAX;
-	return ucap_budget.cap + ucap_budget.reserve;
+	return ucap_cap_plus_reserve(ucap_budget.cap, ucap_budget.reserve);
 }
 
 /* Lock held. What is left below limit (granted may be past it: 0). */
 static u64 ucap_room(u64 limit)
 {
 	lockdep_assert_held(&ucap_budget.lock);
-	return limit > ucap_budget.granted ? limit - ucap_budget.granted : 0;
+	return ucap_room_below(limit, ucap_budget.granted);
 }
 
 /* Lock held. What the hooks may still let through: to the cap, or the lease. */
 static u64 ucap_left(void)
 {
-	u64 limit = min(ucap_budget.cap, ucap_budget.lease);
-
-	lockdep_assert_held(&ucap_budget.lock);
-	return limit > ucap_budget.granted ? limit - ucap_budget.granted : 0;
+	return ucap_room(min(ucap_budget.cap, ucap_budget.lease));
 }
 
 /*
@@ -300,8 +295,8 @@ static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 	ask = ucap_ask_raise();
 	left = ucap_left();
 	if (!ucap_budget.exact) {
-		grant = max_t(u64, len, UCAP_CHUNK);
-		if (left >= grant && left - grant >= ucap_budget.far) {
+		grant = ucap_credit_grant(left, len, UCAP_CHUNK, ucap_budget.far);
+		if (grant) {
 			atomic64_add(grant, &c->credit);
 			ucap_budget.granted += grant;
 			ret = UCAP_GRANT_CREDIT;
@@ -311,7 +306,7 @@ static enum ucap_grant ucap_charge_slow(struct ucap_cpu *c, unsigned int len)
 		WRITE_ONCE(ucap_budget.exact, true);
 		left = ucap_left();
 	}
-	if (left >= len) {
+	if (ucap_exact_fits(left, len)) {
 		ucap_budget.granted += len;
 		ret = UCAP_GRANT_CHARGED;
 		if (ucap_budget.granted == ucap_budget.cap)
@@ -432,6 +427,19 @@ void ucap_tamper(const char *what, const char *value)
 			    current->comm, task_pid_nr(current));
 }
 
+int ucap_refuse_change(enum ucap_change c, const char *setting, u64 want)
+{
+	char what[48], value[24];
+
+	if (!ucap_change_refused(c))
+		return 0;
+	snprintf(what, sizeof(what), "%s %s", c == UCAP_CHANGE_CLEAR ? "clear" : "raise",
+		 setting);
+	snprintf(value, sizeof(value), "%llu", want);
+	ucap_tamper(what, value);
+	return -EPERM;
+}
+
 /*
  * Lock held. Arm with cap, or lower it. A cap below what is already used
  * becomes the used count: the invariant holds and nothing more leaves.
@@ -463,26 +471,17 @@ static bool ucap_apply_cap(u64 cap)
 int ucap_set_cap(u64 cap)
 {
 	enum ucap_state before, after;
-	char value[24];
+	enum ucap_change c;
 	u64 old;
 	bool changed;
 
-	snprintf(value, sizeof(value), "%llu", cap);
-	if (cap == 0) {
-		ucap_tamper("clear the cap", value);
-		return -EPERM;
-	}
 	spin_lock_bh(&ucap_budget.lock);
 	before = ucap_budget.state;
 	old = ucap_budget.cap;
-	if (before != UCAP_UNARMED && cap > old) {
+	c = ucap_lower_only(before != UCAP_UNARMED, old, cap, true);
+	if (c == UCAP_CHANGE_NONE || ucap_change_refused(c)) {
 		spin_unlock_bh(&ucap_budget.lock);
-		ucap_tamper("raise the cap", value);
-		return -EPERM;
-	}
-	if (before != UCAP_UNARMED && cap == old) {
-		spin_unlock_bh(&ucap_budget.lock);
-		return 0;
+		return ucap_refuse_change(c, "the cap", cap);
 	}
 	changed = ucap_apply_cap(cap);
 	after = ucap_budget.state;
@@ -507,16 +506,15 @@ int ucap_set_cap(u64 cap)
  */
 int ucap_set_reserve(u64 reserve)
 {
-	char value[24];
+	enum ucap_change c;
 	u64 old;
 
-	snprintf(value, sizeof(value), "%llu", reserve);
 	spin_lock_bh(&ucap_budget.lock);
 	old = ucap_budget.reserve;
-	if (ucap_budget.state != UCAP_UNARMED && reserve > old) {
+	c = ucap_lower_only(ucap_budget.state != UCAP_UNARMED, old, reserve, false);
+	if (ucap_change_refused(c)) {
 		spin_unlock_bh(&ucap_budget.lock);
-		ucap_tamper("raise the reserve", value);
-		return -EPERM;
+		return ucap_refuse_change(c, "the reserve", reserve);
 	}
 	ucap_budget.reserve = reserve;
 	spin_unlock_bh(&ucap_budget.lock);

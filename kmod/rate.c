@@ -126,50 +126,19 @@ static void ucap_rate_resize(void)
 	WRITE_ONCE(ucap_rate_cfg.gen, ucap_rate_cfg.gen + 1);
 }
 
-/*
- * Lock held. Add what the time since the last refill earned. Only the
- * time the added whole bytes paid for is used up, rounded up to the next
- * nanosecond; the rest carries to the next refill. (Used up whole, a
- * refill on every refused packet of a flood would lose the fraction of a
- * byte each time: at 170,000 refills a second, more than a 100 kB/s
- * ceiling earns.) Time spent with a full bucket earns nothing.
- */
+/* Lock held. Add what the time since the last refill earned (ucap_arith.h). */
 static void ucap_rate_refill(u64 now)
 {
-	u64 dt, add, room, paid;
-
-	/* Never earn from a clock read that is older than the last one. */
-	if (now <= ucap_rate.last_ns)
-		return;
-	dt = now - ucap_rate.last_ns;
-	if (ucap_rate.tokens >= (s64)ucap_rate.capacity) {
-		ucap_rate.last_ns = now;
-		return;
-	}
-	/* In debt, the room includes the debt. */
-	room = (s64)ucap_rate.capacity - ucap_rate.tokens;
-	/* A long pause fills the bucket; this also keeps rate * dt in range. */
-	if (div64_u64(dt, NSEC_PER_SEC) > div64_u64(room, ucap_rate.rate))
-		add = room;
-	else
-		add = mul_u64_u64_div_u64(ucap_rate.rate, dt, NSEC_PER_SEC);
-	if (!add)
-		return;	/* not a whole byte yet: the time carries on */
-	if (add >= room) {
-		ucap_rate.tokens += room;
-		ucap_rate.last_ns = now;
-		return;
-	}
-	/* add * NSEC_PER_SEC / rate <= dt: the time add bytes took, rounded up. */
-	paid = min(dt, mul_u64_u64_div_u64(add, NSEC_PER_SEC, ucap_rate.rate) + 1);
-	ucap_rate.tokens += add;
-	ucap_rate.last_ns += paid;
+	lockdep_assert_held(&ucap_rate.lock);
+	ucap_bucket_refill(&ucap_rate.tokens, &ucap_rate.last_ns, ucap_rate.capacity,
+			   ucap_rate.rate, now);
 }
 
 /* This CPU's credit does not cover len (or is stale). BHs off. */
 static bool ucap_rate_slow(struct ucap_rate_cpu *c, unsigned int len)
 {
 	bool pass = true;
+	s64 credit;
 
 	spin_lock(&ucap_rate.lock);
 	if (!ucap_rate_cfg.armed)
@@ -180,14 +149,11 @@ static bool ucap_rate_slow(struct ucap_rate_cpu *c, unsigned int len)
 		ucap_rate.tokens += c->credit;
 	c->credit = 0;
 	c->gen = ucap_rate_cfg.gen;
-	if (ucap_rate.tokens >= (s64)(len + ucap_rate.chunk)) {
-		ucap_rate.tokens -= len + ucap_rate.chunk;
-		c->credit = ucap_rate.chunk;
-	} else if (ucap_rate.tokens >= (s64)len) {
-		ucap_rate.tokens -= len;
-	} else {
+	credit = ucap_bucket_take(&ucap_rate.tokens, len, ucap_rate.chunk);
+	if (credit < 0)
 		pass = false;
-	}
+	else
+		c->credit = credit;
 unlock:
 	spin_unlock(&ucap_rate.lock);
 	return pass;
@@ -279,63 +245,47 @@ static void ucap_rate_log(const char *what)
 int ucap_set_rate(u64 rate)
 {
 	const char *what = NULL;
-	char value[24];
-	bool raise;
+	enum ucap_change c;
 
-	snprintf(value, sizeof(value), "%llu", rate);
-	if (rate == 0) {
-		ucap_tamper("clear the rate ceiling", value);
-		return -EPERM;
-	}
 	spin_lock_bh(&ucap_rate.lock);
-	raise = ucap_rate_cfg.armed && rate > ucap_rate.rate;
-	if (!ucap_rate_cfg.armed) {
+	c = ucap_lower_only(ucap_rate_cfg.armed, ucap_rate.rate, rate, true);
+	if (c == UCAP_CHANGE_SET) {
 		ucap_rate_arm(rate);
 		what = "armed";
-	} else if (rate < ucap_rate.rate) {
+	} else if (c == UCAP_CHANGE_LOWER) {
 		ucap_rate_refill(ktime_get_raw_fast_ns());
 		ucap_rate.rate = rate;
 		ucap_rate_resize();
 		what = "lowered";
 	}
 	spin_unlock_bh(&ucap_rate.lock);
-	if (raise) {
-		ucap_tamper("raise the rate ceiling", value);
-		return -EPERM;
-	}
 	if (what)
 		ucap_rate_log(what);
-	return 0;
+	return ucap_refuse_change(c, "the rate ceiling", rate);
 }
 
 int ucap_set_rate_burst(u64 burst)
 {
 	const char *what = NULL;
-	char value[24];
-	bool raise;
+	enum ucap_change c;
 
-	snprintf(value, sizeof(value), "%llu", burst);
 	if (burst < UCAP_RATE_MIN_BURST)
 		return -EINVAL;
 	spin_lock_bh(&ucap_rate.lock);
-	raise = ucap_rate_cfg.armed && burst > ucap_rate.burst;
-	if (!ucap_rate_cfg.armed) {
+	c = ucap_lower_only(ucap_rate_cfg.armed, ucap_rate.burst, burst, false);
+	if (c == UCAP_CHANGE_SET) {
 		/* Staged: applies when the ceiling is armed. */
 		ucap_rate.burst = burst;
-	} else if (burst < ucap_rate.burst) {
+	} else if (c == UCAP_CHANGE_LOWER) {
 		ucap_rate_refill(ktime_get_raw_fast_ns());
 		ucap_rate.burst = burst;
 		ucap_rate_resize();
 		what = "lowered";
 	}
 	spin_unlock_bh(&ucap_rate.lock);
-	if (raise) {
-		ucap_tamper("raise the rate burst", value);
-		return -EPERM;
-	}
 	if (what)
 		ucap_rate_log(what);
-	return 0;
+	return ucap_refuse_change(c, "the rate burst", burst);
 }
 
 void ucap_read_rate(struct ucap_rate_totals *t)

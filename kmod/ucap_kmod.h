@@ -26,6 +26,7 @@
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 
+#include "ucap_arith.h"
 #include "ucap_params.h"
 #include "ucap_sysfs_abi.h"
 
@@ -200,6 +201,12 @@ int ucap_set_reserve(u64 reserve);
 bool ucap_reserve_open(void);
 /* Count and log a refused change: what is e.g. "raise the cap". */
 void ucap_tamper(const char *what, const char *value);
+/*
+ * A refused change of a lower-only setting (ucap_lower_only()) is a
+ * tamper attempt: counted and logged as "raise SETTING" or "clear
+ * SETTING". Returns -EPERM for those, else 0.
+ */
+int ucap_refuse_change(enum ucap_change c, const char *setting, u64 want);
 /* The lifetime count: what the budget has let through (and restored). */
 u64 ucap_used_bytes(void);
 /* Process context: charge bytes a device sent past its hook. */

@@ -36,6 +36,7 @@ HOST_TESTS=(
 	syslogline_test
 	compare_test
 	modmeter_test
+	arith_test
 	cli_errors.sh
 	cli_help.sh
 	check_cli.sh
