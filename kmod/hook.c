@@ -47,7 +47,7 @@
 
 static char *exempt = "";
 module_param(exempt, charp, 0444);
-MODULE_PARM_DESC(exempt, "Comma-separated names of devices not to guard, decided when a device is first seen (default: none). Dangerous: see README.");
+MODULE_PARM_DESC(exempt, "Comma-separated names of devices not to guard, decided when a device is first seen (default: none). Dangerous: see uploadcap(4).");
 
 static char ucap_exempt[UCAP_MAX_EXEMPT][IFNAMSIZ];
 static unsigned int ucap_nr_exempt;

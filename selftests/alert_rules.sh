@@ -4,7 +4,7 @@
 # promtool, from Debian's prometheus package: they load, each one fires
 # on its scenario and none on a healthy host
 # (prometheus/uploadcap.rules.test.yml), they use only metric families
-# uploadctl writes (or node_exporter's), and the README names each one.
+# uploadctl writes (or node_exporter's), and docs/operations.md names each one.
 . "$(dirname "$0")/lib.sh"
 ucap_test_init
 
@@ -37,9 +37,9 @@ check_eq "each rule is checked silent on the healthy host" "$(missing silent $al
 families=$(grep -o 'uploadcap_[a-z_]*' "$RULES" | sort -u)
 prom=$("$UPLOADCTL" status --format prometheus 2>/dev/null; grep -ho '"uploadcap_[a-z_]*"' "$TOP/userspace/prom.c" "$TOP/kmod/ucap_sysfs_abi.h")
 written() { grep -q "$1" <<<"$prom"; }
-named() { grep -q "$1" "$TOP/README.md"; }
+named() { grep -q "$1" "$TOP/docs/operations.md"; }
 # shellcheck disable=SC2086
 check_eq "every family the rules use is one uploadctl writes" "$(missing written $families)" ""
 # shellcheck disable=SC2086
-check_eq "the README names every rule" "$(missing named $alerts)" ""
+check_eq "docs/operations.md names every rule" "$(missing named $alerts)" ""
 done_testing

@@ -27,15 +27,15 @@ check_eq "the configuration is a conffile" \
 	"$(dpkg-deb -f "$ctl" Package >/dev/null && dpkg-deb --ctrl-tarfile "$ctl" | tar -xO ./conffiles)" \
 	/etc/uploadcap/uploadcap.conf
 c=$(contents "$dkms_deb")
-for f in Kbuild dkms.conf VERSION kmod/main.c kmod/hook.c kmod/ucap_kmod.h kmod/ucap_log_abi.h; do
+for f in Kbuild dkms.conf VERSION kmod/main.c kmod/hook.c kmod/ucap_kmod.h kmod/ucap_arith.h kmod/ucap_sysfs_abi.h kmod/ucap_log_abi.h; do
 	check "uploadcap-dkms ships /usr/src/uploadcap-$VERSION/$f" grep -qx "/usr/src/uploadcap-$VERSION/$f" <<<"$c"
 done
 check_eq "uploadcap-dkms depends on dkms" "$(dpkg-deb -f "$dkms_deb" Depends | grep -o 'dkms')" dkms
 check_eq "uploadcap-dkms is in section kernel" "$(dpkg-deb -f "$dkms_deb" Section)" kernel
 check_eq "uploadcap recommends signed modules, or DKMS" "$(dpkg-deb -f "$ctl" Recommends)" \
 	"uploadcap-modules | uploadcap-dkms"
-for d in README.md threat-model.md performance.md; do
-	check "the docs uploadctl(8) points to are installed: $d" \
+for d in README.md operations.md design.md testing.md performance.md threat-model.md; do
+	check "every doc is installed: $d" \
 		grep -qx "/usr/share/doc/uploadcap/$d" <<<"$(contents "$ctl")"
 done
 

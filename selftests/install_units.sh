@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make install` into a DESTDIR: every file where the README says, with its
+# `make install` into a DESTDIR: every file where docs/operations.md says, with its
 # mode, paths substituted; the systemd units pass `systemd-analyze verify`,
 # and the agent's sandbox rates OK in `systemd-analyze security`; the
 # modprobe.d entry routes `modprobe uploadcap` through `uploadctl load`;

@@ -115,7 +115,7 @@ ucap_test_init() {
 uctl() { "$UPLOADCTL" --pin-dir "$PIN_DIR" "$@"; }
 
 # in_ns NS CMD...: CMD in network namespace NS, with the mount namespace
-# (and so bpffs) kept, the way the README says to run uploadctl.
+# (and so bpffs) kept, the way docs/operations.md says to run uploadctl.
 in_ns() {
 	local ns=$1
 	shift
@@ -411,7 +411,7 @@ EOF
 	wait_count 1 10 bash -c "ip netns exec '$1' ss -Hltn 'sport = :10514' | grep -c LISTEN"
 }
 
-# rsyslog_forwarder NS NAME ADDR FILE DIR: the host side as the README
+# rsyslog_forwarder NS NAME ADDR FILE DIR: the host side as docs/operations.md
 # tells operators: rsyslog in NS, as host NAME, owning /dev/log (imuxsock)
 # and reading the kernel's lines (imklog), forwarding uploadcap's and the
 # kernel's to ADDR port 10514 over TCP (omfwd), and keeping all in FILE;

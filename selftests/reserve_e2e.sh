@@ -7,7 +7,7 @@
 #   host  --  router  --  collector (198.18.45.2, 2001:db8:45::2)
 #                    \--  other     (198.18.46.2)
 #
-# The host is configured as the README says (cap, reserve_bytes,
+# The host is configured as docs/operations.md says (cap, reserve_bytes,
 # reserve_dst = the collector), loaded by `uploadctl load`, watched by
 # the agent, and forwards its syslog to the collector with Debian's
 # rsyslog (omfwd over TCP), the kernel's lines too; the collector is
@@ -90,7 +90,7 @@ flood() {
 		"${3:-1000}" routed >/dev/null
 }
 
-# --- the collector, and the host's forwarder (the README's lines)
+# --- the collector, and the host's forwarder (docs/operations.md's lines)
 check "the collector listens" rsyslog_collector "$CN" "$COLL4" "$COLLECTED" "$W"
 SYSLOG=$W/local.log
 # The kernel's lines of the tests before this one in the boot are not

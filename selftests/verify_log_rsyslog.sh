@@ -3,7 +3,7 @@
 # uploadctl verify-log on what a real collector received: Debian's
 # rsyslog in a "collector" namespace of the test's own, receiving TCP
 # syslog (imtcp) on 198.18.19.2, and on the host side rsyslog forwarding
-# the agent's lines to it with omfwd, as the README tells operators to.
+# the agent's lines to it with omfwd, as docs/operations.md tells operators to.
 # Three real boots of the newest VM kernel (it tests uploadctl and
 # rsyslog, not the kernel) sharing a folder as their disk, where the
 # collector's file lives. In each boot eight hosts take their turn, each
@@ -49,7 +49,7 @@ if [ "${1:-}" = "--boot" ]; then
 	check "the collector listens" rsyslog_collector "$CN" 198.18.19.2 "$COLLECTED" "$W"
 	COLL=$SPAWNED
 
-	# forwarder NAME: the host side, as the README's lines, named NAME.
+	# forwarder NAME: the host side, as docs/operations.md's lines, named NAME.
 	forwarder() {
 		rsyslog_forwarder "$HN" "$1" 198.18.19.2 "$W/local.log" "$W"
 		FWD=$SPAWNED

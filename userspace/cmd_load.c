@@ -123,14 +123,14 @@ static int insert_refused(const char *module, int err, const char *kmod_said)
 	case -EKEYREVOKED:
 	case -EBADMSG:
 	case -ENODATA:
-		return ucap_fail(-err, "the kernel refused %s: its signature is missing or not from a key the kernel trusts (%s; module signatures enforced, lockdown %s); install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (README: Secure Boot)",
+		return ucap_fail(-err, "the kernel refused %s: its signature is missing or not from a key the kernel trusts (%s; module signatures enforced, lockdown %s); install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (/usr/share/doc/uploadcap/operations.md: Secure Boot)",
 				 module, strerror(-err), mode);
 	case -EPERM:
 		if (ucap_modules_disabled())
 			return ucap_fail(EPERM, "the kernel refused to load %s: kernel.modules_disabled=1, no module loads until reboot",
 					 module);
 		if (strcmp(mode, "none"))
-			return ucap_fail(EPERM, "the kernel refused %s: lockdown (%s, Secure Boot) loads only modules signed with a trusted key; install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (README: Secure Boot)",
+			return ucap_fail(EPERM, "the kernel refused %s: lockdown (%s, Secure Boot) loads only modules signed with a trusted key; install uploadcap-modules signed off the host, or enroll dkms's key as a MOK (/usr/share/doc/uploadcap/operations.md: Secure Boot)",
 					 module, mode);
 		return ucap_fail(EPERM, "the kernel refused to load %s (%s)", module,
 				 kmod_said[0] ? kmod_said : strerror(EPERM));

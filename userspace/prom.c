@@ -5,7 +5,7 @@
  * by node_exporter's textfile collector). Every family has its HELP and
  * TYPE lines even when it has no sample, so that a scrape always shows
  * what exists. Names and label values are stable: alert rules depend on
- * them (README.md, uploadctl(8)).
+ * them (uploadctl(8), dist/prometheus/uploadcap.rules.yml).
  */
 #include <errno.h>
 #include <fcntl.h>

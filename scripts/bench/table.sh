@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # table.sh [BENCH_JSON]: the benchmark's figures as Markdown tables (what
-# README.md's Performance section shows). Default build/bench.json.
+# docs/performance.md shows). Default build/bench.json.
 set -euo pipefail
 IN=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/bench.json}
 
