@@ -261,7 +261,7 @@ static void ucap_terms(const struct ucap_hook_sums *d, u64 term[3])
 	term[2] = d->fcs_bytes;
 }
 
-/* What a device whose counter includes the terms in counts counts of d. */
+/* What of d a device counts whose counter includes the terms in counts. */
 static u64 ucap_model(unsigned int counts, const struct ucap_hook_sums *d)
 {
 	u64 term[3], sum = d->bytes - d->hw_hdrs_bytes;

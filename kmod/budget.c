@@ -98,7 +98,7 @@ struct ucap_cpu {
 static DEFINE_PER_CPU_ALIGNED(struct ucap_cpu, ucap_cpu);
 
 static struct {
-	spinlock_t lock;
+	spinlock_t lock;	/* guards every field but tamper (atomic) */
 	u64 cap;		/* U64_MAX while unarmed */
 	u64 lease;		/* U64_MAX without a lease */
 	u64 reserve;		/* past the cap, for reserve_dst only; 0: none */

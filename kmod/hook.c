@@ -447,7 +447,7 @@ static const struct {
 	const char *name;
 	int width;
 } ucap_dev_cols[UCAP_DEV_NCOLS] = {
-#define X(id, name, width) [UCAP_DEV_COL_##id] = { name, width },
+#define X(id, name, width) { name, width },	/* in enum ucap_dev_col order */
 	UCAP_DEV_COLUMNS(X)
 #undef X
 };

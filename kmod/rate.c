@@ -92,7 +92,7 @@ static struct {
 };
 
 static struct {
-	spinlock_t lock;
+	spinlock_t lock;	/* the settings and the bucket; not the sampler's */
 	u64 rate;		/* bytes per second, 0 while unarmed */
 	u64 burst;		/* staged while unarmed (0: the default) */
 	u64 chunk;
@@ -199,7 +199,7 @@ static void ucap_rate_arm(u64 rate)
 }
 
 /* The most debt the bucket records (a PiB): rate * dt stays in range. */
-#define UCAP_RATE_MAX_DEBT	(1LL << 50)
+#define UCAP_RATE_MAX_DEBT	((s64)BIT_ULL(50))
 
 bool ucap_rate_charge_debt(u64 bytes)
 {

@@ -34,7 +34,7 @@ static void ucap_state_work(struct work_struct *work)
 {
 	enum ucap_state now = ucap_state();
 	char env[32];
-	char *envp[] = { env, NULL };
+	char *envp[2] = { env, NULL };
 
 	while (ucap_announced < now) {
 		ucap_announced++;
@@ -65,6 +65,7 @@ static ssize_t name##_show(struct kobject *kobj,			\
 	read(&t);							\
 	return sysfs_emit(buf, "%llu\n", t.name);			\
 }
+
 #define UCAP_SHOW_BUDGET(name)	UCAP_SHOW_FROM(name, ucap_totals, ucap_read_totals)
 #define UCAP_SHOW_RATE(name)	UCAP_SHOW_FROM(name, ucap_rate_totals, ucap_read_rate)
 #define UCAP_SHOW_TPM(name)	UCAP_SHOW_FROM(name, ucap_tpm_totals, ucap_read_tpm)
@@ -171,12 +172,22 @@ static ssize_t tpm_state_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute ucap_tpm_state_attr =
 	UCAP_ATTR_RO_NAMED(UCAP_SYSFS_TPM_STATE, tpm_state_show);
 
+/* The figures' files, in UCAP_FIGURES' order. */
+enum ucap_figure {
+#define X(name, src, mode, when, prom, type, help) UCAP_FIG_##name,
+	UCAP_FIGURES(X)
+#undef X
+	UCAP_NFIGURES
+};
+
 #define UCAP_ATTR_RO(name)	__ATTR_RO(name)
 #define UCAP_ATTR_RW(name)	__ATTR_RW_MODE(name, 0644)
-#define X(name, src, mode, when, prom, type, help)			\
-static struct kobj_attribute ucap_##name##_attr = UCAP_ATTR_##mode(name);
-UCAP_FIGURES(X)
+static struct kobj_attribute ucap_figure_attrs[UCAP_NFIGURES] = {
+#define X(name, src, mode, when, prom, type, help) UCAP_ATTR_##mode(name),
+	UCAP_FIGURES(X)
 #undef X
+};
+
 static struct kobj_attribute ucap_state_attr = UCAP_ATTR_RO_NAMED(UCAP_SYSFS_STATE, state_show);
 static struct kobj_attribute ucap_reserve_dst_attr = {
 	.attr = { .name = UCAP_SYSFS_RESERVE_DST, .mode = 0644 },
@@ -195,20 +206,25 @@ static struct bin_attribute ucap_devices_attr = {
 	.read = devices_read,
 };
 
-static struct attribute *ucap_attrs[] = {
-#define X(name, src, mode, when, prom, type, help) &ucap_##name##_attr.attr,
-	UCAP_FIGURES(X)
-#undef X
-	&ucap_state_attr.attr,
-	&ucap_tpm_state_attr.attr,
-	&ucap_reserve_dst_attr.attr,
-	NULL,
-};
+/* The figures, then the text files; filled by ucap_sysfs_init(). */
+static struct attribute *ucap_attrs[UCAP_NFIGURES + 4];
+
+static void ucap_attrs_fill(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < UCAP_NFIGURES; i++)
+		ucap_attrs[i] = &ucap_figure_attrs[i].attr;
+	ucap_attrs[i++] = &ucap_state_attr.attr;
+	ucap_attrs[i++] = &ucap_tpm_state_attr.attr;
+	ucap_attrs[i++] = &ucap_reserve_dst_attr.attr;
+	ucap_attrs[i] = NULL;
+}
 
 /* lease_bytes is there only with a lease: its absence says there is none. */
 static umode_t ucap_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
 {
-	if (attr == &ucap_lease_bytes_attr.attr && !ucap_leasing())
+	if (attr == &ucap_figure_attrs[UCAP_FIG_lease_bytes].attr && !ucap_leasing())
 		return 0;
 	return attr->mode;
 }
@@ -229,6 +245,7 @@ int ucap_sysfs_init(void)
 	struct kobject *kobj;
 	int err;
 
+	ucap_attrs_fill();
 	kobj = kobject_create_and_add("uploadcap", kernel_kobj);
 	if (!kobj)
 		return -ENOMEM;

@@ -47,45 +47,75 @@
  * figures it reads before it can then never add up to more than it.
  */
 #define UCAP_FIGURES(X)							\
-	X(cap_bytes, BUDGET, RW, ARMED, "uploadcap_cap_bytes", gauge,		\
+	X(cap_bytes, BUDGET, RW, ARMED,					\
+	  "uploadcap_cap_bytes", gauge,					\
 	  "The write-once lifetime cap on bytes sent; absent while unarmed.") \
-	X(used_bytes, BUDGET, RO, ALWAYS, "uploadcap_used_bytes_total", counter,	\
-	  "Bytes charged against the lifetime cap, all boots included: it never falls.") \
-	X(remaining_bytes, DERIVED, RO, ARMED, "uploadcap_remaining_bytes", gauge,	\
+	X(used_bytes, BUDGET, RO, ALWAYS,				\
+	  "uploadcap_used_bytes_total", counter,			\
+	  "Bytes charged against the lifetime cap, all boots included: it " \
+	  "never falls.")						\
+	X(remaining_bytes, DERIVED, RO, ARMED,				\
+	  "uploadcap_remaining_bytes", gauge,				\
 	  "Bytes the cap still allows; absent while unarmed.")		\
-	X(dropped_bytes, BUDGET, RO, ALWAYS, "uploadcap_dropped_bytes_total", counter, \
+	X(dropped_bytes, BUDGET, RO, ALWAYS,				\
+	  "uploadcap_dropped_bytes_total", counter,			\
 	  "Bytes uploadcap.ko dropped at the cap since it was loaded.")	\
-	X(dropped_packets, BUDGET, RO, ALWAYS, "uploadcap_dropped_packets_total", counter, \
+	X(dropped_packets, BUDGET, RO, ALWAYS,				\
+	  "uploadcap_dropped_packets_total", counter,			\
 	  "Packets uploadcap.ko dropped at the cap since it was loaded.") \
-	X(tamper_attempts, BUDGET, RO, ALWAYS, "uploadcap_tamper_attempts_total", counter, \
-	  "Refused attempts to raise or clear the cap or the rate ceiling since uploadcap.ko was loaded.") \
-	X(bypass_bytes, BUDGET, RO, ALWAYS, "uploadcap_bypass_bytes_total", counter, \
-	  "Bytes devices sent past uploadcap.ko's hooks, charged by its audit.") \
-	X(lease_bytes, BUDGET, RW, LEASE, "uploadcap_lease_bytes", gauge,		\
-	  "The write-ahead lease: bytes the hooks may let through before the next reservation; absent without a lease.") \
-	X(reserve_bytes, BUDGET, RW, RESERVE, "uploadcap_reserve_bytes", gauge,	\
-	  "The management reserve: bytes that may leave past the cap, to its destinations only; absent without one.") \
-	X(reserve_used_bytes, BUDGET, RO, RESERVE, "uploadcap_reserve_used_bytes_total", counter, \
-	  "Of the reserve, spent: bytes used past the cap (part of uploadcap_used_bytes_total).") \
-	X(tpm_floor_bytes, TPM, RO, ANCHORED, "uploadcap_tpm_floor_bytes", gauge,	\
-	  "Bytes used as the TPM counter showed them at load; absent unless anchored.") \
-	X(lease_step_bytes, TPM, RO, ANCHORED, "uploadcap_lease_step_bytes", gauge,	\
-	  "Bytes the lease rises per TPM counter increment; absent unless anchored.") \
-	X(rate_bytes_per_sec, RATE, RW, CEILING, "uploadcap_rate_ceiling_bytes_per_second", gauge, \
+	X(tamper_attempts, BUDGET, RO, ALWAYS,				\
+	  "uploadcap_tamper_attempts_total", counter,			\
+	  "Refused attempts to raise or clear the cap or the rate ceiling " \
+	  "since uploadcap.ko was loaded.")				\
+	X(bypass_bytes, BUDGET, RO, ALWAYS,				\
+	  "uploadcap_bypass_bytes_total", counter,			\
+	  "Bytes devices sent past uploadcap.ko's hooks, charged by its " \
+	  "audit.")							\
+	X(lease_bytes, BUDGET, RW, LEASE,				\
+	  "uploadcap_lease_bytes", gauge,				\
+	  "The write-ahead lease: bytes the hooks may let through before " \
+	  "the next reservation; absent without a lease.")		\
+	X(reserve_bytes, BUDGET, RW, RESERVE,				\
+	  "uploadcap_reserve_bytes", gauge,				\
+	  "The management reserve: bytes that may leave past the cap, to " \
+	  "its destinations only; absent without one.")			\
+	X(reserve_used_bytes, BUDGET, RO, RESERVE,			\
+	  "uploadcap_reserve_used_bytes_total", counter,		\
+	  "Of the reserve, spent: bytes used past the cap (part of "	\
+	  "uploadcap_used_bytes_total).")				\
+	X(tpm_floor_bytes, TPM, RO, ANCHORED,				\
+	  "uploadcap_tpm_floor_bytes", gauge,				\
+	  "Bytes used as the TPM counter showed them at load; absent unless " \
+	  "anchored.")							\
+	X(lease_step_bytes, TPM, RO, ANCHORED,				\
+	  "uploadcap_lease_step_bytes", gauge,				\
+	  "Bytes the lease rises per TPM counter increment; absent unless " \
+	  "anchored.")							\
+	X(rate_bytes_per_sec, RATE, RW, CEILING,			\
+	  "uploadcap_rate_ceiling_bytes_per_second", gauge,		\
 	  "The write-once upload rate ceiling; absent while there is none.") \
-	X(rate_burst_bytes, RATE, RW, CEILING, "uploadcap_rate_burst_bytes", gauge,	\
-	  "The rate ceiling's burst allowance; absent while there is no ceiling.") \
-	X(rate_current_bytes_per_sec, RATE, RO, ALWAYS, "uploadcap_rate_current_bytes_per_second", gauge, \
+	X(rate_burst_bytes, RATE, RW, CEILING,				\
+	  "uploadcap_rate_burst_bytes", gauge,				\
+	  "The rate ceiling's burst allowance; absent while there is no " \
+	  "ceiling.")							\
+	X(rate_current_bytes_per_sec, RATE, RO, ALWAYS,			\
+	  "uploadcap_rate_current_bytes_per_second", gauge,		\
 	  "Bytes charged against the cap over the last second.")	\
-	X(rate_dropped_bytes, RATE, RO, ALWAYS, "uploadcap_rate_dropped_bytes_total", counter, \
-	  "Bytes the rate ceiling dropped (not charged to the cap) since uploadcap.ko was loaded.") \
-	X(rate_dropped_packets, RATE, RO, ALWAYS, "uploadcap_rate_dropped_packets_total", counter, \
+	X(rate_dropped_bytes, RATE, RO, ALWAYS,				\
+	  "uploadcap_rate_dropped_bytes_total", counter,		\
+	  "Bytes the rate ceiling dropped (not charged to the cap) since " \
+	  "uploadcap.ko was loaded.")					\
+	X(rate_dropped_packets, RATE, RO, ALWAYS,			\
+	  "uploadcap_rate_dropped_packets_total", counter,		\
 	  "Packets the rate ceiling dropped since uploadcap.ko was loaded.") \
-	X(audit_charged_bytes, BUDGET, RO, ALWAYS, NULL, counter,	\
+	X(audit_charged_bytes, BUDGET, RO, ALWAYS,			\
+	  NULL, counter,						\
 	  "Of bypass_bytes, what the audit charged: part of used_bytes.") \
-	X(restored_bytes, BUDGET, RO, ALWAYS, NULL, counter,		\
+	X(restored_bytes, BUDGET, RO, ALWAYS,				\
+	  NULL, counter,						\
 	  "used_bytes= at load: part of used_bytes.")			\
-	X(rate_debt_bytes, RATE, RO, ALWAYS, NULL, gauge,		\
+	X(rate_debt_bytes, RATE, RO, ALWAYS,				\
+	  NULL, gauge,							\
 	  "Past-hook bytes the rate ceiling's refill has not paid yet.")
 
 /*
