@@ -51,7 +51,7 @@ say "Now try to send 64 MiB: the cap stops it."
 spawn "$NSB" iperf3 -s -1 -B 198.18.0.2 -p 5201 >/dev/null 2>&1
 wait_listen "$NSB" 5201
 timeout 20 ip netns exec "$NSA" iperf3 -c 198.18.0.2 -p 5201 -n 64M 2>&1 | tail -n 3
-for i in $(seq 100); do [ "$(cat "$SYSFS/state")" = exhausted ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(cat "$SYSFS/state")" = exhausted ] && break; sleep 0.1; done
 show uctl_host status
 
 say "Trying to raise the cap back is refused, counted and logged:"

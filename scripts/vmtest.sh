@@ -47,6 +47,7 @@ usage() {
 die() { echo "vmtest: $*" >&2; exit 1; }
 
 while getopts "k:t:m:s:T:Sn:a:Ih" opt; do
+	# shellcheck disable=SC2054 # -icount's suboptions are comma-separated
 	case $opt in
 	I) icount=(-icount shift=0,sleep=off,align=off) ;;
 	a)
@@ -77,7 +78,7 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || usage
 
 if [ -z "$krel" ]; then
-	krel=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+	krel=$(compgen -G "$TOP/build/kmod/*/uploadcap.ko" |
 		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V | tail -n1)
 	[ -n "$krel" ] || die "uploadcap.ko is not built for any kernel (make modules); or give -k"
 fi
@@ -163,17 +164,17 @@ done | sort -u >"$res/keep"
 # The TPM of one boot: swtpm on a socket of its own, its state in $tpm_state.
 tpm_args=()
 start_swtpm() {
-	local i
 	rm -f "$res/swtpm.sock"
 	swtpm socket --tpm2 --tpmstate "dir=$tpm_state" \
 		--ctrl "type=unixio,path=$res/swtpm.sock" --terminate \
 		--log "file=$res/swtpm.log" &
 	swtpm_pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S "$res/swtpm.sock" ] && break
 		sleep 0.05
 	done
 	[ -S "$res/swtpm.sock" ] || die "swtpm did not start: $(cat "$res/swtpm.log" 2>/dev/null)"
+	# shellcheck disable=SC2054 # QEMU options: their suboptions are comma-separated
 	tpm_args=(-chardev "socket,id=chrtpm,path=$res/swtpm.sock"
 		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0)
 }

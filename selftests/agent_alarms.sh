@@ -33,7 +33,7 @@ raw() { ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" 198.18.4.1 198.18.4.2 "$@
 
 check "syslogd running" syslog_start
 agent_start "$NSA" --interval $TICK --ledger "$LEDGER" --thresholds 50,80,90,95,100
-for i in $(seq 50); do [ -s "$LEDGER" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$LEDGER" ] && break; sleep 0.1; done
 check "the agent wrote its first checkpoint" test -s "$LEDGER"
 
 # --- traffic around the hooks: XDP redirected out of the guarded device.
@@ -83,7 +83,7 @@ sleep 2	# three agreeing ticks re-arm the divergence alarm
 # --- thresholds by real traffic, then exhaustion
 used0=$(mod_get used_bytes)
 check_run "arm: used + 8 MiB" 0 "^armed" "$UPLOADCTL" cap set $((used0 + 8 * 1048576))
-for step in $(seq 12); do
+for _ in $(seq 12); do
 	raw 700 1500	# ~1 MiB through the hook, then let the agent see it
 	sleep 1.2
 	[ "$(mod_get state)" = exhausted ] && break
@@ -124,12 +124,14 @@ out=$(in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA")
 slot=$(sed -n 's/.*(slot \([0-9]*\)[,)].*/\1/p' <<<"$out")
 check "re-attached in slot '$slot'" test -n "$slot"
 sleep 1.2
+# shellcheck disable=SC2046 # one byte per word
 bpftool map update pinned "$PIN_DIR/ucap_counters" key "$slot" 0 0 0 value $(printf '0 %.0s' $(seq 32))
 check "counter_reset within 3 ticks of zeroing the pinned counters" wait_event counter_reset 1 "$(within3)"
 check_run "counter_reset says which meter and both figures" 0 \
 	"event=counter_reset severity=alert meter=bpf device=$DA before=[1-9][0-9]* after=0" events counter_reset
 sleep 1.2
 # Each CPU's wire_bytes at 1 GiB: the meter claims far more than the module.
+# shellcheck disable=SC2046 # one byte per word
 bpftool map update pinned "$PIN_DIR/ucap_counters" key "$slot" 0 0 0 \
 	value 0 0 0 0 0 0 0 0 0 0 0 64 0 0 0 0 $(printf '0 %.0s' $(seq 16))
 check "meter_divergence within 3 ticks" wait_event meter_divergence 2 "$(within3)"

@@ -78,7 +78,7 @@ mkrec() {	# mkrec SEQ USED CAP PREV
 	local body="ucap1 seq=$1 time=1700000000 boot=0-0 used=$2 cap=$3 state=armed alarmed=- prev=$4"
 	printf '%s hash=%s\n' "$body" "$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)"
 }
-hash_of() { sed 's/.* hash=//' <<<"$1"; }
+hash_of() { echo "${1##* hash=}"; }
 r1=$(mkrec 1 100 1000 "$zero")
 r2=$(mkrec 2 200 1000 "$(hash_of "$r1")")
 r3=$(mkrec 3 300 900 "$(hash_of "$r2")")

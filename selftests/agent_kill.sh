@@ -20,7 +20,7 @@ spawn_bg raw_forever
 traffic=$SPAWNED
 fails=0
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 0 --ledger "$LEDGER"
 	# Past start-up (about half a second under emulation), at a random
 	# point of the 50 ms cycle of checkpoints.

@@ -25,7 +25,7 @@ check_eq "and the 50% alarm" "$("${U[@]}" ledger verify --json "$LEDGER" | jq -c
 # --- more checkpoints (a record to flip below), one every tick
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
 agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 0 --ledger "$LEDGER"
-for i in $(seq 20); do raw 20 1500; sleep 0.05; done
+for _ in $(seq 20); do raw 20 1500; sleep 0.05; done
 agent_stop
 check_gt "a checkpoint for each tick with traffic" "$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)" $((records0 + 3))
 check_eq "the restarted agent did not repeat the 50% alarm" "$(event_count threshold)" 1
@@ -34,7 +34,7 @@ check_eq "the restarted agent did not repeat the 50% alarm" "$(event_count thres
 records0=$("${U[@]}" ledger verify --json "$LEDGER" | jq .records)
 t0=$(date +%s)
 agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 2 --ledger "$LEDGER"
-for i in $(seq 35); do raw 20 1500; sleep 0.1; done
+for _ in $(seq 35); do raw 20 1500; sleep 0.1; done
 agent_stop
 secs=$(( $(date +%s) - t0 + 1 ))
 n=$(( $("${U[@]}" ledger verify --json "$LEDGER" | jq .records) - records0 ))

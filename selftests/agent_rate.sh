@@ -15,7 +15,7 @@ agent_bed 198.18.6
 agent_start "$NSA" --interval 0.25 --ledger "$LEDGER" --rate-window 0.5 --rate-history 6 \
 	--rate-multiple 10 --rate-min-bytes 256K
 # A quiet baseline: a trickle of small frames for 5 s.
-for i in $(seq 10); do raw 5 200; sleep 0.5; done
+for _ in $(seq 10); do raw 5 200; sleep 0.5; done
 check_eq "no rate_anomaly while quiet" "$(event_count rate_anomaly)" 0
 raw 3000 1500	# 4.5 MB at once
 check "rate_anomaly after the burst" wait_event rate_anomaly 1 4

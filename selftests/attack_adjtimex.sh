@@ -57,9 +57,9 @@ dev_bytes_raw() {
 # last, so it is never shorter than the time the bytes took: timing can
 # only make a rate read low, never high.
 flood() {
-	local t0 t1 ta h0 h1 ha pid d0 x
+	local t0 t1 ta h0 h1 ha pid d0
 	sleep 3
-	read -r t0 x h0 < <(dev_bytes_raw) || bail "read the devices table"
+	read -r t0 _ h0 < <(dev_bytes_raw) || bail "read the devices table"
 	d0=$(mod_get rate_dropped_bytes)
 	spawn "$NSA" timeout $((SECS + 8)) "$RAWSEND" "$DA" "$MAC_B" 198.18.12.1 198.18.12.2 1000000 1000
 	pid=$SPAWNED
@@ -67,9 +67,9 @@ flood() {
 		[ "$(mod_get rate_dropped_bytes)" -gt "$d0" ] && break
 		sleep 0.05
 	done
-	read -r ta x ha < <(dev_bytes_raw) || bail "read the devices table"
+	read -r ta _ ha < <(dev_bytes_raw) || bail "read the devices table"
 	sleep "$SECS"
-	read -r x t1 h1 < <(dev_bytes_raw) || bail "read the devices table"
+	read -r _ t1 h1 < <(dev_bytes_raw) || bail "read the devices table"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	PASSED=$((h1 - h0)) W_MS=$(( (t1 - t0) / 1000000 ))

@@ -23,7 +23,7 @@ T_CLEANUP+=("umount '$SYSFS/used_bytes'" "umount '$SYSFS/used_bytes'" "umount '$
 raw 2000 1500
 check_run "arm at 100 MB" 0 "^armed" "$UPLOADCTL" --pin-dir "$PIN_DIR" cap set 100MB
 agent_start "$NSA" --interval 0.5 --ledger "$LEDGER" --textfile "$TEXTFILE"
-for i in $(seq 50); do [ -s "$TEXTFILE" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$TEXTFILE" ] && break; sleep 0.1; done
 check "the agent wrote its textfile" test -s "$TEXTFILE"
 prom_used() { awk '$1 == "uploadcap_used_bytes_total" { print $2 }' "$TEXTFILE"; }
 

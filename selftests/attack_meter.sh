@@ -16,7 +16,7 @@ EMPTY_PINS=/sys/fs/bpf/ucap-empty-$RUN_ID
 T_PINS+=("$EMPTY_PINS")
 check_run "attach the meter" 0 "attached" in_ns "$NSA" "$UPLOADCTL" --pin-dir "$PIN_DIR" attach "$DA"
 agent_start "$NSA" --interval $TICK --ledger "$LEDGER"
-for i in $(seq 50); do [ -s "$LEDGER" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$LEDGER" ] && break; sleep 0.1; done
 check "the agent wrote its first checkpoint" test -s "$LEDGER"
 check_run "a little traffic through the meter" 0 "" raw 50 1000
 sleep 1.5

@@ -36,7 +36,7 @@ for mode in drop down; do
 	spawn "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" \
 		198.18.13.1 198.18.13.2 20000 1000
 	feeder=$SPAWNED
-	for i in $(seq 100); do is_down "$NSA" "$DA" && break; sleep 0.05; done
+	for _ in $(seq 100); do is_down "$NSA" "$DA" && break; sleep 0.05; done
 	check "$mode: $DA was taken down" is_down "$NSA" "$DA"
 	wait "$feeder" 2>/dev/null
 	sent=$(($(tx_bytes "$NSA" "$DA") - tx0))

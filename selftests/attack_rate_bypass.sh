@@ -168,12 +168,12 @@ raw_bed 198.18.8
 xdp_bed "$XIN" "$XFEED"
 dmesg_mark
 spawn "$NSA" timeout 20 "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" 198.18.8.1 198.18.8.2 6000 1000
-for i in $(seq 50); do is_down "$NSA" "$DA" && break; sleep 0.1; done
+for _ in $(seq 50); do is_down "$NSA" "$DA" && break; sleep 0.1; done
 debt=$(mod_get rate_debt_bytes)
 check "$DA was taken down" is_down "$NSA" "$DA"
 check_run "the ceiling went into debt (kernel log)" 0 "uploadcap: rate ceiling in debt" dmesg_since
 diag "debt $debt bytes when looked at: paid in about $((debt / RATE + 1)) s"
-for i in $(seq $((debt / RATE * 10 + 30))); do
+for _ in $(seq $((debt * 10 / RATE + 30))); do
 	[ "$(mod_get rate_debt_bytes)" = 0 ] && break
 	sleep 0.1
 done

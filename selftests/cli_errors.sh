@@ -73,7 +73,7 @@ check_run "kernel without BPF (bpf() says ENOSYS)" 1 \
 	"^uploadctl: attach: BPF is not supported by this kernel" in_ns "$NSA" "$NOBPF" "${U[@]}" attach "$DA"
 check_run "status on a kernel without BPF" 1 "^uploadctl: status: BPF is not supported" "$NOBPF" "${U[@]}" status
 check_run "pin directory not on bpffs" 1 "^uploadctl: attach: /tmp is not on a bpf filesystem" \
-	in_ns "$NSA" "$UPLOADCTL" --pin-dir /tmp/uploadcap-$RUN_ID attach "$DA"
+	in_ns "$NSA" "$UPLOADCTL" --pin-dir "/tmp/uploadcap-$RUN_ID" attach "$DA"
 
 # bpffs missing in a private mount namespace (as under ip netns exec):
 # refuse rather than mount a private instance nobody else would see.

@@ -41,8 +41,10 @@ check_eq "tpm: provision or status" "$(complete_words uploadctl tpm '')" "provis
 missing=
 for c in attach detach status "cap set" "rate set" load agent "ledger verify" "ledger adopt" "config check" \
 	"tpm provision" "tpm status" verify-log plan; do
+	# shellcheck disable=SC2086 # $c is a command and its subcommand: two words
 	offered=$(complete_words uploadctl $c --)
 	# The options of the usage lines (the text below names other commands').
+	# shellcheck disable=SC2086 # as above
 	for o in $("$UPLOADCTL" $c --help | sed '/^$/q' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		case $o in --json | --pretty | --help) [ "${c#* }" = set ] && continue ;; esac
 		grep -qw -- "$o" <<<"$offered" || missing+=" $c:$o"

@@ -52,7 +52,7 @@ for u in uploadcap-load uploadcap-agent; do
 	check_eq "$u not started by the package" "$(systemctl is-active $u.service)" inactive
 done
 check_eq "uploadcap-load is wanted by sysinit.target" \
-	"$(ls /etc/systemd/system/sysinit.target.wants/ | grep -c '^uploadcap-load.service$')" 1
+	"$(compgen -G /etc/systemd/system/sysinit.target.wants/uploadcap-load.service | wc -l)" 1
 
 mkdir -p /var/lib/prometheus/node-exporter
 cat >/etc/uploadcap/uploadcap.conf <<EOT
@@ -122,8 +122,8 @@ check_eq "no sandbox denial in its journal" \
 # (restarted into the new binary), the ledger goes on from where it was,
 # the load unit keeps its state, and the module that runs stays, armed;
 # the new one is the next boot's, and status says both.
-next_dkms=("$NEXT_DEBS"/uploadcap-dkms_*_all.deb)
-next_dkms=${next_dkms[0]}
+next_dkms_all=("$NEXT_DEBS"/uploadcap-dkms_*_all.deb)
+next_dkms=${next_dkms_all[0]}
 NEXT_FULL=$(dpkg-deb -f "$next_dkms" Version)
 NEXT=${NEXT_FULL%-*}
 check "the upgrade is to a newer version ($VERSION to $NEXT_FULL)" \

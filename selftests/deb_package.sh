@@ -9,7 +9,7 @@ ucap_test_init
 
 VERSION=$(make -s -C "$TOP" print-version)
 DEBS=$BUILD/deb
-ctl=$(ls "$DEBS"/uploadcap_"$VERSION"_*.deb 2>/dev/null | head -n1)
+ctl=$(compgen -G "$DEBS/uploadcap_${VERSION}_*.deb" | head -n1)
 dkms_deb=$DEBS/uploadcap-dkms_${VERSION}_all.deb
 check "uploadcap_${VERSION}_*.deb built (make deb)" test -f "$ctl"
 check "uploadcap-dkms_${VERSION}_all.deb built" test -f "$dkms_deb"
@@ -80,7 +80,7 @@ mv "$REV"/*.deb "$REV/next/"
 # The oldest VM kernel: its modules are not compressed, and depmod (run
 # by DKMS at install and purge) reads them all, which is minutes faster
 # under emulation than decompressing 6.12's.
-krel=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+krel=$(compgen -G "$TOP/build/kmod/*/uploadcap.ko" |
 	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V | head -n1)
 [ -n "$krel" ] || bail "no VM kernel (make modules)"
 diag "install, start, upgrade and purge in a VM with systemd ($krel)"

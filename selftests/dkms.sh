@@ -21,7 +21,7 @@ check_eq "dkms.conf names the version" \
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRC/uploadcap-$VERSION/dkms.conf")" "$VERSION"
 check_eq "the sources: Kbuild, VERSION and every kmod file" \
 	"$(cd "$SRC/uploadcap-$VERSION" && find . -type f | sort | tr '\n' ' ')" \
-	"$(cd "$TOP" && { echo ./Kbuild; echo ./dkms.conf; echo ./VERSION; ls kmod/*.c kmod/*.h | sed 's|^|./|'; } | sort | tr '\n' ' ')"
+	"$(cd "$TOP" && { echo ./Kbuild; echo ./dkms.conf; echo ./VERSION; printf './%s\n' kmod/*.c kmod/*.h; } | sort | tr '\n' ' ')"
 check_eq "VERSION is the one version" "$(cat "$SRC/uploadcap-$VERSION/VERSION")" "$VERSION"
 
 # Signing (Debian's kernels enforce nothing for out-of-tree modules, but
@@ -32,7 +32,7 @@ dk() { dkms "$@" --dkmstree "$D/dkms" --sourcetree "$SRC" --installtree "$D/inst
 mkdir -p "$D/dkms" "$D/install"
 check_run "dkms add" 0 "" dk add
 # The kernels the VM tests boot: those make modules built uploadcap.ko for.
-kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null | sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|')
+kernels=$(compgen -G "$TOP/build/kmod/*/uploadcap.ko" | sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|')
 system_dkms=$(find /var/lib/dkms /lib/modules/*/updates -newer "$TOP/Makefile" 2>/dev/null | wc -l)
 n=0
 # The parameters the sources declare: what the built module must carry.

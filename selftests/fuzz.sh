@@ -28,7 +28,6 @@ run_one() {
 		"$FZ/corpus/$n" "$SEEDS/$n" >"$FZ/$n.log" 2>&1
 }
 
-pids=()
 for n in "${names[@]}"; do
 	[ -x "$FZ/fuzz_$n" ] || bail "$FZ/fuzz_$n is not built (make fuzzers)"
 done

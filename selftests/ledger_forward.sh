@@ -37,7 +37,7 @@ same_as_ledger() {
 		[ -n "$(ledger_fields "$n")" ] && [ "$(ledger_fields "$n")" = "$(syslog_fields "$n")" ] ||
 			{ diag "record $n: ledger '$(ledger_fields "$n")' syslog '$(syslog_fields "$n")'"; bad=1; }
 	done
-	return $bad
+	return "$bad"
 }
 
 check_run "load" 0 "no ledger yet" "$UPLOADCTL" load --ledger "$LEDGER" --module "$KMOD" --cap 50MiB
@@ -49,7 +49,7 @@ check_run "as event=restore, with the settings" 0 \
 # Many records within a minute: more than the alarms' burst of 10, and
 # 960 kB, past half of the 1 MiB step: the agent reserves at least once.
 agent_start "$NSA" --interval 0.05 --checkpoint-bytes 1 --checkpoint-seconds 0 --ledger "$LEDGER"
-for i in $(seq 16); do raw 40 1500; sleep 0.05; done
+for _ in $(seq 16); do raw 40 1500; sleep 0.05; done
 agent_stop
 check_gt "more records than an alarm's burst in a minute" "$(records)" 12
 check "every one forwarded" wait_count "$(records)" 3 forwarded

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for uploadcap's shell selftests: TAP output, network
 # namespaces and veth pairs that the test makes itself (198.18.0.0/15
@@ -9,6 +10,7 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${UCAP_BUILD:-$TOP/build}
 UPLOADCTL=$BUILD/uploadctl
+# shellcheck disable=SC2034 # read by the tests that source lib.sh
 TEST_BPF_OBJ=$BUILD/selftests/tc_verdicts.bpf.o
 
 T_N=0
@@ -182,8 +184,7 @@ spawn() {
 # wait_listen NS PORT: until something listens on TCP PORT (max 30 s: an
 # emulated guest on a loaded host can take seconds to start a server).
 wait_listen() {
-	local i
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
 		sleep 0.1
 	done
@@ -222,8 +223,8 @@ is_down() { ! is_up "$@"; }
 # settle NS DEV: wait (max 10 s) until DEV's tx counter stops moving, so
 # that data still queued in sockets after a sender exited has left.
 settle() {
-	local prev=-1 cur i
-	for i in $(seq 50); do
+	local prev=-1 cur
+	for _ in $(seq 50); do
 		cur=$(tx_bytes "$1" "$2")
 		[ "$cur" = "$prev" ] && return 0
 		prev=$cur
@@ -277,7 +278,9 @@ line_rate() {
 	settle "$ns" "$dev"
 	sampler_stop
 	LINE_BYTES=$(($(tx_bytes "$ns" "$dev") - tx0))
+	# shellcheck disable=SC2034 # read by the caller
 	LINE_RATE=$((LINE_BYTES * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1)))
+	# shellcheck disable=SC2034 # read by the caller
 	LINE_PEAK=$(samples_peak "${LINE_WINDOW_MS:-100}")
 }
 
@@ -386,12 +389,11 @@ dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
 
 # syslog_start: a busybox syslogd of our own, writing to $SYSLOG.
 syslog_start() {
-	local i
 	SYSLOG=$(mktemp /var/log/ucap-syslog.XXXXXX)
 	T_CLEANUP+=("rm -f '$SYSLOG'")
 	rm -f /dev/log
 	spawn_bg busybox syslogd -n -O "$SYSLOG"
-	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	for _ in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
 	return 1
 }
 
@@ -438,9 +440,9 @@ event_count() { events "$1" | grep -c .; }
 
 # wait_count COUNT SECONDS CMD...: until CMD prints a number >= COUNT.
 wait_count() {
-	local want=$1 secs=$2 i
+	local want=$1 secs=$2
 	shift 2
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		[ "$("$@")" -ge "$want" ] && return 0
 		sleep 0.1
 	done
@@ -493,6 +495,7 @@ raw() {
 }
 # raw_sent COUNT SIZE: the same, rawsend's "sent N refused N" in SENT_LINE.
 raw_sent() {
+	# shellcheck disable=SC2034 # read by the caller
 	SENT_LINE=$(ip netns exec "$NSA" "$RAWSEND" "$DA" "$MAC_B" "$RAW_NET.1" "$RAW_NET.2" "$@")
 }
 
@@ -540,7 +543,7 @@ agent_stop() {
 # after the boots, with the disk).
 vm_boots() {
 	local script=$1 n=$2 setup=${3:-} kernels k disk boot out rc line
-	kernels=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+	kernels=$(compgen -G "$TOP/build/kmod/*/uploadcap.ko" |
 		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V)
 	[ "${4:-}" = newest ] && kernels=$(tail -n 1 <<<"$kernels")
 	[ -n "$kernels" ] || bail "uploadcap.ko is not built for any VM kernel (make modules)"

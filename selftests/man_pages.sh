@@ -34,6 +34,7 @@ for c in attach detach status "cap set" "rate set" load agent "ledger verify" "l
 done
 check_eq "every long option of every command's --help is described" "$missing" ""
 missing=
+# shellcheck disable=SC2013 # the words are C identifiers
 for k in $(grep -o 'strcmp(key, "[a-z_]*")' "$TOP/userspace/config.c" | sed 's/.*"\(.*\)".*/\1/'); do
 	grep -qw -- "$k" <<<"$(sed -n '/^CONFIGURATION/,/^JSON FORMAT/p' <<<"$text8")" || missing+=" $k"
 done
@@ -53,6 +54,7 @@ check_eq "exit statuses 0, 1, 2" \
 
 text4=$(MANWIDTH=200 man -l "$M4" 2>/dev/null | col -b)
 missing=
+# shellcheck disable=SC2013 # the words are C identifiers
 for p in $(grep -o 'module_param([a-z_]*' "$TOP"/kmod/*.c | sed 's/.*(//'); do
 	grep -q "^       $p=" <<<"$text4" || missing+=" $p"
 done
@@ -61,7 +63,7 @@ missing=
 # The figures of UCAP_FIGURES and the files named UCAP_SYSFS_* (the ABI headers).
 for a in $(sed -n 's/^[[:space:]]*X(\([a-z_]*\), [A-Z]*, R[OW], .*/\1/p' "$TOP/kmod/ucap_sysfs_abi.h") \
 	 $(sed -n 's/^#define UCAP_SYSFS_[A-Z_]*[[:space:]]*"\([a-z_]*\)"$/\1/p' "$TOP"/kmod/ucap_*_abi.h); do
-	grep -qE "^       ([a-z_]+, )*$a[ ,]" <<<"$(sed -n '/^SYSFS/,/^DIAGNOSTICS/p' <<<"$text4")" ||
+	grep -qE "^       ([a-z_]+, )*${a}[ ,]" <<<"$(sed -n '/^SYSFS/,/^DIAGNOSTICS/p' <<<"$text4")" ||
 		missing+=" $a"
 done
 check_eq "every file of /sys/kernel/uploadcap is in SYSFS" "$missing" ""

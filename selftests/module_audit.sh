@@ -83,7 +83,7 @@ bp=$(mod_get bypass_bytes)
 tcp_bulk "$NSA" "$NSB" 198.18.5.2 8M >/dev/null &
 tcp=$!
 sleep 0.3
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	ip netns exec "$NSA" "$BUILD/selftests/rawsend" "$XFEED" "$MAC_B" \
 		198.18.5.1 198.18.5.2 20 1000 >/dev/null
 	sleep 0.05
@@ -118,7 +118,7 @@ check_eq "bypass_bytes: all $DA sent past its hook, beyond the cap too" \
 check_run "exhaustion logged" 0 "upload cap exhausted" dmesg
 # It sent past its hook beyond the cap: it is taken down and held down,
 # whatever on_exhaust says (the default, drop, here).
-for i in $(seq 30); do is_up "$NSA" "$DA" || break; sleep 0.1; done
+for _ in $(seq 30); do is_up "$NSA" "$DA" || break; sleep 0.1; done
 check "$DA, which sent past its hook beyond the cap, was taken down" is_down "$NSA" "$DA"
 check_run "logged why" 0 "$DA brought down: it sent past its hook while the hooks refuse traffic \(the upload cap is exhausted\)" dmesg
 check_eq "the devices table marks it held" "$(mod_dev_field "$NSA" "$DA" held)" 1

@@ -52,7 +52,7 @@ mod_unload
 # --- armed through sysfs, write-once, with uevents
 UEVENTS=$(mktemp)
 spawn_bg "$BUILD/selftests/uevent_listen" 60 >"$UEVENTS"
-for i in $(seq 50); do grep -q ready "$UEVENTS" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q ready "$UEVENTS" && break; sleep 0.1; done
 check "uevent listener ready" grep -q ready "$UEVENTS"
 check "insmod used_bytes=5000" mod_load used_bytes=5000
 dmesg_mark
@@ -95,7 +95,7 @@ check_run "a cap below the used count exhausts at once" 0 "" mod_set cap_bytes 1
 check_eq "exhausted" "$(mod_get state)" exhausted
 check_eq "cap is the used count" "$(mod_get cap_bytes)" 5000
 check_run "log: exhausted (crit)" 0 "uploadcap: upload cap exhausted" dmesg_since
-for i in $(seq 50); do [ "$(grep -c . "$UEVENTS")" -ge 3 ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(grep -c . "$UEVENTS")" -ge 3 ] && break; sleep 0.1; done
 check_eq "uevents: UPLOADCAP_STATE=armed, then exhausted" \
 	"$(grep -v ready "$UEVENTS" | tr '\n' ' ')" "armed exhausted "
 rm -f "$UEVENTS"

@@ -13,8 +13,8 @@ EXEMPT=ucx${RUN_ID}e
 
 exhaust() {	# exhaust: UDP until the cap (a few kB) is used up
 	timeout 10 ip netns exec "$NSA" bash -c \
-		'exec 3>/dev/udp/198.18.6.2/9; for i in $(seq 200); do printf %1000s >&3; done' 2>/dev/null
-	for i in $(seq 50); do [ "$(mod_get state)" = exhausted ] && return 0; sleep 0.1; done
+		'exec 3>/dev/udp/198.18.6.2/9; for _ in $(seq 200); do printf %1000s >&3; done' 2>/dev/null
+	for _ in $(seq 50); do [ "$(mod_get state)" = exhausted ] && return 0; sleep 0.1; done
 	return 1
 }
 
@@ -44,7 +44,7 @@ veth_up "$NSA" "$DA" "$NSB" "$DB"
 ip -n "$NSB" link add "$EXEMPT" type dummy
 ip -n "$NSB" link set "$EXEMPT" up
 check "exhausted by UDP" exhaust
-for i in $(seq 30); do is_up "$NSA" "$DA" || break; sleep 0.1; done
+for _ in $(seq 30); do is_up "$NSA" "$DA" || break; sleep 0.1; done
 check "$DA went down" is_down "$NSA" "$DA"
 check "$DB, in the other namespace, too" is_down "$NSB" "$DB"
 check "loopback stays up" is_up "$NSA" lo
@@ -66,6 +66,6 @@ check "a device up before the module loads" is_up "$NSA" "ucn${RUN_ID}"
 check "insmod on_exhaust=down cap_bytes=100 used_bytes=1000" \
 	mod_load on_exhaust=down cap_bytes=100 used_bytes=1000
 check_eq "exhausted from the start" "$(mod_get state)" exhausted
-for i in $(seq 30); do is_up "$NSA" "ucn${RUN_ID}" || break; sleep 0.1; done
+for _ in $(seq 30); do is_up "$NSA" "ucn${RUN_ID}" || break; sleep 0.1; done
 check "the device went down at load" is_down "$NSA" "ucn${RUN_ID}"
 done_testing

@@ -54,7 +54,7 @@ wait_listen "$NSB" 5301
 spawn "$NSA" timeout 60 iperf3 -c 198.18.2.2 -p 5301 -P 4 -n 64M >/dev/null 2>&1
 cli=$SPAWNED
 udp_small "$NSA" "$NSB" 198.18.2.2 2M 64 >/dev/null 2>&1
-for i in $(seq 300); do [ "$(mod_get state)" = exhausted ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(mod_get state)" = exhausted ] && break; sleep 0.1; done
 check_eq "the cap is exhausted" "$(mod_get state)" exhausted
 kill "$cli" "$srv" 2>/dev/null
 wait "$cli" "$srv" "$sampler" 2>/dev/null

@@ -15,7 +15,7 @@ STEP=1000
 
 UEVENTS=$(mktemp)
 spawn_bg "$BUILD/selftests/uevent_listen" 60 >"$UEVENTS"
-for i in $(seq 50); do grep -q ready "$UEVENTS" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q ready "$UEVENTS" && break; sleep 0.1; done
 check "insmod" mod_load
 dmesg_mark
 out=$("$BUILD/selftests/cap_race" "$SYSFS/cap_bytes" $N $BASE $STEP)
@@ -32,7 +32,7 @@ check_eq "accepted writes after the first were lowers (log lines)" \
 check_eq "the cap is the lowest value written" "$(mod_get cap_bytes)" $BASE
 check_eq "state is armed" "$(mod_get state)" armed
 check_eq "every refused write counted as a tamper attempt" "$(mod_get tamper_attempts)" "$eperms"
-for i in $(seq 50); do [ "$(grep -vc ready "$UEVENTS")" -ge 1 ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(grep -vc ready "$UEVENTS")" -ge 1 ] && break; sleep 0.1; done
 sleep 0.5
 check_eq "one uevent: armed" "$(grep -v ready "$UEVENTS" | tr '\n' ' ')" "armed "
 rm -f "$UEVENTS"

@@ -82,8 +82,8 @@ dev_sum() { awk 'NR > 1 { s += $4 } END { print s + 0 }' "$SYSFS/devices"; }
 # killed: the read of used_bytes happened between the two times; current
 # is rate_current_bytes_per_sec.
 sample() {
-	local b u a c i
-	for i in $(seq 600); do
+	local b u a c
+	for _ in $(seq 600); do
 		b=$EPOCHREALTIME
 		read -r u <"$SYSFS/used_bytes"
 		a=$EPOCHREALTIME
@@ -114,9 +114,10 @@ windows() {
 }
 
 # flood NAME SECONDS IPERF3_CLIENT_ARGS...: traffic from NSA to NSB for
-# SECONDS, sampled; leaves the samples in $SAMPLES.
+# SECONDS, sampled; leaves the samples in $SAMPLES. NAME is for the
+# reader of the call only.
 flood() {
-	local name=$1 secs=$2 port=$((20000 + RANDOM % 10000)) srv smp
+	local secs=$2 port=$((20000 + RANDOM % 10000)) srv smp
 	shift 2
 	SAMPLES=$(mktemp)
 	T_CLEANUP+=("rm -f '$SAMPLES'")

@@ -147,7 +147,7 @@ check_eq "exhausted" "$(mod_get state)" exhausted
 sleep 0.5
 check "with the reserve open, $DA stays up" is_up "$NSA" "$DA"
 raw 400 1000
-gone_down() { local i; for i in $(seq 50); do is_down "$NSA" "$DA" && return 0; sleep 0.1; done; return 1; }
+gone_down() { for _ in $(seq 50); do is_down "$NSA" "$DA" && return 0; sleep 0.1; done; return 1; }
 check "spent: $DA goes down" gone_down
 mod_unload
 

@@ -174,7 +174,7 @@ if [ "${1:-}" = "--guest" ]; then
 		rx2=$(ip -n "$NSB" -s -j link show dev "$DB" | jq '.[0].stats64.rx.bytes')
 		diag "$model: $DB received $((rx1 - rx0)) bytes of the last 2 MB of the cap"
 		check_ge "$model: the receiver got at most the cap (FCS and padding aside)" \
-			$((2000000 + 2000000 / 60 * 4)) $((rx1 - rx0))
+			$((2000000 + 2000000 * 4 / 60)) $((rx1 - rx0))
 		check_eq "$model: and nothing after exhaustion" "$rx2" "$rx1"
 
 		agent_stop
@@ -187,7 +187,7 @@ if [ "${1:-}" = "--guest" ]; then
 fi
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-k=$(ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+k=$(compgen -G "$TOP/build/kmod/*/uploadcap.ko" |
 	sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V | tail -n1)
 T_N=0
 T_FAIL=0

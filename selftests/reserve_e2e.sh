@@ -98,7 +98,7 @@ SYSLOG=$W/local.log
 # so that the forwarder's imklog sends only what comes from now on.
 timeout 1 cat /proc/kmsg >/dev/null
 check "the forwarder runs" rsyslog_forwarder "$HN" inference1 "$COLL4" "$SYSLOG" "$W"
-collected() { cat "$COLLECTED" 2>/dev/null | grep -c "$1"; }
+collected() { if [ -e "$COLLECTED" ]; then grep -c "$1" "$COLLECTED"; else echo 0; fi; }
 
 # --- the host, configured as an operator would
 printf '%s\n' "ledger = $LEDGER" "module = $KMOD" "cap = $CAP" "lease_step = 1MiB" \

@@ -106,7 +106,7 @@ if [ "${1:-}" = "--boot" ]; then
 		# Paced: each raise is a TPM command, whose time under emulation
 		# varies (1.8 MB dropped in one unpaced run of 4.5 MB, 76 KB in
 		# another); what is checked is that the module raises, not how fast.
-		for i in $(seq 10); do
+		for _ in $(seq 10); do
 			raw 300 1500
 			sleep 0.3
 		done

@@ -35,6 +35,7 @@ module=false
 if [ -e /proc/modules ] && [ -f "$KMOD" ]; then
 	mod_unload
 	T_CLEANUP+=("mod_unload")
+	# shellcheck disable=SC2119 # no parameters: the module unarmed
 	mod_load || die "insmod"
 	module=true
 fi
@@ -83,10 +84,12 @@ for r in $(seq "$ROUNDS"); do
 	t1=$(now_ns)
 	agent_stop
 	# The timerfd ticks every INTERVAL, whatever a tick takes.
-	echo "agent_tick_ms $r $(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" -v i="$INTERVAL" \
-		'BEGIN { printf "%.4f\n", c / 1e6 / (t / (i * 1e9)) }')" >>"$RES"
-	echo "status_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status)" >>"$RES"
-	echo "status_json_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json)" >>"$RES"
+	{
+		echo "agent_tick_ms $r $(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" -v i="$INTERVAL" \
+			'BEGIN { printf "%.4f\n", c / 1e6 / (t / (i * 1e9)) }')"
+		echo "status_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status)"
+		echo "status_json_ms $r $(ms in_ns "$NS" "$UPLOADCTL" --pin-dir "$PIN_DIR" status --json)"
+	} >>"$RES"
 	tail -n3 "$RES" | sed 's/^/  /' >&2
 done
 

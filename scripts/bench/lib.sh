@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared by the benchmark scripts (sourced after selftests/lib.sh).
 
@@ -28,6 +29,7 @@ now_ns() { date +%s%N; }
 
 # bench_args USAGE ARGS...: --rounds N (ROUNDS, default 9), --secs S (SECS,
 # default 2), --out FILE (OUT, required), --where W (WHERE).
+# shellcheck disable=SC2034 # ROUNDS, SECS, WHERE: read by the sourcing script
 bench_args() {
 	local usage=$1
 	shift

@@ -287,7 +287,7 @@ if [ "$WHERE" = vm ]; then
 	count=$((budget * 9 / 10 / WIRE_UDP))
 	for r in $(seq "$ROUNDS"); do
 		for cfg in $(rotate "$r" none modslow); do
-			if [ $cfg = modslow ]; then
+			if [ "$cfg" = modslow ]; then
 				mod_load cap_bytes=$budget || die "insmod cap_bytes=$budget"
 				[ "$(mod_get state)" = armed ] || die "module not armed"
 			fi
@@ -295,7 +295,7 @@ if [ "$WHERE" = vm ]; then
 			v=$(udp_run 0 $SINK_PORT --count "$count" | jq .pps)
 			settle "$NSA" "$DA" >/dev/null
 			b=$(snap none)
-			if [ $cfg = modslow ]; then
+			if [ "$cfg" = modslow ]; then
 				read -ra x <<<"$a"
 				read -ra y <<<"$b"
 				check_exact modslow udp64 "used_bytes = what the device sent" \
