@@ -93,7 +93,7 @@ FUZZ_SECS	?= 60
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: print-version all userspace module modules check demo bench install uninstall clean deps \
-	fuzzers fuzz san install-dkms deb debs
+	fuzzers fuzz san install-dkms deb debs lint
 
 all: userspace $(if $(HAVE_KDIR),module)
 
@@ -226,6 +226,11 @@ check:
 	$(Q)scripts/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory -j$$(nproc) userspace modules fuzzers san debs
 	$(Q)selftests/run.sh
+
+# checkpatch --strict on kmod/ and bpf/, shellcheck on every script: zero
+# findings (make check runs it too, as selftests/lint.sh, first).
+lint:
+	$(Q)scripts/lint.sh
 
 demo:
 	$(Q)scripts/install-deps.sh

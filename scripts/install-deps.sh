@@ -38,6 +38,12 @@ VM_PKGS=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
 # that `uploadctl tpm` is built on (ESAPI), and tpm2-tools, with which the
 # tests try, as root would, to undefine the anchor and clear the TPM.
 TPM_PKGS=(swtpm swtpm-tools libtss2-dev tpm2-tools)
+# make lint: shellcheck, and the kernel's own checkpatch.pl, taken from
+# Debian's kernel source package (linux-source: the source tarball in
+# /usr/src) and extracted, with the files it reads, to CHECKPATCH_DIR,
+# outside the tree.
+LINT_PKGS=(shellcheck linux-source)
+CHECKPATCH_DIR=/usr/local/share/uploadcap/checkpatch
 BACKPORTS_LIST=/etc/apt/sources.list.d/uploadcap-backports.sources
 
 die() { echo "install-deps: $*" >&2; exit 1; }
@@ -58,7 +64,8 @@ installed() {
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}" "${VM_PKGS[@]}" "${TPM_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}" "${VM_PKGS[@]}" "${TPM_PKGS[@]}" \
+	"${LINT_PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
@@ -79,7 +86,24 @@ for pv in "${BPF_MIN[@]}"; do
 	at_least "${pv% *}" "${pv#* }" || old_bpf+=("${pv% *}")
 done
 
+# checkpatch.pl and its data files, from the newest kernel source tarball.
+extract_checkpatch() {
+	local tarball top
+	[ -x "$CHECKPATCH_DIR/checkpatch.pl" ] && return 0
+	tarball=$(compgen -G '/usr/src/linux-source-*.tar.xz' | sort -V | tail -n1)
+	[ -n "$tarball" ] || die "linux-source installed no /usr/src/linux-source-*.tar.xz"
+	top=$(basename "$tarball" .tar.xz)
+	echo "install-deps: extracting checkpatch.pl from $tarball to $CHECKPATCH_DIR"
+	mkdir -p "$CHECKPATCH_DIR"
+	tar -xJf "$tarball" -C "$CHECKPATCH_DIR" --strip-components=2 \
+		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch" ||
+		die "extract checkpatch.pl from $tarball"
+	[ -x "$CHECKPATCH_DIR/checkpatch.pl" ] || die "no checkpatch.pl in $tarball"
+}
+
 if [ ${#missing[@]} -eq 0 ] && [ -z "$need_612" ] && [ ${#old_bpf[@]} -eq 0 ]; then
+	extract_checkpatch
 	echo "install-deps: all packages present"
 	exit 0
 fi
@@ -122,3 +146,4 @@ fi
 if [ "$prometheus_was" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
 	systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi
+extract_checkpatch

@@ -31,6 +31,7 @@ timeout_of() {
 # Host tests, in order: unit tests first, then end to end. Then the VM
 # suite, once per kernel that uploadcap.ko is built for.
 HOST_TESTS=(
+	lint.sh
 	prog_test
 	units_test
 	syslogline_test
@@ -126,7 +127,7 @@ path_of() {
 }
 
 vm_kernels() {
-	ls -d "$TOP"/build/kmod/*/uploadcap.ko 2>/dev/null |
+	compgen -G "$TOP/build/kmod/*/uploadcap.ko" |
 		sed 's|.*/build/kmod/\(.*\)/uploadcap.ko|\1|' | sort -V
 }
 
