@@ -234,9 +234,7 @@ int ucap_reserve_check_dst(const char *text);
 void ucap_reserve_hold_dst(const char *policy_text);
 ssize_t ucap_reserve_show_dst(char *buf);
 
-/* rate.c */
-/* The smallest burst: twice the largest (GSO) packet, with headers. */
-#define UCAP_RATE_MIN_BURST (256 * 1024)
+/* rate.c (its smallest burst, UCAP_RATE_MIN_BURST: ucap_sysfs_abi.h) */
 
 struct ucap_rate_totals {
 	u64 rate_bytes_per_sec;	/* 0: no ceiling */

@@ -119,6 +119,12 @@
 	  "Past-hook bytes the rate ceiling's refill has not paid yet.")
 
 /*
+ * The smallest rate_burst_bytes the module takes (a smaller write fails
+ * with EINVAL): twice the largest (GSO) packet, with its headers.
+ */
+#define UCAP_RATE_MIN_BURST	(256 * 1024)
+
+/*
  * The devices table: a header line naming the columns, then one line per
  * guarded device, every line UCAP_DEV_LINE bytes (padded with spaces, the
  * last one a newline) so that line i starts at byte i * UCAP_DEV_LINE.

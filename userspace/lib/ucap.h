@@ -327,9 +327,6 @@ struct ucap_module_params {
 };
 int ucap_module_read_params(struct ucap_module_params *p, const char *params_dir);
 
-/* The module's smallest rate burst (kmod/ucap_kmod.h). */
-#define UCAP_RATE_MIN_BURST (256 * 1024)
-
 /* ---- snapshot of every meter for the current namespace (snapshot.c) ---- */
 
 struct ucap_if_stat {
